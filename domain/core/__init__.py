@@ -1,0 +1,1 @@
+"""Shared plumbing every layer may import: settings, database, clock, errors, pagination."""

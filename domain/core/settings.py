@@ -1,0 +1,129 @@
+"""Configuration from the environment (and an optional .env file), with pydantic-settings."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-never-use-in-production-0123456789"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class GraphiQLAccess(StrEnum):
+    OFF = "off"
+    ADMINS = "admins"
+    EVERYONE = "everyone"
+
+
+class PolicySettings(BaseModel):
+    """Numbers the framework leaves to local policy (DOMAIN.md, "policy setting").
+
+    The framework's own numbers (3 working days to moderate, 10 to review other cases,
+    three monthly supervision reviews) are not settings: they live in the domain code.
+    """
+
+    hos_assurance_working_days: int = Field(1, ge=0, le=30)
+    exception_report_working_days: int = Field(10, ge=1, le=60)
+    desktop_audit_working_days: int = Field(10, ge=1, le=60)
+    asye_observations_per_year: int = Field(3, ge=1, le=12)
+    support_observation_interval_months: int = Field(3, ge=1, le=12)
+    complaint_stage1_working_days: int = Field(10, ge=1)
+    complaint_stage1_extended_working_days: int = Field(20, ge=1)
+    complaint_stage2_working_days: int = Field(25, ge=1)
+    complaint_stage2_extended_working_days: int = Field(65, ge=1)
+    complaint_stage3_panel_working_days: int = Field(30, ge=1)
+    audit_exclusion_months: int = Field(12, ge=0, le=60)
+    minimum_group_size: int = Field(5, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    database_pool_size: int = Field(10, ge=1, le=200)
+    time_zone: str = "Europe/London"
+
+    # Bearer tokens: an OIDC provider's JWKS in production, a local key in development.
+    auth_issuer: str = "qaf-development"
+    auth_audience: str = "qaf-api"
+    auth_jwks_url: str | None = None
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "PS256", "ES256"])
+    dev_signing_key: SecretStr | None = SecretStr(DEVELOPMENT_SIGNING_KEY)
+    dev_token_hours: int = Field(12, ge=1, le=24 * 7)
+
+    graphiql: GraphiQLAccess = GraphiQLAccess.ADMINS
+    max_query_depth: int = Field(10, ge=2, le=50)
+    max_query_tokens: int = Field(2000, ge=50)
+    max_query_aliases: int = Field(20, ge=1)
+
+    policy: PolicySettings = Field(default_factory=PolicySettings)  # type: ignore[arg-type]
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def introspection_for_everyone(self) -> bool:
+        return self.environment is not Environment.PRODUCTION
+
+    def production_problems(self) -> list[str]:
+        """What stops this configuration from running in production, one sentence each."""
+        if not self.is_production:
+            return []
+        problems = []
+        for name in ("database_url", "redis_url", "auth_issuer", "auth_audience", "auth_jwks_url"):
+            if name not in self.model_fields_set or not getattr(self, name):
+                problems.append(f"{name.upper()} must be set in production.")
+        if self.dev_signing_key is not None:
+            problems.append(
+                "DEV_SIGNING_KEY is set: a development signing key is refused in production "
+                "(set DEV_SIGNING_KEY to an empty value and use AUTH_JWKS_URL)."
+            )
+        if self.graphiql is GraphiQLAccess.EVERYONE:
+            problems.append("GRAPHIQL=everyone opens GraphiQL to non-admins: use 'admins' or 'off'.")
+        if any(alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.auth_algorithms):
+            problems.append("AUTH_ALGORITHMS may only hold asymmetric algorithms in production.")
+        return problems
+
+    def model_post_init(self, __context: object) -> None:
+        # An empty DEV_SIGNING_KEY means "none", which is how production switches it off.
+        if self.dev_signing_key is not None and not self.dev_signing_key.get_secret_value():
+            object.__setattr__(self, "dev_signing_key", None)
+
+
+class ConfigurationError(RuntimeError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            "The service refuses to start:\n" + "\n".join(f"- {p}" for p in problems)
+        )
+        self.problems = problems
+
+
+def check_startable(settings: Settings) -> None:
+    """Raise ConfigurationError naming every problem; called by the API and the worker at start."""
+    problems = settings.production_problems()
+    if problems:
+        raise ConfigurationError(problems)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
