@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.children import policy
 from domain.children.models import Child
-from domain.core.pagination import Page, paginate
+from domain.core.pagination import Page, count, paginate
 from domain.people.models import Team
 from domain.people.roles import Actor
 
@@ -69,14 +69,7 @@ class ChildrenFilter:
     case_reference: str | None = None
 
 
-async def list_children(
-    *,
-    session: AsyncSession,
-    actor: Actor,
-    filters: ChildrenFilter,
-    first: int | None,
-    after: str | None,
-) -> Page[Child]:
+def _children(actor: Actor, filters: ChildrenFilter) -> Select[tuple[Child]]:
     stmt = select(Child).where(policy.visible_children(actor))
     if filters.team_id is not None:
         stmt = stmt.where(Child.team_id == filters.team_id)
@@ -90,9 +83,27 @@ async def list_children(
         stmt = stmt.where(cohort_condition(filters.cohort))
     if filters.case_reference:
         stmt = stmt.where(Child.case_reference == filters.case_reference.strip())
+    return stmt
+
+
+async def list_children(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    filters: ChildrenFilter,
+    first: int | None,
+    after: str | None,
+) -> Page[Child]:
+    stmt = _children(actor, filters)
     return await paginate(
         session, stmt, order_by=[Child.case_reference, Child.id], first=first, after=after
     )
+
+
+async def count_children(
+    *, session: AsyncSession, actor: Actor, filters: ChildrenFilter
+) -> int:
+    return await count(session, _children(actor, filters))
 
 
 async def get_children(

@@ -11,11 +11,11 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
-from domain.core.pagination import Page, paginate
+from domain.core.pagination import Page, count, paginate
 from domain.history import policy
 from domain.history.models import HistoryEntry
 from domain.people.roles import Actor
@@ -117,6 +117,23 @@ async def list_history(
     after: str | None,
 ) -> Page[HistoryEntry]:
     """Newest first, limited to what the actor may read (policy.visible)."""
+    policy.check_can_read(actor)
+    return await paginate(
+        session,
+        _history(actor, filters),
+        order_by=[HistoryEntry.occurred_at, HistoryEntry.id],
+        first=first,
+        after=after,
+        descending=True,
+    )
+
+
+async def count_history(*, session: AsyncSession, actor: Actor, filters: HistoryFilter) -> int:
+    policy.check_can_read(actor)
+    return await count(session, _history(actor, filters))
+
+
+def _history(actor: Actor, filters: HistoryFilter) -> Select[tuple[HistoryEntry]]:
     stmt = select(HistoryEntry).where(policy.visible(actor))
     if filters.object_id is not None:
         stmt = stmt.where(HistoryEntry.object_id == filters.object_id)
@@ -130,11 +147,15 @@ async def list_history(
         stmt = stmt.where(HistoryEntry.occurred_at >= filters.since)
     if filters.until is not None:
         stmt = stmt.where(HistoryEntry.occurred_at < filters.until)
-    return await paginate(
-        session,
-        stmt,
-        order_by=[HistoryEntry.occurred_at, HistoryEntry.id],
-        first=first,
-        after=after,
-        descending=True,
+    return stmt
+
+
+async def get_entries(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[int]
+) -> dict[int, HistoryEntry]:
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(HistoryEntry).where(HistoryEntry.id.in_(ids), policy.visible(actor))
     )
+    return {e.id: e for e in rows}

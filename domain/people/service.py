@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput, NotFound
-from domain.core.pagination import Page, paginate
+from domain.core.pagination import Page, count, paginate
 from domain.history import service as history
 from domain.people import policy
 from domain.people.models import Person, RoleGrant, Service, Team
@@ -377,9 +377,7 @@ class PeopleFilter:
     include_inactive: bool = False
 
 
-async def list_people(
-    *, session: AsyncSession, actor: Actor, filters: PeopleFilter, first: int | None, after: str | None
-) -> Page[Person]:
+def _people(actor: Actor, filters: PeopleFilter) -> Select[tuple[Person]]:
     stmt = select(Person).where(policy.visible_people(actor))
     if not filters.include_inactive:
         stmt = stmt.where(Person.is_active.is_(True))
@@ -396,9 +394,23 @@ async def list_people(
     if filters.search:
         pattern = "%" + filters.search.strip().replace("%", r"\%").replace("_", r"\_") + "%"
         stmt = stmt.where(Person.display_name.ilike(pattern) | Person.email.ilike(pattern))
+    return stmt
+
+
+async def list_people(
+    *, session: AsyncSession, actor: Actor, filters: PeopleFilter, first: int | None, after: str | None
+) -> Page[Person]:
     return await paginate(
-        session, stmt, order_by=[Person.display_name, Person.id], first=first, after=after
+        session,
+        _people(actor, filters),
+        order_by=[Person.display_name, Person.id],
+        first=first,
+        after=after,
     )
+
+
+async def count_people(*, session: AsyncSession, actor: Actor, filters: PeopleFilter) -> int:
+    return await count(session, _people(actor, filters))
 
 
 async def get_people(
@@ -428,10 +440,24 @@ async def list_teams(
     first: int | None,
     after: str | None,
 ) -> Page[Team]:
+    return await paginate(
+        session, _teams(service_id), order_by=[Team.name, Team.id], first=first, after=after
+    )
+
+
+def _teams(service_id: uuid.UUID | None) -> Select[tuple[Team]]:
     stmt = select(Team)
     if service_id is not None:
         stmt = stmt.where(Team.service_id == service_id)
-    return await paginate(session, stmt, order_by=[Team.name, Team.id], first=first, after=after)
+    return stmt
+
+
+async def count_teams(*, session: AsyncSession, service_id: uuid.UUID | None) -> int:
+    return await count(session, _teams(service_id))
+
+
+async def count_services(*, session: AsyncSession) -> int:
+    return await count(session, select(Service))
 
 
 async def get_by_ids(
@@ -500,3 +526,17 @@ async def find_active_person(
         ):
             return person
     return None
+
+
+async def teams_of_services(
+    session: AsyncSession, service_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Team]]:
+    out: dict[uuid.UUID, list[Team]] = {sid: [] for sid in service_ids}
+    if not service_ids:
+        return out
+    rows = await session.scalars(
+        select(Team).where(Team.service_id.in_(service_ids)).order_by(Team.name, Team.id)
+    )
+    for team in rows:
+        out[team.service_id].append(team)
+    return out

@@ -1,0 +1,225 @@
+"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from api.context import Context, Loaders
+from api.schema import build_schema
+from domain.core.clock import Clock, SystemClock
+from domain.core.db import SessionFactory, create_engine, create_session_factory
+from domain.core.errors import Unauthenticated
+from domain.core.settings import GraphiQLAccess, Settings, check_startable, get_settings
+from domain.history.service import current_request_id
+from domain.identity.tokens import TokenVerifier, authenticate
+from domain.people.roles import Actor
+from domain.system.service import check_readiness
+
+log = logging.getLogger("qaf.api")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class Services:
+    """What one API process holds: engine, session factory, Redis, token verifier, clock.
+
+    Nothing here is about any one request, so any number of API processes can run side by side.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        engine: AsyncEngine | None = None,
+        redis: Redis | None = None,
+        verifier: TokenVerifier | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.engine = engine or create_engine(settings)
+        self.session_factory: SessionFactory = create_session_factory(self.engine)
+        self.redis = redis or Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, socket_timeout=2
+        )
+        self.verifier = verifier or TokenVerifier(settings)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def _unauthorised(message: str, request_id: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        headers={
+            "WWW-Authenticate": 'Bearer error="invalid_token"',
+            "X-Request-ID": request_id,
+        },
+    )
+
+
+class RequestMiddleware:
+    """Gives each request an id and turns its bearer token (if any) into an Actor.
+
+    A request without a token goes on as anonymous (health checks, GraphiQL's page, and
+    later the survey respondents' API); a token that is present but not acceptable is 401.
+    """
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["actor"] = None
+        token_var = current_request_id.set(request_id)
+        try:
+            authorization = headers.get("authorization", "").strip()
+            if authorization:
+                scheme, _, token = authorization.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    await _unauthorised("Use a Bearer token.", request_id)(scope, receive, send)
+                    return
+                try:
+                    async with self.services.session_factory() as session:
+                        state["actor"] = await authenticate(
+                            session=session,
+                            verifier=self.services.verifier,
+                            token=token.strip(),
+                            clock=self.services.clock,
+                        )
+                except Unauthenticated as exc:
+                    await _unauthorised(exc.message, request_id)(scope, receive, send)
+                    return
+                except Exception:
+                    # The database (or the identity provider) did not answer: a fault of ours,
+                    # reported as such, never as a bad token.
+                    log.exception("authentication failed (request %s)", request_id)
+                    await JSONResponse(
+                        {"errors": [{"message": "The service is unavailable; try again shortly.",
+                                     "extensions": {"code": "UNAVAILABLE",
+                                                    "requestId": request_id}}]},
+                        status_code=503,
+                        headers={"X-Request-ID": request_id, "Retry-After": "5"},
+                    )(scope, receive, send)
+                    return
+
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message.setdefault("headers", [])
+                    message["headers"] = [
+                        *message["headers"],
+                        (b"x-request-id", request_id.encode()),
+                    ]
+                await send(message)
+
+            await self.app(scope, receive, send_with_id)
+        finally:
+            current_request_id.reset(token_var)
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        super().__init__(
+            build_schema(settings),
+            graphql_ide=None if settings.graphiql is GraphiQLAccess.OFF else "graphiql",
+            allow_queries_via_get=False,
+        )
+        self.services = services
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        actor: Actor | None = request.state.actor
+        services = self.services
+        return Context(
+            request=request,
+            response=response,
+            actor=actor,
+            request_id=request.state.request_id,
+            settings=services.settings,
+            clock=services.clock,
+            session_factory=services.session_factory,
+            loaders=Loaders(services.session_factory, actor),
+        )
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        settings = self.services.settings
+        actor: Actor | None = request.state.actor
+        if settings.graphiql is GraphiQLAccess.ADMINS and not settings.introspection_for_everyone:
+            if actor is None or not actor.is_admin:
+                return JSONResponse(
+                    {"errors": [{"message": "GraphiQL is for administrators here.",
+                                 "extensions": {"code": "NOT_ALLOWED"}}]},
+                    status_code=403,
+                )
+        return await super().render_graphql_ide(request)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    services: Services | None = None,
+) -> Starlette:
+    settings = settings or get_settings()
+    check_startable(settings)
+    services = services or Services(settings, clock=clock)
+    graphql = GraphQLView(services)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        state = await check_readiness(
+            session_factory=services.session_factory, redis=services.redis, clock=services.clock
+        )
+        body = {
+            "status": "ready" if state.ready else "not ready",
+            "database": state.database,
+            "redis": state.redis,
+            "workers_alive": state.workers_alive,
+            "last_worker_heartbeat": state.last_heartbeat.isoformat()
+            if state.last_heartbeat
+            else None,
+        }
+        return JSONResponse(body, status_code=200 if state.ready else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await services.close()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        middleware=[Middleware(RequestMiddleware, services=services)],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

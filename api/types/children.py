@@ -1,0 +1,88 @@
+"""The child (case) record as the front-end sees it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from api.context import Context
+from api.types.common import CountedConnection, node_ids
+from api.types.enums import Cohort
+from api.types.organisation import Person, Team
+from domain.children import models
+from domain.children import service as children
+from domain.core.clock import local_today
+
+
+@strawberry.type(
+    description="A child's case: pseudonymous by design (names and addresses stay in the case "
+    "management system)."
+)
+class Child(relay.Node):
+    id: relay.NodeID[str]
+    case_reference: str = strawberry.field(description="The case management system's reference.")
+    date_of_birth: date = strawberry.field(description="Date of birth.")
+    cohorts: list[Cohort] = strawberry.field(description="The cohorts the child belongs to.")
+    child_protection_plan_start_date: date | None = strawberry.field(
+        description="When the current child protection plan started, if there is one."
+    )
+    updated_at: datetime = strawberry.field(description="When the record last changed here.")
+    team_id: strawberry.Private[uuid.UUID]
+    allocated_practitioner_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, m: models.Child) -> Child:
+        return cls(
+            id=str(m.id),
+            case_reference=m.case_reference,
+            date_of_birth=m.date_of_birth,
+            cohorts=[Cohort(c.value) for c in children.cohorts_of(m)],
+            child_protection_plan_start_date=m.child_protection_plan_start,
+            updated_at=m.updated_at,
+            team_id=m.team_id,
+            allocated_practitioner_id=m.allocated_practitioner_id,
+        )
+
+    @strawberry.field(description="Age in whole years today (Europe/London).")
+    def age_in_years(self, info: Info[Context, None]) -> int:
+        return children.age_in_years(self.date_of_birth, local_today(info.context.clock))
+
+    @strawberry.field(description="The team that holds the case.")
+    async def team(self, info: Info[Context, None]) -> Team:
+        m = await info.context.loaders.team.load(self.team_id)
+        assert m is not None  # a child's team is a foreign key
+        return Team.from_model(m)
+
+    @strawberry.field(description="The allocated practitioner, if the case is allocated.")
+    async def allocated_practitioner(self, info: Info[Context, None]) -> Person | None:
+        if self.allocated_practitioner_id is None:
+            return None
+        m = await info.context.loaders.person.load(self.allocated_practitioner_id)
+        return Person.from_model(m) if m else None
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = _ids(node_ids)
+        actor = info.context.actor
+        if actor is None:
+            return [None] * len(ids)
+        async with info.context.session_factory() as session:
+            found = await children.get_children(session=session, actor=actor, ids=ids)
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+
+def _ids(values: Iterable[str]) -> list[uuid.UUID]:
+    return node_ids(list(values))
+
+
+@strawberry.type(description="A page of children.")
+class ChildConnection(CountedConnection[Child]):
+    pass

@@ -1,0 +1,168 @@
+"""Shared GraphQL pieces: typed errors, connections, permissions, id decoding, mutations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from api.context import Context
+from domain.core import errors as domain_errors
+from domain.core.errors import DomainError, InvalidInput
+from domain.core.pagination import Page
+from domain.people.roles import Actor
+
+NodeT = TypeVar("NodeT")
+R = TypeVar("R")
+
+
+@strawberry.enum(description="Why a mutation was refused; stable, for the front-end to switch on.")
+class ErrorCode(Enum):
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="No such object, or you may not know that it exists."
+    )
+    NOT_ALLOWED = strawberry.enum_value(
+        "NOT_ALLOWED", description="Your roles do not allow this."
+    )
+    UNAUTHENTICATED = strawberry.enum_value(
+        "UNAUTHENTICATED", description="No one is signed in."
+    )
+    INVALID = strawberry.enum_value(
+        "INVALID", description="A value is missing or not acceptable; `field` says which."
+    )
+    CONFLICT = strawberry.enum_value(
+        "CONFLICT",
+        description="The object's state, or an existing object, refuses the change.",
+    )
+
+
+@strawberry.type(description="A reason a mutation changed nothing.")
+class UserError:
+    code: ErrorCode = strawberry.field(description="What kind of refusal this is.")
+    field: str | None = strawberry.field(
+        description="The input field at fault, in the input's own (camelCase) name, if any."
+    )
+    message: str = strawberry.field(description="A sentence to show the person.")
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> UserError:
+        return cls(code=ErrorCode(error.code.value), field=error.field, message=error.message)
+
+
+class NotSignedIn(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("Sign in first.", extensions={"code": "UNAUTHENTICATED"})
+
+
+class IsAuthenticated(BasePermission):
+    message = "Sign in first."
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def has_permission(self, source: Any, info: Info[Context, None], **kwargs: Any) -> bool:
+        return info.context.actor is not None
+
+
+def refusal(error: DomainError) -> GraphQLError:
+    """A query-level refusal: a GraphQL error with the domain's code in `extensions`."""
+    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
+
+
+def decode_id(value: strawberry.ID | str, expected: str, field: str) -> uuid.UUID:
+    """The UUID inside a global id of the expected type, or an INVALID error for `field`."""
+    try:
+        gid = relay.GlobalID.from_id(str(value))
+        if gid.type_name != expected:
+            raise ValueError(expected)
+        return uuid.UUID(gid.node_id)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InvalidInput(f"That is not the id of a {expected}.", field=field) from exc
+
+
+def decode_optional_id(
+    value: strawberry.ID | str | None, expected: str, field: str
+) -> uuid.UUID | None:
+    return None if value is None else decode_id(value, expected, field)
+
+
+def global_id(type_name: str, node_id: uuid.UUID | int) -> strawberry.ID:
+    return strawberry.ID(str(relay.GlobalID(type_name, str(node_id))))
+
+
+@strawberry.type(description="A page of a list, Relay style, with the total size of the list.")
+class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
+    _count: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+
+    @strawberry.field(description="How many items the whole list holds, across all pages.")
+    async def total_count(self) -> int:
+        return await self._count() if self._count is not None else len(self.edges)
+
+    @classmethod
+    def from_page(
+        cls,
+        page: Page[Any],
+        convert: Callable[[Any], NodeT],
+        count: Callable[[], Awaitable[int]] | None = None,
+    ) -> Any:
+        edges = [
+            relay.Edge(node=convert(item), cursor=cursor)
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            _count=count,
+        )
+
+
+async def read(
+    info: Info[Context, Any], use_case: Callable[[AsyncSession, Actor], Awaitable[R]]
+) -> R:
+    """Run a read use case in its own short session; domain refusals become GraphQL errors."""
+    ctx = info.context
+    actor = ctx.actor
+    if actor is None:
+        raise NotSignedIn()
+    try:
+        async with ctx.session_factory() as session:
+            return await use_case(session, actor)
+    except DomainError as error:
+        raise refusal(error) from error
+
+
+async def mutate(
+    info: Info[Context, Any], use_case: Callable[[AsyncSession, Actor], Awaitable[R]]
+) -> tuple[R | None, list[UserError]]:
+    """Run a mutation as one unit of work: the change and its history commit together,
+    or nothing does. Expected refusals come back as typed errors."""
+    ctx = info.context
+    if ctx.actor is None:
+        return None, [UserError.from_domain(domain_errors.Unauthenticated())]
+    try:
+        async with ctx.session_factory() as session, session.begin():
+            result = await use_case(session, ctx.actor)
+    except DomainError as error:
+        return None, [UserError.from_domain(error)]
+    return result, []
+
+
+def node_ids(ids: Sequence[str]) -> list[uuid.UUID]:
+    out = []
+    for value in ids:
+        try:
+            out.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return out

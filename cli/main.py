@@ -1,0 +1,353 @@
+"""`qaf`: the operator's command line. Like the API and the workers, it only calls domain/."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cli import embedded, migrate
+from domain.core.clock import SystemClock
+from domain.core.db import create_engine, create_session_factory
+from domain.core.errors import DomainError
+from domain.core.settings import get_settings
+
+app = typer.Typer(help="Quality assurance and learning: operations.", no_args_is_help=True)
+console = Console()
+T = TypeVar("T")
+DEV_ENV = embedded.DATA / "dev.env"
+
+
+def _load_dev_env() -> None:
+    """Outside `qaf dev`, reach the embedded services it started (if DATABASE_URL is unset)."""
+    if "DATABASE_URL" in os.environ or not DEV_ENV.exists():
+        return
+    for line in DEV_ENV.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key and value:
+            os.environ.setdefault(key, value)
+    get_settings.cache_clear()
+
+
+def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def main() -> T:
+        engine = create_engine(get_settings(), pool_size=2, max_overflow=0)
+        try:
+            async with create_session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date (Alembic upgrade head)."""
+    _load_dev_env()
+    migrate.upgrade(get_settings().database_url)
+    console.print("[green]Database is at the latest revision.[/green]")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo authority: services, teams, people in every role, 300 children."""
+    _load_dev_env()
+    summary = _seed()
+    console.print(
+        f"Demo authority: {summary.services} services, {summary.teams} teams, "
+        f"{summary.people} people; children created {summary.children_created}, "
+        f"updated {summary.children_updated}."
+    )
+
+
+def _seed() -> Any:
+    from domain.demo import seed_demo_authority
+
+    async def work(session: AsyncSession) -> Any:
+        async with session.begin():
+            return await seed_demo_authority(
+                session=session, clock=SystemClock(), progress=lambda m: console.print(m)
+            )
+
+    return _run(work)
+
+
+@app.command("import-children")
+def import_children(
+    path: Annotated[Path, typer.Argument(help="A CSV export from the case management system.")],
+    dry_run: Annotated[bool, typer.Option(help="Check every row and write nothing.")] = False,
+) -> None:
+    """Import or update children from CSV: all rows or none, with a report of refused rows."""
+    from domain.children import importer
+    from domain.people.roles import SYSTEM
+
+    _load_dev_env()
+    with path.open(newline="", encoding="utf-8-sig") as stream:
+        rows, header_problems = importer.read_csv(stream)
+    report = importer.ImportReport(problems=header_problems)
+
+    async def work(session: AsyncSession) -> importer.ImportReport:
+        with Progress(console=console) as progress:
+            task = progress.add_task("Checking and importing", total=len(rows))
+            async with session.begin():
+                result = await importer.import_children(
+                    session=session, actor=SYSTEM, clock=SystemClock(), rows=rows,
+                    progress=lambda n: progress.advance(task, n),
+                )
+                if not result.applied or dry_run:
+                    await session.rollback()
+            return result
+
+    if not header_problems:
+        report = _run(work)
+    if report.problems:
+        table = Table("row", "case reference", "column", "reason", title="Refused rows")
+        for p in report.problems:
+            table.add_row(str(p.row), p.case_reference or "", p.column, p.reason)
+        console.print(table)
+        console.print(f"[red]Nothing was imported: {len(report.problems)} problem(s).[/red]")
+        raise typer.Exit(1)
+    verb = "Would import" if dry_run else "Imported"
+    console.print(
+        f"[green]{verb} {report.rows} rows: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged.[/green]"
+    )
+
+
+@app.command("create-person")
+def create_person(
+    name: Annotated[str, typer.Option(help="Display name.")],
+    email: Annotated[str, typer.Option(help="Work email.")],
+    role: Annotated[list[str] | None, typer.Option(help="A role to grant (repeatable).")] = None,
+    team: Annotated[str | None, typer.Option(help="Team name (their team; team scope).")] = None,
+    service: Annotated[str | None, typer.Option(help="Service name, for a service scope.")] = None,
+) -> None:
+    """Create a person (for example the first administrator) and grant roles."""
+    from domain.people import service as people
+    from domain.people.models import Service, Team
+    from domain.people.roles import ALLOWED_SCOPES, SYSTEM, Role, ScopeType
+
+    _load_dev_env()
+    clock = SystemClock()
+
+    async def work(session: AsyncSession) -> str:
+        async with session.begin():
+            team_id = service_id = None
+            if team:
+                team_id = await session.scalar(
+                    select(Team.id).where(func.lower(Team.name) == team.lower())
+                )
+                if team_id is None:
+                    raise typer.BadParameter(f"No team called {team!r}.")
+            if service:
+                service_id = await session.scalar(
+                    select(Service.id).where(func.lower(Service.name) == service.lower())
+                )
+                if service_id is None:
+                    raise typer.BadParameter(f"No service called {service!r}.")
+            person = await people.create_person(
+                session=session, actor=SYSTEM, clock=clock,
+                data=people.PersonFields(display_name=name, email=email, team_id=team_id),
+            )
+            for value in role or []:
+                r = Role(value.upper())
+                allowed = ALLOWED_SCOPES[r]
+                if ScopeType.TEAM in allowed and team_id:
+                    scope, sid, tid = ScopeType.TEAM, None, team_id
+                elif ScopeType.SERVICE in allowed and service_id:
+                    scope, sid, tid = ScopeType.SERVICE, service_id, None
+                else:
+                    scope, sid, tid = ScopeType.AUTHORITY, None, None
+                await people.grant_role(
+                    session=session, actor=SYSTEM, clock=clock, person_id=person.id, role=r,
+                    scope=scope, service_id=sid, team_id=tid,
+                )
+            return str(person.id)
+
+    try:
+        person_id = _run(work)
+    except (DomainError, ValueError) as exc:
+        console.print(f"[red]{getattr(exc, 'message', exc)}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"[green]Created {name} ({person_id}).[/green]")
+
+
+@app.command("token")
+def token(email: Annotated[str, typer.Argument(help="The person's email.")]) -> None:
+    """Print a development bearer token for a person (refused in production)."""
+    from domain.identity.tokens import issue_development_token
+    from domain.people.service import find_active_person
+
+    _load_dev_env()
+    settings = get_settings()
+
+    async def work(session: AsyncSession) -> str | None:
+        person = await find_active_person(session, subject=None, email=email)
+        if person is None:
+            return None
+        return issue_development_token(settings=settings, clock=SystemClock(), person=person)
+
+    try:
+        value = _run(work)
+    except DomainError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    if value is None:
+        console.print(f"[red]No active person has the email {email}.[/red]")
+        raise typer.Exit(1)
+    print(value)
+
+
+@app.command("export-schema")
+def export_schema(
+    check: Annotated[bool, typer.Option(help="Fail if schema.graphql is stale.")] = False,
+) -> None:
+    """Write the GraphQL SDL to schema.graphql."""
+    from api.schema import schema
+
+    target = embedded.ROOT / "schema.graphql"
+    sdl = schema.as_str() + "\n"
+    if check:
+        if not target.exists() or target.read_text() != sdl:
+            console.print("[red]schema.graphql is stale: run `qaf export-schema`.[/red]")
+            raise typer.Exit(1)
+        return
+    target.write_text(sdl)
+    console.print(f"Wrote {target}")
+
+
+@app.command("serve")
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, workers: int = 1
+) -> None:
+    """Run the API with uvicorn."""
+    import uvicorn
+
+    _load_dev_env()
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@app.command("worker")
+def worker() -> None:
+    """Run an arq worker."""
+    from arq import run_worker
+
+    from workers.main import WorkerSettings
+
+    _load_dev_env()
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+@app.command("dev")
+def dev(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """`make run`: embedded services unless configured, migrate, seed, API and worker."""
+    started = time.monotonic()
+    env = dict(os.environ)
+    redis_server: embedded.EmbeddedRedis | None = None
+    if not env.get("DATABASE_URL"):
+        console.print("Starting an embedded PostgreSQL in .data/pg …")
+        pg = embedded.start_postgres("pg")
+        pg.create_database("qaf")
+        env["DATABASE_URL"] = pg.url("qaf")
+    if not env.get("REDIS_URL"):
+        console.print("Starting an embedded Redis …")
+        redis_server = embedded.start_redis("redis")
+        env["REDIS_URL"] = redis_server.url(0)
+    env.setdefault("ENVIRONMENT", "development")
+    os.environ.update(env)
+    get_settings.cache_clear()
+    DEV_ENV.parent.mkdir(exist_ok=True)
+    DEV_ENV.write_text(f"DATABASE_URL={env['DATABASE_URL']}\nREDIS_URL={env['REDIS_URL']}\n")
+
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        console.print("Migrating …")
+        migrate.upgrade(env["DATABASE_URL"])
+        console.print("Seeding the demo authority …")
+        summary = _seed()
+        children.append(
+            subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host,
+                 "--port", str(port)],
+                env=env, cwd=embedded.ROOT,
+            )
+        )
+        children.append(
+            subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "arq", "workers.main.WorkerSettings"],
+                env=env, cwd=embedded.ROOT,
+            )
+        )
+        deadline = time.monotonic() + 30
+        while not embedded.port_open(host, port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _print_welcome(host, port, summary, time.monotonic() - started)
+        while all(c.poll() is None for c in children):
+            time.sleep(0.5)
+        console.print("[red]A process stopped; stopping the rest.[/red]")
+    except KeyboardInterrupt:
+        console.print("\nStopping …")
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if redis_server is not None:
+            redis_server.stop()
+        DEV_ENV.unlink(missing_ok=True)
+        # The embedded PostgreSQL stops when this process exits (atexit).
+
+
+def _print_welcome(host: str, port: int, summary: Any, seconds: float) -> None:
+    from domain.identity.tokens import issue_development_token
+
+    url = f"http://{host}:{port}/graphql"
+    console.rule("[bold green]QA and Learning is running")
+    console.print(f"GraphiQL:  [bold]{url}[/bold]   (ready in {seconds:.0f} s)")
+    console.print(f"Health:    http://{host}:{port}/healthz and /readyz")
+    table = Table("person", "email", "role", title="Demo people")
+    for name, email, role in summary.people:
+        table.add_row(name, email, role)
+    console.print(table)
+    console.print(
+        "A token for anyone: [bold]make token EMAIL=<email>[/bold] (or `qaf token <email>`), "
+        'then in GraphiQL\'s Headers: {"Authorization": "Bearer <token>"}'
+    )
+    admin = next((p for p in summary.people if p[2] == "ADMINISTRATOR"), None)
+    if admin is not None:
+        from domain.people.service import find_active_person
+
+        async def work(session: AsyncSession) -> str | None:
+            person = await find_active_person(session, subject=None, email=admin[1])
+            if person is None:
+                return None
+            return issue_development_token(
+                settings=get_settings(), clock=SystemClock(), person=person
+            )
+
+        value = _run(work)
+        if value:
+            console.print(f"Administrator's token ({admin[1]}):\n{value}")
+    console.print("Ctrl-C stops everything this command started.")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,87 @@
+"""The arq worker: wakes up, asks domain/ what is due, does it. It decides nothing itself.
+
+Run with `arq workers.main.WorkerSettings` (or `qaf worker`). Any number of workers can run
+against one PostgreSQL and one Redis: jobs are idempotent and their ids deterministic.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from domain.core.clock import Clock, SystemClock
+from domain.core.db import create_engine, create_session_factory
+from domain.core.settings import Settings, check_startable, get_settings
+from domain.history.service import current_request_id
+from domain.system import service as system
+
+log = logging.getLogger("qaf.worker")
+
+HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx.get("settings") or get_settings()
+    check_startable(settings)
+    ctx["settings"] = settings
+    ctx.setdefault("clock", SystemClock())
+    if "session_factory" not in ctx:
+        ctx["engine"] = create_engine(settings, pool_size=5, max_overflow=5)
+        ctx["session_factory"] = create_session_factory(ctx["engine"])
+    ctx["worker_id"] = worker_id()
+    ctx["started_at"] = ctx["clock"].now()
+    log.info("worker %s started", ctx["worker_id"])
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    engine = ctx.get("engine")
+    if engine is not None:
+        await engine.dispose()
+
+
+async def heartbeat(ctx: dict[str, Any]) -> str:
+    """Record that this worker runs jobs; /readyz reports the newest beat."""
+    clock: Clock = ctx["clock"]
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'heartbeat')}")
+    try:
+        async with ctx["session_factory"]() as session, session.begin():
+            await system.record_heartbeat(
+                session=session, clock=clock, worker_id=ctx["worker_id"],
+                started_at=ctx["started_at"],
+            )
+    finally:
+        current_request_id.reset(token)
+    return str(ctx["worker_id"])
+
+
+def redis_settings(settings: Settings | None = None) -> RedisSettings:
+    return RedisSettings.from_dsn((settings or get_settings()).redis_url)
+
+
+class WorkerSettings:
+    functions = [heartbeat]
+    cron_jobs = [
+        cron(
+            heartbeat,
+            second={0, 30},
+            run_at_startup=True,
+            timeout=HEARTBEAT_JOB_TIMEOUT,
+        )
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = redis_settings()
+    health_check_interval = 30
+    job_timeout = 60
+    max_tries = 5
+    allow_abort_jobs = True
