@@ -172,9 +172,7 @@ class Query:
         found = await node_type.resolve_nodes(info=info, node_ids=[gid.node_id])
         return found[0] if found else None  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="The signed-in person.", permission_classes=[IsAuthenticated]
-    )
+    @strawberry.field(description="The signed-in person.", permission_classes=[IsAuthenticated])
     async def me(self, info: Info[Context, None]) -> Person:
         actor = info.context.require_actor()
         assert actor.person_id is not None
@@ -420,38 +418,59 @@ def _given(value: Any) -> bool:
 class Mutation:
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(
-        self, info: Info[Context, None], input: CreateServiceInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[CreateServiceInput, strawberry.argument(description="What to change.")],
     ) -> ServicePayload:
         ctx = info.context
         result, errors = await mutate(
             info,
             lambda s, a: people.create_service(
-                session=s, actor=a, clock=ctx.clock, name=input.name,
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                name=input.name,
                 is_multi_agency=input.is_multi_agency,
             ),
         )
         return ServicePayload(service=Service.from_model(result) if result else None, errors=errors)
 
     @strawberry.mutation(description="Add a team to a service (administrators).")
-    async def create_team(self, info: Info[Context, None], input: CreateTeamInput) -> TeamPayload:
+    async def create_team(
+        self,
+        info: Info[Context, None],
+        input: Annotated[CreateTeamInput, strawberry.argument(description="What to change.")],
+    ) -> TeamPayload:
         ctx = info.context
 
         async def use_case(s: AsyncSession, a: Actor) -> Any:
             return await people.create_team(
-                session=s, actor=a, clock=ctx.clock,
-                service_id=decode_id(input.service_id, "Service", "serviceId"), name=input.name,
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                service_id=decode_id(input.service_id, "Service", "serviceId"),
+                name=input.name,
             )
 
         result, errors = await mutate(info, use_case)
         return TeamPayload(team=Team.from_model(result) if result else None, errors=errors)
 
-    @strawberry.mutation(description="Rename a team or move it to another service (administrators).")
-    async def update_team(self, info: Info[Context, None], input: UpdateTeamInput) -> TeamPayload:
+    @strawberry.mutation(
+        description="Rename a team or move it to another service (administrators)."
+    )
+    async def update_team(
+        self,
+        info: Info[Context, None],
+        input: Annotated[UpdateTeamInput, strawberry.argument(description="What to change.")],
+    ) -> TeamPayload:
         ctx = info.context
 
         async def use_case(s: AsyncSession, a: Actor) -> Any:
             return await people.update_team(
-                session=s, actor=a, clock=ctx.clock, team_id=decode_id(input.id, "Team", "id"),
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                team_id=decode_id(input.id, "Team", "id"),
                 name=input.name,
                 service_id=decode_optional_id(input.service_id, "Service", "serviceId"),
             )
@@ -461,13 +480,17 @@ class Mutation:
 
     @strawberry.mutation(description="Add a person (administrators).")
     async def create_person(
-        self, info: Info[Context, None], input: CreatePersonInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[CreatePersonInput, strawberry.argument(description="What to change.")],
     ) -> PersonPayload:
         ctx = info.context
 
         async def use_case(s: AsyncSession, a: Actor) -> Any:
             data = people.PersonFields(
-                display_name=input.display_name, email=input.email, subject=input.subject,
+                display_name=input.display_name,
+                email=input.email,
+                subject=input.subject,
                 job_title=input.job_title,
                 team_id=decode_optional_id(input.team_id, "Team", "teamId"),
                 line_manager_id=decode_optional_id(
@@ -485,14 +508,22 @@ class Mutation:
         "(administrators)."
     )
     async def update_person(
-        self, info: Info[Context, None], input: UpdatePersonInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[UpdatePersonInput, strawberry.argument(description="What to change.")],
     ) -> PersonPayload:
         ctx = info.context
 
         async def use_case(s: AsyncSession, a: Actor) -> Any:
             data = people.PersonFields()
-            for name in ("display_name", "email", "subject", "job_title", "partner_agency",
-                         "is_active"):
+            for name in (
+                "display_name",
+                "email",
+                "subject",
+                "job_title",
+                "partner_agency",
+                "is_active",
+            ):
                 value = getattr(input, name)
                 if _given(value):
                     if value is None and name in ("display_name", "email", "is_active"):
@@ -505,7 +536,10 @@ class Mutation:
                     input.line_manager_id, "Person", "lineManagerId"
                 )
             return await people.update_person(
-                session=s, actor=a, clock=ctx.clock, person_id=decode_id(input.id, "Person", "id"),
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                person_id=decode_id(input.id, "Person", "id"),
                 data=data,
             )
 
@@ -514,13 +548,17 @@ class Mutation:
 
     @strawberry.mutation(description="Grant a role in a scope (administrators).")
     async def grant_role(
-        self, info: Info[Context, None], input: GrantRoleInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[GrantRoleInput, strawberry.argument(description="What to change.")],
     ) -> RoleGrantPayload:
         ctx = info.context
 
         async def use_case(s: AsyncSession, a: Actor) -> Any:
             grant = await people.grant_role(
-                session=s, actor=a, clock=ctx.clock,
+                session=s,
+                actor=a,
+                clock=ctx.clock,
                 person_id=decode_id(input.person_id, "Person", "personId"),
                 role=domain_roles.Role(input.role.value),
                 scope=domain_roles.ScopeType(input.scope.value),
@@ -534,13 +572,17 @@ class Mutation:
 
     @strawberry.mutation(description="Take a role away (administrators).")
     async def revoke_role(
-        self, info: Info[Context, None], input: RevokeRoleInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[RevokeRoleInput, strawberry.argument(description="What to change.")],
     ) -> RoleGrantPayload:
         ctx = info.context
 
         async def use_case(s: AsyncSession, a: Actor) -> Any:
             grant = await people.revoke_role(
-                session=s, actor=a, clock=ctx.clock,
+                session=s,
+                actor=a,
+                clock=ctx.clock,
                 grant_id=decode_id(input.grant_id, "RoleGrant", "grantId"),
             )
             return grant, await s.get(people.Person, grant.person_id)
