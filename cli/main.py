@@ -69,7 +69,7 @@ def seed_demo() -> None:
     summary = _seed()
     console.print(
         f"Demo authority: {summary.services} services, {summary.teams} teams, "
-        f"{summary.people} people; children created {summary.children_created}, "
+        f"{summary.people_count} people; children created {summary.children_created}, "
         f"updated {summary.children_updated}."
     )
 
@@ -105,7 +105,10 @@ def import_children(
             task = progress.add_task("Checking and importing", total=len(rows))
             async with session.begin():
                 result = await importer.import_children(
-                    session=session, actor=SYSTEM, clock=SystemClock(), rows=rows,
+                    session=session,
+                    actor=SYSTEM,
+                    clock=SystemClock(),
+                    rows=rows,
                     progress=lambda n: progress.advance(task, n),
                 )
                 if not result.applied or dry_run:
@@ -160,7 +163,9 @@ def create_person(
                 if service_id is None:
                     raise typer.BadParameter(f"No service called {service!r}.")
             person = await people.create_person(
-                session=session, actor=SYSTEM, clock=clock,
+                session=session,
+                actor=SYSTEM,
+                clock=clock,
                 data=people.PersonFields(display_name=name, email=email, team_id=team_id),
             )
             for value in role or []:
@@ -173,8 +178,14 @@ def create_person(
                 else:
                     scope, sid, tid = ScopeType.AUTHORITY, None, None
                 await people.grant_role(
-                    session=session, actor=SYSTEM, clock=clock, person_id=person.id, role=r,
-                    scope=scope, service_id=sid, team_id=tid,
+                    session=session,
+                    actor=SYSTEM,
+                    clock=clock,
+                    person_id=person.id,
+                    role=r,
+                    scope=scope,
+                    service_id=sid,
+                    team_id=tid,
                 )
             return str(person.id)
 
@@ -231,9 +242,7 @@ def export_schema(
 
 
 @app.command("serve")
-def serve(
-    host: str = "127.0.0.1", port: int = 8000, workers: int = 1
-) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API with uvicorn."""
     import uvicorn
 
@@ -281,15 +290,25 @@ def dev(host: str = "127.0.0.1", port: int = 8000) -> None:
         summary = _seed()
         children.append(
             subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host,
-                 "--port", str(port)],
-                env=env, cwd=embedded.ROOT,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.main:app",
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
+                ],
+                env=env,
+                cwd=embedded.ROOT,
             )
         )
         children.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [sys.executable, "-m", "arq", "workers.main.WorkerSettings"],
-                env=env, cwd=embedded.ROOT,
+                env=env,
+                cwd=embedded.ROOT,
             )
         )
         deadline = time.monotonic() + 30

@@ -552,7 +552,7 @@ async def seed_demo_authority(
         summary_people.append((person.display_name, person.email, person_plan.role.value))
         if person_plan.role is Role.PRACTITIONER and person_plan.team is not None:
             practitioners.setdefault(person_plan.team, []).append(person.email)
-    say(f"People: {len(people)} in every role ({created} records created).")
+    say(f"People: {len(people)} across every role; {created} organisation records created.")
 
     await session.flush()
     # Dates are worked out from the day the demo was first seeded, not from today: otherwise

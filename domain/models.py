@@ -6,4 +6,13 @@ from domain.history.models import HistoryEntry
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.system.models import WorkerHeartbeat
 
-__all__ = ["Base", "Child", "HistoryEntry", "Person", "RoleGrant", "Service", "Team", "WorkerHeartbeat"]
+__all__ = [
+    "Base",
+    "Child",
+    "HistoryEntry",
+    "Person",
+    "RoleGrant",
+    "Service",
+    "Team",
+    "WorkerHeartbeat",
+]

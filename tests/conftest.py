@@ -202,16 +202,24 @@ class World:
         email = name.lower().replace(" ", ".") + f".{uuid.uuid4().hex[:6]}@example.org"
         async with self.session_factory() as s, s.begin():
             person = await people.create_person(
-                session=s, actor=SYSTEM, clock=self.clock,
+                session=s,
+                actor=SYSTEM,
+                clock=self.clock,
                 data=people.PersonFields(
-                    display_name=name, email=email, team_id=team.id if team else None,
+                    display_name=name,
+                    email=email,
+                    team_id=team.id if team else None,
                     line_manager_id=line_manager.id if line_manager else None,
                     partner_agency=partner_agency,
                 ),
             )
             for role, scope, target in roles:
                 await people.grant_role(
-                    session=s, actor=SYSTEM, clock=self.clock, person_id=person.id, role=role,
+                    session=s,
+                    actor=SYSTEM,
+                    clock=self.clock,
+                    person_id=person.id,
+                    role=role,
                     scope=scope,
                     service_id=target.id if isinstance(target, Service) else None,
                     team_id=target.id if isinstance(target, Team) else None,

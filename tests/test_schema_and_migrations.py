@@ -57,15 +57,17 @@ async def test_migrations_from_empty_match_the_models(engine: AsyncEngine) -> No
 
 async def test_history_is_append_only(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
-        await conn.execute(text(
-            "INSERT INTO history (occurred_at, actor_label, action, object_type, object_id, changes)"
-            " VALUES (now(), 'system', 'test', 'Person', gen_random_uuid(), '{}')"
-        ))
+        await conn.execute(
+            text(
+                "INSERT INTO history (occurred_at, actor_label, action, object_type, object_id, changes)"
+                " VALUES (now(), 'system', 'test', 'Person', gen_random_uuid(), '{}')"
+            )
+        )
         for statement in ("UPDATE history SET action = 'forged'", "DELETE FROM history"):
             savepoint = await conn.begin_nested()
             try:
                 await conn.execute(text(statement))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 assert "append-only" in str(exc)
                 await savepoint.rollback()
             else:

@@ -56,7 +56,9 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     try:
         async with ctx["session_factory"]() as session, session.begin():
             await system.record_heartbeat(
-                session=session, clock=clock, worker_id=ctx["worker_id"],
+                session=session,
+                clock=clock,
+                worker_id=ctx["worker_id"],
                 started_at=ctx["started_at"],
             )
     finally:

@@ -20,7 +20,7 @@ from domain.core.errors import DomainError, InvalidInput
 from domain.core.pagination import Page
 from domain.people.roles import Actor
 
-NodeT = TypeVar("NodeT")
+NodeT = TypeVar("NodeT", bound=relay.Node)
 R = TypeVar("R")
 
 
@@ -29,12 +29,8 @@ class ErrorCode(Enum):
     NOT_FOUND = strawberry.enum_value(
         "NOT_FOUND", description="No such object, or you may not know that it exists."
     )
-    NOT_ALLOWED = strawberry.enum_value(
-        "NOT_ALLOWED", description="Your roles do not allow this."
-    )
-    UNAUTHENTICATED = strawberry.enum_value(
-        "UNAUTHENTICATED", description="No one is signed in."
-    )
+    NOT_ALLOWED = strawberry.enum_value("NOT_ALLOWED", description="Your roles do not allow this.")
+    UNAUTHENTICATED = strawberry.enum_value("UNAUTHENTICATED", description="No one is signed in.")
     INVALID = strawberry.enum_value(
         "INVALID", description="A value is missing or not acceptable; `field` says which."
     )

@@ -18,7 +18,8 @@ class Role(Enum):
         description="Decides the audit programme; receives exception reports; auditor.",
     )
     PRINCIPAL_SOCIAL_WORKER = strawberry.enum_value(
-        "PRINCIPAL_SOCIAL_WORKER", description="Auditor; supervision audits; consulted on the programme."
+        "PRINCIPAL_SOCIAL_WORKER",
+        description="Auditor; supervision audits; consulted on the programme.",
     )
     HEAD_OF_SERVICE = strawberry.enum_value(
         "HEAD_OF_SERVICE",
@@ -29,7 +30,8 @@ class Role(Enum):
         "TEAM_MANAGER", description="Auditor; dip sampling; observes and supervises workers."
     )
     ASSISTANT_TEAM_MANAGER = strawberry.enum_value(
-        "ASSISTANT_TEAM_MANAGER", description="Auditor; dip sampling; observes and supervises workers."
+        "ASSISTANT_TEAM_MANAGER",
+        description="Auditor; dip sampling; observes and supervises workers.",
     )
     INDEPENDENT_REVIEWING_OFFICER = strawberry.enum_value(
         "INDEPENDENT_REVIEWING_OFFICER",
@@ -37,7 +39,7 @@ class Role(Enum):
     )
     QA_LEAD = strawberry.enum_value(
         "QA_LEAD",
-        description="Quality Assurance and Audit Lead: moderates, desk-top audits, learning reports.",
+        description="QA and Audit Lead: moderates, desk-top audits, learning reports.",
     )
     SAFEGUARDING_QAU_MANAGER = strawberry.enum_value(
         "SAFEGUARDING_QAU_MANAGER",
@@ -45,7 +47,7 @@ class Role(Enum):
     )
     PRACTITIONER = strawberry.enum_value(
         "PRACTITIONER",
-        description="Social worker, Family First practitioner or Senior Practice Lead; holds cases.",
+        description="Social worker, Family First practitioner, Senior Practice Lead; holds cases.",
     )
     PARTNER_AGENCY_MEMBER = strawberry.enum_value(
         "PARTNER_AGENCY_MEMBER",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -38,9 +38,15 @@ class HistoryEntry(relay.Node):
     @classmethod
     def from_model(cls, m: models.HistoryEntry) -> HistoryEntry:
         return cls(
-            id=str(m.id), occurred_at=m.occurred_at, actor_label=m.actor_label, action=m.action,
-            object_type=m.object_type, object_id=global_id(m.object_type, m.object_id),
-            changes=m.changes, request_id=m.request_id, actor_id=m.actor_id,
+            id=str(m.id),
+            occurred_at=m.occurred_at,
+            actor_label=m.actor_label,
+            action=m.action,
+            object_type=m.object_type,
+            object_id=global_id(m.object_type, m.object_id),
+            changes=cast(JSON, m.changes),
+            request_id=m.request_id,
+            actor_id=m.actor_id,
         )
 
     @strawberry.field(description="The person who made the change, if a person did.")

@@ -14,11 +14,13 @@ from strawberry.types import Info
 from api.context import Context
 from api.types.common import CountedConnection, node_ids
 from api.types.enums import Role, RoleScope
-from domain.people import service as people
 from domain.people import models
+from domain.people import service as people
 
 
-@strawberry.type(description="A service of the authority, such as Children's Social Care or Family First.")
+@strawberry.type(
+    description="A service of the authority, such as Children's Social Care or Family First."
+)
 class Service(relay.Node):
     id: relay.NodeID[str]
     name: str = strawberry.field(description="The service's name.")
@@ -30,7 +32,9 @@ class Service(relay.Node):
     def from_model(cls, m: models.Service) -> Service:
         return cls(id=str(m.id), name=m.name, is_multi_agency=m.is_multi_agency)
 
-    @strawberry.field(description="The service's teams, by name (a service has tens, never thousands).")
+    @strawberry.field(
+        description="The service's teams, by name (a service has tens, never thousands)."
+    )
     async def teams(self, info: Info[Context, None]) -> list[Team]:
         teams = await info.context.loaders.teams_of_service.load(uuid.UUID(self.id))
         return [Team.from_model(t) for t in teams]
@@ -79,8 +83,12 @@ class RoleGrant(relay.Node):
     @classmethod
     def from_model(cls, m: models.RoleGrant) -> RoleGrant:
         return cls(
-            id=str(m.id), role=Role(m.role.value), scope=RoleScope(m.scope.value),
-            granted_at=m.granted_at, service_id=m.service_id, team_id=m.team_id,
+            id=str(m.id),
+            role=Role(m.role.value),
+            scope=RoleScope(m.scope.value),
+            granted_at=m.granted_at,
+            service_id=m.service_id,
+            team_id=m.team_id,
         )
 
     @strawberry.field(description="The service, when the role is held for a service.")
@@ -110,7 +118,9 @@ class RoleGrant(relay.Node):
         return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 
-@strawberry.type(description="A member of staff or of a partner agency. Children and families have no account.")
+@strawberry.type(
+    description="A member of staff or of a partner agency. Children and families have no account."
+)
 class Person(relay.Node):
     id: relay.NodeID[str]
     display_name: str = strawberry.field(description="The name to show.")
@@ -119,15 +129,22 @@ class Person(relay.Node):
     partner_agency: str | None = strawberry.field(
         description="The partner agency (police, health, education…) for partner members."
     )
-    is_active: bool = strawberry.field(description="False once the person has left; they cannot sign in.")
+    is_active: bool = strawberry.field(
+        description="False once the person has left; they cannot sign in."
+    )
     team_id: strawberry.Private[uuid.UUID | None]
     line_manager_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_model(cls, m: models.Person) -> Person:
         return cls(
-            id=str(m.id), display_name=m.display_name, email=m.email, job_title=m.job_title,
-            partner_agency=m.partner_agency, is_active=m.is_active, team_id=m.team_id,
+            id=str(m.id),
+            display_name=m.display_name,
+            email=m.email,
+            job_title=m.job_title,
+            partner_agency=m.partner_agency,
+            is_active=m.is_active,
+            team_id=m.team_id,
             line_manager_id=m.line_manager_id,
         )
 

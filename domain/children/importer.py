@@ -256,9 +256,7 @@ async def import_children(
             new_id = uuid.uuid4()
             inserts.append({"id": new_id, "created_at": now, "updated_at": now, **values})
             entries.append(
-                history.Change(
-                    "child.imported", "Child", new_id, history.diff({}, values)
-                )
+                history.Change("child.imported", "Child", new_id, history.diff({}, values))
             )
             continue
         changes = history.diff(

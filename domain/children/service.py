@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -69,7 +70,7 @@ class ChildrenFilter:
     case_reference: str | None = None
 
 
-def _children(actor: Actor, filters: ChildrenFilter) -> Select[tuple[Child]]:
+def _children(actor: Actor, filters: ChildrenFilter) -> Select[Any]:
     stmt = select(Child).where(policy.visible_children(actor))
     if filters.team_id is not None:
         stmt = stmt.where(Child.team_id == filters.team_id)
@@ -100,9 +101,7 @@ async def list_children(
     )
 
 
-async def count_children(
-    *, session: AsyncSession, actor: Actor, filters: ChildrenFilter
-) -> int:
+async def count_children(*, session: AsyncSession, actor: Actor, filters: ChildrenFilter) -> int:
     return await count(session, _children(actor, filters))
 
 

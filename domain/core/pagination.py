@@ -79,13 +79,13 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[tuple[T]],
+    stmt: Select[Any],
     *,
     order_by: Sequence[InstrumentedAttribute[Any]],
     first: int | None,
     after: str | None,
     descending: bool = False,
-) -> Page[T]:
+) -> Page[Any]:
     """One page of `stmt`'s rows ordered by `order_by` (the last column must be unique)."""
     size = check_page_size(first)
     if after:
@@ -100,6 +100,6 @@ async def paginate(
     return Page(items=rows, cursors=cursors, has_next_page=has_next, has_previous_page=bool(after))
 
 
-async def count(session: AsyncSession, stmt: Select[tuple[T]]) -> int:
+async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     total = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return int(total or 0)

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(2000, ge=50)
     max_query_aliases: int = Field(20, ge=1)
 
-    policy: PolicySettings = Field(default_factory=PolicySettings)  # type: ignore[arg-type]
+    policy: PolicySettings = Field(default_factory=PolicySettings)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -98,8 +98,12 @@ class Settings(BaseSettings):
                 "(set DEV_SIGNING_KEY to an empty value and use AUTH_JWKS_URL)."
             )
         if self.graphiql is GraphiQLAccess.EVERYONE:
-            problems.append("GRAPHIQL=everyone opens GraphiQL to non-admins: use 'admins' or 'off'.")
-        if any(alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.auth_algorithms):
+            problems.append(
+                "GRAPHIQL=everyone opens GraphiQL to non-admins: use 'admins' or 'off'."
+            )
+        if any(
+            alg.upper().startswith("HS") or alg.lower() == "none" for alg in self.auth_algorithms
+        ):
             problems.append("AUTH_ALGORITHMS may only hold asymmetric algorithms in production.")
         return problems
 
@@ -111,9 +115,7 @@ class Settings(BaseSettings):
 
 class ConfigurationError(RuntimeError):
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(
-            "The service refuses to start:\n" + "\n".join(f"- {p}" for p in problems)
-        )
+        super().__init__("The service refuses to start:\n" + "\n".join(f"- {p}" for p in problems))
         self.problems = problems
 
 

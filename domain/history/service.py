@@ -133,7 +133,7 @@ async def count_history(*, session: AsyncSession, actor: Actor, filters: History
     return await count(session, _history(actor, filters))
 
 
-def _history(actor: Actor, filters: HistoryFilter) -> Select[tuple[HistoryEntry]]:
+def _history(actor: Actor, filters: HistoryFilter) -> Select[Any]:
     stmt = select(HistoryEntry).where(policy.visible(actor))
     if filters.object_id is not None:
         stmt = stmt.where(HistoryEntry.object_id == filters.object_id)

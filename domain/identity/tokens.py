@@ -75,7 +75,9 @@ class TokenVerifier:
                     self._fetched_at = time.monotonic()
                 except (httpx.HTTPError, ValueError, JoseError) as exc:
                     if self._keys is None:
-                        raise TokenRejected("The identity provider's keys are unavailable.") from exc
+                        raise TokenRejected(
+                            "The identity provider's keys are unavailable."
+                        ) from exc
                 finally:
                     if self._http is None:
                         await client.aclose()

@@ -60,9 +60,7 @@ class Person(Base):
     subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     job_title: Mapped[str | None] = mapped_column(String(200))
     team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), index=True)
-    line_manager_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("people.id"), index=True
-    )
+    line_manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"), index=True)
     partner_agency: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
@@ -81,7 +79,12 @@ class RoleGrant(Base):
             name="scope_matches_target",
         ),
         UniqueConstraint(
-            "person_id", "role", "scope", "service_id", "team_id", postgresql_nulls_not_distinct=True
+            "person_id",
+            "role",
+            "scope",
+            "service_id",
+            "team_id",
+            postgresql_nulls_not_distinct=True,
         ),
     )
 

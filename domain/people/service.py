@@ -73,8 +73,12 @@ async def create_service(
     session.add(service)
     await session.flush()
     await history.record(
-        session=session, actor=actor, clock=clock, action="service.created",
-        object_type="Service", object_id=service.id,
+        session=session,
+        actor=actor,
+        clock=clock,
+        action="service.created",
+        object_type="Service",
+        object_id=service.id,
         changes=history.diff({}, snapshot(service, ["name", "is_multi_agency"])),
     )
     return service
@@ -97,7 +101,9 @@ async def _get_team(session: AsyncSession, team_id: uuid.UUID, field: str) -> Te
 async def _check_team_name_free(
     session: AsyncSession, service_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
 ) -> None:
-    stmt = select(Team.id).where(Team.service_id == service_id, func.lower(Team.name) == name.lower())
+    stmt = select(Team.id).where(
+        Team.service_id == service_id, func.lower(Team.name) == name.lower()
+    )
     if exclude is not None:
         stmt = stmt.where(Team.id != exclude)
     if await session.scalar(stmt):
@@ -115,8 +121,12 @@ async def create_team(
     session.add(team)
     await session.flush()
     await history.record(
-        session=session, actor=actor, clock=clock, action="team.created",
-        object_type="Team", object_id=team.id,
+        session=session,
+        actor=actor,
+        clock=clock,
+        action="team.created",
+        object_type="Team",
+        object_id=team.id,
         changes=history.diff({}, snapshot(team, ["name", "service_id"])),
     )
     return team
@@ -143,8 +153,13 @@ async def update_team(
     changes = history.diff(before, snapshot(team, ["name", "service_id"]))
     if changes:
         await history.record(
-            session=session, actor=actor, clock=clock, action="team.updated",
-            object_type="Team", object_id=team.id, changes=changes,
+            session=session,
+            actor=actor,
+            clock=clock,
+            action="team.updated",
+            object_type="Team",
+            object_id=team.id,
+            changes=changes,
         )
     return team
 
@@ -166,7 +181,11 @@ class PersonFields:
     is_active: Any = UNSET
 
     def given(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not UNSET}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) is not UNSET
+        }
 
 
 PERSON_FIELDS = [f.name for f in fields(PersonFields)]
@@ -193,9 +212,7 @@ async def _check_line_manager(
     )
     ancestors = set((await session.scalars(select(chain.c.id))).all())
     if person_id in ancestors:
-        raise InvalidInput(
-            "That would make a loop of line managers.", field="lineManagerId"
-        )
+        raise InvalidInput("That would make a loop of line managers.", field="lineManagerId")
 
 
 async def _apply_person_fields(
@@ -253,8 +270,12 @@ async def create_person(
     session.add(person)
     await session.flush()
     await history.record(
-        session=session, actor=actor, clock=clock, action="person.created",
-        object_type="Person", object_id=person.id,
+        session=session,
+        actor=actor,
+        clock=clock,
+        action="person.created",
+        object_type="Person",
+        object_id=person.id,
         changes=history.diff({}, snapshot(person, PERSON_FIELDS)),
     )
     return person
@@ -275,8 +296,13 @@ async def update_person(
     if changes:
         person.updated_at = clock.now()
         await history.record(
-            session=session, actor=actor, clock=clock, action="person.updated",
-            object_type="Person", object_id=person.id, changes=changes,
+            session=session,
+            actor=actor,
+            clock=clock,
+            action="person.updated",
+            object_type="Person",
+            object_id=person.id,
+            changes=changes,
         )
     return person
 
@@ -323,17 +349,28 @@ async def grant_role(
     if existing:
         raise Conflict("That person holds that role in that scope already.", field="role")
     grant = RoleGrant(
-        person_id=person_id, role=role, scope=scope, service_id=service_id, team_id=team_id,
+        person_id=person_id,
+        role=role,
+        scope=scope,
+        service_id=service_id,
+        team_id=team_id,
         granted_at=clock.now(),
     )
     session.add(grant)
     await session.flush()
     await history.record(
-        session=session, actor=actor, clock=clock, action="role.granted",
-        object_type="Person", object_id=person_id,
-        changes={"role": [None, role.value], "scope": [None, scope.value],
-                 "service_id": [None, history.plain(service_id)],
-                 "team_id": [None, history.plain(team_id)]},
+        session=session,
+        actor=actor,
+        clock=clock,
+        action="role.granted",
+        object_type="Person",
+        object_id=person_id,
+        changes={
+            "role": [None, role.value],
+            "scope": [None, scope.value],
+            "service_id": [None, history.plain(service_id)],
+            "team_id": [None, history.plain(team_id)],
+        },
     )
     return grant
 
@@ -347,20 +384,27 @@ async def revoke_role(
         raise NotFound("role grant", field="grantId")
     if grant.person_id == actor.person_id and grant.role is Role.ADMINISTRATOR:
         remaining = await session.scalar(
-            select(func.count()).select_from(RoleGrant).where(
-                RoleGrant.role == Role.ADMINISTRATOR, RoleGrant.id != grant.id
-            )
+            select(func.count())
+            .select_from(RoleGrant)
+            .where(RoleGrant.role == Role.ADMINISTRATOR, RoleGrant.id != grant.id)
         )
         if not remaining:
             raise Conflict("This is the last administrator: grant another first.", field="grantId")
     await session.delete(grant)
     await session.flush()
     await history.record(
-        session=session, actor=actor, clock=clock, action="role.revoked",
-        object_type="Person", object_id=grant.person_id,
-        changes={"role": [grant.role.value, None], "scope": [grant.scope.value, None],
-                 "service_id": [history.plain(grant.service_id), None],
-                 "team_id": [history.plain(grant.team_id), None]},
+        session=session,
+        actor=actor,
+        clock=clock,
+        action="role.revoked",
+        object_type="Person",
+        object_id=grant.person_id,
+        changes={
+            "role": [grant.role.value, None],
+            "scope": [grant.scope.value, None],
+            "service_id": [history.plain(grant.service_id), None],
+            "team_id": [history.plain(grant.team_id), None],
+        },
     )
     return grant
 
@@ -377,7 +421,7 @@ class PeopleFilter:
     include_inactive: bool = False
 
 
-def _people(actor: Actor, filters: PeopleFilter) -> Select[tuple[Person]]:
+def _people(actor: Actor, filters: PeopleFilter) -> Select[Any]:
     stmt = select(Person).where(policy.visible_people(actor))
     if not filters.include_inactive:
         stmt = stmt.where(Person.is_active.is_(True))
@@ -398,7 +442,12 @@ def _people(actor: Actor, filters: PeopleFilter) -> Select[tuple[Person]]:
 
 
 async def list_people(
-    *, session: AsyncSession, actor: Actor, filters: PeopleFilter, first: int | None, after: str | None
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    filters: PeopleFilter,
+    first: int | None,
+    after: str | None,
 ) -> Page[Person]:
     return await paginate(
         session,
@@ -445,7 +494,7 @@ async def list_teams(
     )
 
 
-def _teams(service_id: uuid.UUID | None) -> Select[tuple[Team]]:
+def _teams(service_id: uuid.UUID | None) -> Select[Any]:
     stmt = select(Team)
     if service_id is not None:
         stmt = stmt.where(Team.service_id == service_id)
@@ -461,7 +510,7 @@ async def count_services(*, session: AsyncSession) -> int:
 
 
 async def get_by_ids(
-    session: AsyncSession, model: type[Service] | type[Team], ids: Sequence[uuid.UUID]
+    session: AsyncSession, model: Any, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Any]:
     if not ids:
         return {}
@@ -521,8 +570,10 @@ async def find_active_person(
             select(Person).where(func.lower(Person.email) == email.strip().lower())
         )
         # A person already bound to another subject is not taken over by a matching email.
-        if person is not None and person.is_active and (
-            person.subject is None or not subject or person.subject == subject
+        if (
+            person is not None
+            and person.is_active
+            and (person.subject is None or not subject or person.subject == subject)
         ):
             return person
     return None

@@ -28,7 +28,9 @@ async def record_heartbeat(
     now = clock.now()
     stmt = insert(WorkerHeartbeat).values(worker_id=worker_id, started_at=started_at, beat_at=now)
     await session.execute(
-        stmt.on_conflict_do_update(index_elements=[WorkerHeartbeat.worker_id], set_={"beat_at": now})
+        stmt.on_conflict_do_update(
+            index_elements=[WorkerHeartbeat.worker_id], set_={"beat_at": now}
+        )
     )
     await session.execute(
         delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - HEARTBEAT_FORGET_AFTER)
@@ -50,7 +52,7 @@ class Readiness:
 async def check_readiness(
     *, session_factory: SessionFactory, redis: Redis, clock: Clock
 ) -> Readiness:
-    """PostgreSQL and Redis must answer within seconds; worker liveness is reported, not required."""
+    """PostgreSQL and Redis must answer within seconds; workers are reported, not required."""
     database, redis_state = "ok", "ok"
     workers: int | None = None
     last: datetime | None = None
@@ -60,11 +62,13 @@ async def check_readiness(
             beats = list(await session.scalars(select(WorkerHeartbeat.beat_at)))
             last = max(beats, default=None)
             workers = sum(1 for b in beats if clock.now() - b <= HEARTBEAT_STALE_AFTER)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its kind
+    except Exception as exc:
         database = f"unavailable ({type(exc).__name__})"
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            await redis.ping()  # type: ignore[misc]
-    except Exception as exc:  # noqa: BLE001
+            await redis.ping()
+    except Exception as exc:
         redis_state = f"unavailable ({type(exc).__name__})"
-    return Readiness(database=database, redis=redis_state, workers_alive=workers, last_heartbeat=last)
+    return Readiness(
+        database=database, redis=redis_state, workers_alive=workers, last_heartbeat=last
+    )

@@ -31,15 +31,25 @@ async def two_teams(world: World) -> dict[str, object]:
     team_a = await world.team(csc, "Assessment Team 1")
     team_b = await world.team(csc, "Child Protection Team 1")
     team_c = await world.team(family_first, "Family First North")
-    worker_a = await world.person("Ann Worker", (Role.PRACTITIONER, ScopeType.TEAM, team_a), team=team_a)
-    manager_b = await world.person("Bo Manager", (Role.TEAM_MANAGER, ScopeType.TEAM, team_b), team=team_b)
+    worker_a = await world.person(
+        "Ann Worker", (Role.PRACTITIONER, ScopeType.TEAM, team_a), team=team_a
+    )
+    manager_b = await world.person(
+        "Bo Manager", (Role.TEAM_MANAGER, ScopeType.TEAM, team_b), team=team_b
+    )
     children_a = await world.children(team_a, 3, practitioner=worker_a, prefix="A")
     children_b = await world.children(team_b, 4, prefix="B")
     children_c = await world.children(team_c, 2, prefix="C")
     return {
-        "csc": csc, "team_a": team_a, "team_b": team_b, "team_c": team_c,
-        "worker_a": worker_a, "manager_b": manager_b,
-        "children_a": children_a, "children_b": children_b, "children_c": children_c,
+        "csc": csc,
+        "team_a": team_a,
+        "team_b": team_b,
+        "team_c": team_c,
+        "worker_a": worker_a,
+        "manager_b": manager_b,
+        "children_a": children_a,
+        "children_b": children_b,
+        "children_c": children_c,
     }
 
 
@@ -47,14 +57,18 @@ def gid(type_name: str, value: object) -> str:
     return str(relay.GlobalID(type_name, str(value)))
 
 
-async def test_a_practitioner_in_team_a_sees_only_team_a_children(gql: GraphQL, two_teams: dict) -> None:
+async def test_a_practitioner_in_team_a_sees_only_team_a_children(
+    gql: GraphQL, two_teams: dict
+) -> None:
     body = await gql(CHILDREN, as_=two_teams["worker_a"])
     refs = [e["node"]["caseReference"] for e in body["data"]["children"]["edges"]]
     assert refs == sorted(c.case_reference for c in two_teams["children_a"])
     assert body["data"]["children"]["totalCount"] == 3
 
 
-async def test_team_b_children_cannot_be_read_by_node_id_from_team_a(gql: GraphQL, two_teams: dict) -> None:
+async def test_team_b_children_cannot_be_read_by_node_id_from_team_a(
+    gql: GraphQL, two_teams: dict
+) -> None:
     other = two_teams["children_b"][0]
     body = await gql(NODE, {"id": gid("Child", other.id)}, as_=two_teams["worker_a"])
     assert body["data"]["node"] is None
@@ -63,15 +77,26 @@ async def test_team_b_children_cannot_be_read_by_node_id_from_team_a(gql: GraphQ
     assert body["data"]["node"]["caseReference"] == mine.case_reference
 
 
-async def test_guessed_and_malformed_ids_read_the_same_as_forbidden(gql: GraphQL, two_teams: dict) -> None:
-    for guess in [gid("Child", uuid.uuid4()), "not-an-id", gid("Child", "123"), gid("Nope", uuid.uuid4())]:
+async def test_guessed_and_malformed_ids_read_the_same_as_forbidden(
+    gql: GraphQL, two_teams: dict
+) -> None:
+    for guess in [
+        gid("Child", uuid.uuid4()),
+        "not-an-id",
+        gid("Child", "123"),
+        gid("Nope", uuid.uuid4()),
+    ]:
         body = await gql(NODE, {"id": guess}, as_=two_teams["worker_a"])
         assert body == {"data": {"node": None}}
 
 
-async def test_filtering_by_another_team_returns_nothing_not_their_children(gql: GraphQL, two_teams: dict) -> None:
+async def test_filtering_by_another_team_returns_nothing_not_their_children(
+    gql: GraphQL, two_teams: dict
+) -> None:
     body = await gql(
-        CHILDREN, {"filter": {"teamId": gid("Team", two_teams["team_b"].id)}}, as_=two_teams["worker_a"]
+        CHILDREN,
+        {"filter": {"teamId": gid("Team", two_teams["team_b"].id)}},
+        as_=two_teams["worker_a"],
     )
     assert body["data"]["children"]["edges"] == []
 
@@ -79,7 +104,9 @@ async def test_filtering_by_another_team_returns_nothing_not_their_children(gql:
 async def test_a_head_of_service_sees_every_team_of_their_service_only(
     gql: GraphQL, world: World, two_teams: dict
 ) -> None:
-    hos = await world.person("Hannah Head", (Role.HEAD_OF_SERVICE, ScopeType.SERVICE, two_teams["csc"]))
+    hos = await world.person(
+        "Hannah Head", (Role.HEAD_OF_SERVICE, ScopeType.SERVICE, two_teams["csc"])
+    )
     body = await gql(CHILDREN, {"first": 100}, as_=hos)
     refs = {e["node"]["caseReference"] for e in body["data"]["children"]["edges"]}
     expected = {c.case_reference for c in two_teams["children_a"] + two_teams["children_b"]}
@@ -98,7 +125,9 @@ async def test_the_qa_lead_sees_every_child(gql: GraphQL, world: World, two_team
 async def test_administrators_and_partner_members_see_no_children(
     gql: GraphQL, world: World, two_teams: dict, role: Role
 ) -> None:
-    person = await world.person("Someone Else", (role, ScopeType.AUTHORITY, None), partner_agency="Police")
+    person = await world.person(
+        "Someone Else", (role, ScopeType.AUTHORITY, None), partner_agency="Police"
+    )
     body = await gql(CHILDREN, {"first": 100}, as_=person)
     assert body["data"]["children"]["edges"] == []
     assert body["data"]["children"]["totalCount"] == 0
@@ -107,7 +136,9 @@ async def test_administrators_and_partner_members_see_no_children(
     assert body["data"]["node"] is None
 
 
-async def test_children_are_paged_with_cursors_and_at_most_100(gql: GraphQL, world: World, two_teams: dict) -> None:
+async def test_children_are_paged_with_cursors_and_at_most_100(
+    gql: GraphQL, world: World, two_teams: dict
+) -> None:
     qa = await world.person("Quinn Lead", (Role.QA_LEAD, ScopeType.AUTHORITY, None))
     first = await gql(CHILDREN, {"first": 4}, as_=qa)
     page = first["data"]["children"]

@@ -25,7 +25,9 @@ query($first: Int) {
 """
 
 
-async def _cost(gql: GraphQL, counter: StatementCounter, query: str, first: int, as_: object) -> int:
+async def _cost(
+    gql: GraphQL, counter: StatementCounter, query: str, first: int, as_: object
+) -> int:
     counter.start()
     body = await gql(query, {"first": first}, as_=as_)  # type: ignore[arg-type]
     assert "errors" not in body, body
@@ -39,7 +41,9 @@ async def test_a_list_of_1_and_of_100_children_cost_the_same_statements(
     teams = [await world.team(csc, f"Team {i}") for i in range(5)]
     manager = await world.person("Mo Manager", (Role.GROUP_MANAGER, ScopeType.SERVICE, csc))
     workers = [
-        await world.person(f"Worker {i}", (Role.PRACTITIONER, ScopeType.TEAM, t), team=t, line_manager=manager)
+        await world.person(
+            f"Worker {i}", (Role.PRACTITIONER, ScopeType.TEAM, t), team=t, line_manager=manager
+        )
         for i, t in enumerate(teams)
     ]
     for i, team in enumerate(teams):
@@ -60,7 +64,12 @@ async def test_a_list_of_1_and_of_50_people_cost_the_same_statements(
     manager = await world.person("Zed Manager", (Role.HEAD_OF_SERVICE, ScopeType.SERVICE, csc))
     for i in range(49):
         team = teams[i % 5]
-        await world.person(f"Worker {i:02d}", (Role.PRACTITIONER, ScopeType.TEAM, team), team=team, line_manager=manager)
+        await world.person(
+            f"Worker {i:02d}",
+            (Role.PRACTITIONER, ScopeType.TEAM, team),
+            team=team,
+            line_manager=manager,
+        )
     one = await _cost(gql, sql_counter, PEOPLE, 1, manager)
     fifty = await _cost(gql, sql_counter, PEOPLE, 50, manager)
     assert one == fifty, sql_counter.statements

@@ -26,8 +26,12 @@ mutation { createService(input: {name: "Sneaky"}) { service { id } errors { code
 def _claims(world: World, person: Person, **overrides: object) -> dict[str, object]:
     now = int(world.clock.now().timestamp())
     claims: dict[str, object] = {
-        "iss": world.settings.auth_issuer, "aud": world.settings.auth_audience,
-        "sub": f"dev:{person.id}", "email": person.email, "iat": now, "exp": now + 600,
+        "iss": world.settings.auth_issuer,
+        "aud": world.settings.auth_audience,
+        "sub": f"dev:{person.id}",
+        "email": person.email,
+        "iat": now,
+        "exp": now + 600,
     }
     claims.update(overrides)
     return claims
@@ -49,14 +53,15 @@ async def admin(world: World) -> Person:
 async def test_a_valid_token_acts_as_its_person(gql: GraphQL, admin: Person) -> None:
     body = await gql(ME, as_=admin)
     assert body["data"]["me"] == {
-        "displayName": "Ada Admin", "roles": [{"role": "ADMINISTRATOR", "scope": "AUTHORITY"}]
+        "displayName": "Ada Admin",
+        "roles": [{"role": "ADMINISTRATOR", "scope": "AUTHORITY"}],
     }
 
 
 def _bad_tokens(world: World, admin: Person) -> dict[str, str]:
     expired = _claims(world, admin, exp=int((world.clock.now() - timedelta(hours=1)).timestamp()))
     good = _sign(_claims(world, admin))
-    header, payload, signature = good.split(".")
+    header, _, signature = good.split(".")
     tampered_payload = _b64({**_claims(world, admin), "email": "someone.else@example.org"})
     rsa = RSAKey.generate_key(2048)
     return {
@@ -71,7 +76,9 @@ def _bad_tokens(world: World, admin: Person) -> dict[str, str]:
         ),
         "no expiry": _sign({k: v for k, v in _claims(world, admin).items() if k != "exp"}),
         "garbage": "not.a.jwt",
-        "unknown person": _sign(_claims(world, admin, sub="dev:nobody", email="nobody@example.org")),
+        "unknown person": _sign(
+            _claims(world, admin, sub="dev:nobody", email="nobody@example.org")
+        ),
     }
 
 
@@ -86,11 +93,19 @@ async def test_bad_tokens_get_401_and_change_nothing(
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", reason
         assert response.headers["www-authenticate"].startswith("Bearer")
     async with world.session_factory() as s:
-        assert await s.scalar(select(func.count()).select_from(HistoryEntry).where(
-            HistoryEntry.action == "service.created")) == 0
+        assert (
+            await s.scalar(
+                select(func.count())
+                .select_from(HistoryEntry)
+                .where(HistoryEntry.action == "service.created")
+            )
+            == 0
+        )
 
 
-async def test_a_person_who_has_left_cannot_sign_in(gql: GraphQL, world: World, admin: Person) -> None:
+async def test_a_person_who_has_left_cannot_sign_in(
+    gql: GraphQL, world: World, admin: Person
+) -> None:
     token = world.token(admin)
     async with world.session_factory() as s, s.begin():
         person = await s.get(Person, admin.id)

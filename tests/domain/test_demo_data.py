@@ -1,0 +1,161 @@
+"""The demo authority: every role in a valid scope, a sensible line-management tree, 300
+children in every cohort, written with history, and the same data however often it is run."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from domain.children.models import Child
+from domain.core.clock import SettableClock, local_today
+from domain.core.db import SessionFactory
+from domain.demo import DemoSummary, seed_demo_authority
+from domain.history.models import HistoryEntry
+from domain.people.models import Person, RoleGrant, Service, Team
+from domain.people.roles import ALLOWED_SCOPES, Role, ScopeType
+
+
+async def _seed(session_factory: SessionFactory, clock: SettableClock) -> DemoSummary:
+    messages: list[str] = []
+    async with session_factory() as s, s.begin():
+        summary = await seed_demo_authority(session=s, clock=clock, progress=messages.append)
+    assert messages
+    return summary
+
+
+async def _count(session_factory: SessionFactory, model: type[object]) -> int:
+    async with session_factory() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_first_run_creates_the_authority_with_history(
+    session_factory: SessionFactory, clock: SettableClock
+) -> None:
+    summary = await _seed(session_factory, clock)
+
+    assert (summary.services, summary.teams) == (4, 12)
+    assert summary.children_created == 300
+    assert summary.children_updated == 0
+    assert not summary.already_seeded
+    assert len(summary.people) == summary.people_count == await _count(session_factory, Person)
+    assert {role for _, _, role in summary.people} == {r.value for r in Role}
+    emails = [email for _, email, _ in summary.people]
+    assert len(set(emails)) == len(emails)
+    assert all(e == e.lower() and e.endswith("@demo.qaf.local") for e in emails)
+
+    async with session_factory() as s:
+        actions = dict(
+            (
+                await s.execute(
+                    select(HistoryEntry.action, func.count()).group_by(HistoryEntry.action)
+                )
+            ).all()
+        )
+        multi_agency = await s.scalar(select(Service.name).where(Service.is_multi_agency))
+    assert actions == {
+        "service.created": 4,
+        "team.created": 12,
+        "person.created": len(summary.people),
+        "role.granted": len(summary.people),
+        "child.imported": 300,
+    }
+    assert multi_agency == "Safeguarding Children Partnership"
+
+
+async def test_running_again_changes_nothing(
+    session_factory: SessionFactory, clock: SettableClock
+) -> None:
+    first = await _seed(session_factory, clock)
+    history = await _count(session_factory, HistoryEntry)
+
+    again = await _seed(session_factory, clock)
+    # A later day must not move the children's dates either.
+    clock.advance(timedelta(days=40))
+    later = await _seed(session_factory, clock)
+
+    for summary in (again, later):
+        assert summary.already_seeded
+        assert (summary.children_created, summary.children_updated) == (0, 0)
+        assert summary.children_unchanged == 300
+        assert summary.people == first.people
+    assert await _count(session_factory, HistoryEntry) == history
+    assert await _count(session_factory, Child) == 300
+
+
+async def test_roles_are_held_in_allowed_scopes_and_managers_make_sense(
+    session_factory: SessionFactory, clock: SettableClock
+) -> None:
+    await _seed(session_factory, clock)
+    async with session_factory() as s:
+        grants = list(await s.scalars(select(RoleGrant)))
+        people = {p.id: p for p in await s.scalars(select(Person))}
+    role_of = {g.person_id: g.role for g in grants}
+    assert len(role_of) == len(grants) == len(people)
+
+    for grant in grants:
+        assert grant.scope in ALLOWED_SCOPES[grant.role]
+        person = people[grant.person_id]
+        manager = people.get(person.line_manager_id) if person.line_manager_id else None
+        manager_role = role_of[manager.id] if manager else None
+        if grant.scope is ScopeType.TEAM:
+            assert person.team_id == grant.team_id
+        if grant.role is Role.PRACTITIONER:
+            assert manager_role is Role.TEAM_MANAGER
+            assert manager is not None and manager.team_id == person.team_id
+        elif grant.role is Role.ASSISTANT_TEAM_MANAGER:
+            assert manager_role is Role.TEAM_MANAGER
+        elif grant.role is Role.TEAM_MANAGER:
+            assert manager_role in (Role.GROUP_MANAGER, Role.HEAD_OF_SERVICE)
+        elif grant.role is Role.GROUP_MANAGER:
+            assert manager_role is Role.HEAD_OF_SERVICE
+        elif grant.role is Role.DIRECTOR_OF_CHILDRENS_SERVICES:
+            assert manager is None
+        elif grant.role is Role.ASSISTANT_EXECUTIVE_DIRECTOR:
+            assert manager_role is Role.DIRECTOR_OF_CHILDRENS_SERVICES
+        elif grant.role is Role.PARTNER_AGENCY_MEMBER:
+            assert person.partner_agency in {"Police", "Health", "Education"}
+        else:
+            assert manager_role is Role.ASSISTANT_EXECUTIVE_DIRECTOR
+
+    practitioners = [p for p in people.values() if role_of[p.id] is Role.PRACTITIONER]
+    assert len(practitioners) == 33
+    assert any("ASYE" in (p.job_title or "") for p in practitioners)
+
+
+async def test_children_cover_every_cohort_in_casework_teams(
+    session_factory: SessionFactory, clock: SettableClock
+) -> None:
+    await _seed(session_factory, clock)
+    today = local_today(clock)
+    async with session_factory() as s:
+        children = list(await s.scalars(select(Child).order_by(Child.case_reference)))
+        people = {p.id: p for p in await s.scalars(select(Person))}
+        teams = {t.id: t.name for t in await s.scalars(select(Team))}
+
+    assert [c.case_reference for c in children] == [f"DEMO-{n:06d}" for n in range(1, 301)]
+    assert "Partnership Business Unit" not in {teams[c.team_id] for c in children}
+    for child in children:
+        assert child.allocated_practitioner_id is not None
+        assert people[child.allocated_practitioner_id].team_id == child.team_id
+        assert not (child.looked_after and child.care_leaver)
+        assert child.date_of_birth <= today
+        if child.child_protection_plan_start is not None:
+            assert child.child_protection_plan_start <= today
+
+    plans = [c for c in children if c.child_protection_plan_start is not None]
+    nine_months = [
+        c
+        for c in plans
+        if c.child_protection_plan_start is not None
+        and 260 <= (today - c.child_protection_plan_start).days <= 290
+    ]
+    care_leavers = [c for c in children if c.care_leaver]
+    assert plans and nine_months
+    assert any(c.child_in_need for c in children)
+    assert any(c.looked_after for c in children)
+    assert any(c.family_first for c in children)
+    assert care_leavers
+    for child in care_leavers:
+        age_in_days = (today - child.date_of_birth).days
+        assert 18 * 365 <= age_in_days < 22 * 365 + 6
