@@ -342,10 +342,12 @@ def _print_welcome(host: str, port: int, summary: Any, seconds: float) -> None:
     console.rule("[bold green]QA and Learning is running")
     console.print(f"GraphiQL:  [bold]{url}[/bold]   (ready in {seconds:.0f} s)")
     console.print(f"Health:    http://{host}:{port}/healthz and /readyz")
-    table = Table("person", "email", "role", title="Demo people")
+    table = Table(title="Demo people")
+    for column in ("person", "email", "role"):
+        table.add_column(column, no_wrap=True, overflow="ignore")
     for name, email, role in summary.people:
         table.add_row(name, email, role)
-    console.print(table)
+    console.print(table, crop=False)
     console.print(
         "A token for anyone: [bold]make token EMAIL=<email>[/bold] (or `qaf token <email>`), "
         'then in GraphiQL\'s Headers: {"Authorization": "Bearer <token>"}'
@@ -364,7 +366,8 @@ def _print_welcome(host: str, port: int, summary: Any, seconds: float) -> None:
 
         value = _run(work)
         if value:
-            console.print(f"Administrator's token ({admin[1]}):\n{value}")
+            console.print(f"Administrator's token ({admin[1]}):")
+            print(value, flush=True)  # plain print: a wrapped token could not be pasted
     console.print("Ctrl-C stops everything this command started.")
 
 

@@ -30,16 +30,28 @@ def provider_key() -> RSAKey:
 
 @pytest.fixture
 async def production(
-    settings: Settings, clock: SettableClock, engine: AsyncEngine, redis: Redis, provider_key: RSAKey
+    settings: Settings,
+    clock: SettableClock,
+    engine: AsyncEngine,
+    redis: Redis,
+    provider_key: RSAKey,
 ) -> httpx.AsyncClient:
     prod = Settings(  # type: ignore[call-arg]
-        _env_file=None, environment="production", database_url=settings.database_url,
-        redis_url=settings.redis_url, auth_issuer=ISSUER, auth_audience=AUDIENCE,
-        auth_jwks_url=JWKS_URL, dev_signing_key="", graphiql="admins",
+        _env_file=None,
+        environment="production",
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        auth_issuer=ISSUER,
+        auth_audience=AUDIENCE,
+        auth_jwks_url=JWKS_URL,
+        dev_signing_key="",
+        graphiql="admins",
     )
     jwks = KeySet([provider_key]).as_dict(private=False)
     # The identity provider is outside this system; its JWKS endpoint is served in-process.
-    provider = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=jwks)))
+    provider = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=jwks))
+    )
     verifier = TokenVerifier(prod, http=provider)
     services = Services(prod, clock=clock, engine=engine, redis=redis, verifier=verifier)
     app = create_app(prod, services=services)
@@ -48,8 +60,15 @@ async def production(
 
 def _provider_token(key: RSAKey, person: Person, clock: SettableClock, **extra: object) -> str:
     now = int(clock.now().timestamp())
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "entra-oid-123", "email": person.email,
-              "iat": now, "exp": now + 3600, **extra}
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "entra-oid-123",
+        "email": person.email,
+        "iat": now,
+        "exp": now + 3600,
+        **extra,
+    }
     return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key, algorithms=["RS256"])
 
 
@@ -58,8 +77,11 @@ async def test_a_provider_token_is_accepted_and_matched_by_email(
 ) -> None:
     admin = await world.person("Ada Admin", (Role.ADMINISTRATOR, ScopeType.AUTHORITY, None))
     token = _provider_token(provider_key, admin, clock)
-    response = await production.post("/graphql", json={"query": "{ me { displayName } }"},
-                                     headers={"Authorization": f"Bearer {token}"})
+    response = await production.post(
+        "/graphql",
+        json={"query": "{ me { displayName } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.json() == {"data": {"me": {"displayName": "Ada Admin"}}}
 
 
@@ -67,8 +89,9 @@ async def test_development_tokens_are_refused_in_production(
     production: httpx.AsyncClient, world: World
 ) -> None:
     admin = await world.person("Ada Admin", (Role.ADMINISTRATOR, ScopeType.AUTHORITY, None))
-    response = await production.post("/graphql", json={"query": "{ me { displayName } }"},
-                                     headers=world.headers(admin))
+    response = await production.post(
+        "/graphql", json={"query": "{ me { displayName } }"}, headers=world.headers(admin)
+    )
     assert response.status_code == 401
 
 
@@ -77,8 +100,9 @@ async def test_a_token_signed_by_another_key_is_refused(
 ) -> None:
     admin = await world.person("Ada Admin", (Role.ADMINISTRATOR, ScopeType.AUTHORITY, None))
     forged = _provider_token(RSAKey.generate_key(2048, parameters={"kid": "key-1"}), admin, clock)
-    response = await production.post("/graphql", json={"query": "{ me { id } }"},
-                                     headers={"Authorization": f"Bearer {forged}"})
+    response = await production.post(
+        "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": f"Bearer {forged}"}
+    )
     assert response.status_code == 401
 
 
@@ -88,11 +112,19 @@ async def test_introspection_and_graphiql_are_for_administrators_in_production(
     admin = await world.person("Ada Admin", (Role.ADMINISTRATOR, ScopeType.AUTHORITY, None))
     qa = await world.person("Quinn Lead", (Role.QA_LEAD, ScopeType.AUTHORITY, None))
     query = {"query": "{ __schema { queryType { name } } }"}
-    as_qa = await production.post("/graphql", json=query, headers={
-        "Authorization": f"Bearer {_provider_token(provider_key, qa, clock, sub='qa-sub')}"})
+    as_qa = await production.post(
+        "/graphql",
+        json=query,
+        headers={
+            "Authorization": f"Bearer {_provider_token(provider_key, qa, clock, sub='qa-sub')}"
+        },
+    )
     assert as_qa.json()["errors"][0]["extensions"]["code"] == "NOT_ALLOWED"
-    as_admin = await production.post("/graphql", json=query, headers={
-        "Authorization": f"Bearer {_provider_token(provider_key, admin, clock)}"})
+    as_admin = await production.post(
+        "/graphql",
+        json=query,
+        headers={"Authorization": f"Bearer {_provider_token(provider_key, admin, clock)}"},
+    )
     assert as_admin.json()["data"]["__schema"]["queryType"]["name"] == "Query"
     page = await production.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 403
