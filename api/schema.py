@@ -148,8 +148,57 @@ def _count(info: Info[Context, Any], counter: Any) -> Any:
     return run
 
 
+@strawberry.type(
+    description="The numbers the framework leaves to local policy (DOMAIN.md), as configured."
+)
+class PolicySettings:
+    hos_assurance_working_days: int = strawberry.field(
+        description="Working days for the Head of Service to assure the child is not at risk."
+    )
+    exception_report_working_days: int = strawberry.field(
+        description="Working days after the audit for the exception report to the AED."
+    )
+    desktop_audit_working_days: int = strawberry.field(
+        description="Working days after the third supervision review for the desk-top audit."
+    )
+    asye_observations_per_year: int = strawberry.field(
+        description="Direct observations a year of a newly qualified (ASYE) worker."
+    )
+    support_observation_interval_months: int = strawberry.field(
+        description="Months between observations of a worker who needs support."
+    )
+    complaint_stage1_working_days: int = strawberry.field(
+        description="Working days to respond to a stage 1 complaint."
+    )
+    complaint_stage1_extended_working_days: int = strawberry.field(
+        description="Working days for a stage 1 response when extended."
+    )
+    complaint_stage2_working_days: int = strawberry.field(
+        description="Working days to respond to a stage 2 complaint."
+    )
+    complaint_stage2_extended_working_days: int = strawberry.field(
+        description="Working days for a stage 2 response when extended."
+    )
+    complaint_stage3_panel_working_days: int = strawberry.field(
+        description="Working days from the request to the stage 3 review panel."
+    )
+    audit_exclusion_months: int = strawberry.field(
+        description="Months after an audit during which sampling leaves a child out."
+    )
+    minimum_group_size: int = strawberry.field(
+        description="The smallest group whose survey results are shown."
+    )
+
+
 @strawberry.type(description="Everything the front-end reads.")
 class Query:
+    @strawberry.field(
+        description="The policy settings in force, for showing timescales.",
+        permission_classes=[IsAuthenticated],
+    )
+    def policy_settings(self, info: Info[Context, None]) -> PolicySettings:
+        return PolicySettings(**info.context.settings.policy.model_dump())
+
     @strawberry.field(description="Any object by its global id, if you may see it; null otherwise.")
     async def node(
         self,

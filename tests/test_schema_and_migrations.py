@@ -73,3 +73,31 @@ async def test_history_is_append_only(engine: AsyncEngine) -> None:
             else:
                 raise AssertionError(f"{statement} was allowed")
         await conn.rollback()
+
+
+def test_migrations_go_down_to_empty_and_up_again(services_urls: tuple[str, str]) -> None:
+    # A plain test: Alembic's async env runs its own event loop, as it does for the operator.
+    import asyncio
+
+    from sqlalchemy.engine import make_url
+
+    from cli import migrate
+    from tests.conftest import _recreate_database
+
+    url = make_url(services_urls[0]).set(database="qaf_test_migrations").render_as_string(False)
+    asyncio.run(_recreate_database(url))
+    migrate.upgrade(url)
+    migrate.downgrade(url, "base")
+
+    async def tables() -> set[str]:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(url)
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        await engine.dispose()
+        return names
+
+    assert asyncio.run(tables()) == {"alembic_version"}
+    migrate.upgrade(url)
+    assert {t.name for t in Base.metadata.sorted_tables} <= asyncio.run(tables())

@@ -290,6 +290,10 @@ async def update_person(
         raise NotFound("person", field="id")
     before = snapshot(person, PERSON_FIELDS)
     clean = await _apply_person_fields(session, person, data.given())
+    if clean.get("is_active") is False and person.id == actor.person_id:
+        raise Conflict(
+            "You cannot mark yourself as left: ask another administrator.", field="isActive"
+        )
     for name, value in clean.items():
         setattr(person, name, value)
     changes = history.diff(before, snapshot(person, PERSON_FIELDS))

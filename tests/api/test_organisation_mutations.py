@@ -293,3 +293,27 @@ async def test_a_partner_member_sees_only_themselves_in_the_directory(
         as_=org["partner"],
     )
     assert node["data"]["node"] is None
+
+
+async def test_an_administrator_cannot_mark_themselves_as_left(
+    gql: GraphQL, world: World, org: dict[str, Any]
+) -> None:
+    query, _ = mutations(org)["updatePerson"]
+    body = await gql(
+        query, {"i": {"id": gid("Person", org["admin"].id), "isActive": False}}, as_=org["admin"]
+    )
+    assert body["data"]["r"]["errors"][0]["code"] == "CONFLICT"
+    assert (await gql("{ me { isActive } }", as_=org["admin"]))["data"]["me"]["isActive"] is True
+
+
+async def test_the_policy_settings_are_readable_by_staff(gql: GraphQL, org: dict[str, Any]) -> None:
+    body = await gql(
+        "{ policySettings { hosAssuranceWorkingDays complaintStage2WorkingDays } }",
+        as_=org["worker"],
+    )
+    assert body["data"]["policySettings"] == {
+        "hosAssuranceWorkingDays": 1,
+        "complaintStage2WorkingDays": 25,
+    }
+    anonymous = await gql("{ policySettings { minimumGroupSize } }")
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
