@@ -60,9 +60,19 @@ async def _prepare(settings: Settings) -> str:
 
 def _serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
-         "--no-access-log"],
-        env=env, cwd=embedded.ROOT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=embedded.ROOT,
     )
     deadline = time.monotonic() + 20
     while not embedded.port_open("127.0.0.1", port):
@@ -72,12 +82,16 @@ def _serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return process
 
 
-async def _load(url: str, headers: dict[str, str], concurrency: int, seconds: float) -> tuple[float, float, float, int]:
+async def _load(
+    url: str, headers: dict[str, str], concurrency: int, seconds: float
+) -> tuple[float, float, float, int]:
     latencies: list[float] = []
     payload = {"query": QUERY, "variables": {"first": 50}}
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=url, headers=headers, limits=limits, timeout=30
+    ) as client:
         first = (await client.post("/graphql", json=payload)).json()
         edges = len(first["data"]["children"]["edges"])
 
@@ -101,23 +115,37 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", default="1,10,50")
     args = parser.parse_args()
-    db = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench")
+    db = os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench"
+    )
     redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    settings = Settings(_env_file=None, environment="development", database_url=db, redis_url=redis)  # type: ignore[call-arg, arg-type]
+    settings = Settings(_env_file=None, environment="development", database_url=db, redis_url=redis)
     token = await _prepare(settings)
-    env = {**os.environ, "DATABASE_URL": db, "REDIS_URL": redis, "ENVIRONMENT": "development",
-           "BENCH_ASYNCPG_DSN": make_url(db).set(drivername="postgresql").render_as_string(False)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db,
+        "REDIS_URL": redis,
+        "ENVIRONMENT": "development",
+        "BENCH_ASYNCPG_DSN": make_url(db).set(drivername="postgresql").render_as_string(False),
+    }
     api_port, base_port = embedded.free_port(), embedded.free_port()
-    servers = [_serve("api.main:app", api_port, env), _serve("bench.baseline_app:app", base_port, env)]
+    servers = [
+        _serve("api.main:app", api_port, env),
+        _serve("bench.baseline_app:app", base_port, env),
+    ]
     try:
-        print(f"children list, 50 children with team, service and practitioner; {args.seconds:.0f} s per row")
+        print(
+            f"children list: 50 children, team, service, practitioner; {args.seconds:.0f} s a row"
+        )
         print(f"{'server':<28}{'clients':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
         for concurrency in (int(c) for c in args.concurrency.split(",")):
             for name, port, headers in (
                 ("GraphQL API (Strawberry)", api_port, {"Authorization": f"Bearer {token}"}),
                 ("asyncpg JSON in SQL", base_port, {}),
             ):
-                rps, p50, p99, edges = await _load(f"http://127.0.0.1:{port}", headers, concurrency, args.seconds)
+                rps, p50, p99, edges = await _load(
+                    f"http://127.0.0.1:{port}", headers, concurrency, args.seconds
+                )
                 assert edges == 50
                 print(f"{name:<28}{concurrency:>8}{rps:>10.0f}{p50:>10.1f}{p99:>10.1f}")
     finally:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from api.context import Context
-from api.types.common import CountedConnection, node_ids
+from api.types.common import CountedConnection, is_loaded, node_ids
 from api.types.enums import Cohort
 from api.types.organisation import Person, Team
 from domain.children import models
@@ -35,6 +35,8 @@ class Child(relay.Node):
     updated_at: datetime = strawberry.field(description="When the record last changed here.")
     team_id: strawberry.Private[uuid.UUID]
     allocated_practitioner_id: strawberry.Private[uuid.UUID | None]
+    preloaded_team: strawberry.Private[Team | None] = None
+    preloaded_practitioner: strawberry.Private[Person | None] = None
 
     @classmethod
     def from_model(cls, m: models.Child) -> Child:
@@ -47,22 +49,37 @@ class Child(relay.Node):
             updated_at=m.updated_at,
             team_id=m.team_id,
             allocated_practitioner_id=m.allocated_practitioner_id,
+            preloaded_team=Team.from_model(m.team) if is_loaded(m, "team") else None,
+            preloaded_practitioner=Person.from_model(m.allocated_practitioner)
+            if is_loaded(m, "allocated_practitioner") and m.allocated_practitioner
+            else None,
         )
 
     @strawberry.field(description="Age in whole years today (Europe/London).")
     def age_in_years(self, info: Info[Context, None]) -> int:
         return children.age_in_years(self.date_of_birth, local_today(info.context.clock))
 
+    # The list loads the team, its service and the practitioner in its one statement, so
+    # these are plain fields there; a child loaded on its own falls back to batched loads.
     @strawberry.field(description="The team that holds the case.")
-    async def team(self, info: Info[Context, None]) -> Team:
+    def team(self, info: Info[Context, None]) -> Team:
+        if self.preloaded_team is not None:
+            return self.preloaded_team
+        return cast(Team, self._load_team(info))
+
+    async def _load_team(self, info: Info[Context, None]) -> Team:
         m = await info.context.loaders.team.load(self.team_id)
         assert m is not None  # a child's team is a foreign key
         return Team.from_model(m)
 
     @strawberry.field(description="The allocated practitioner, if the case is allocated.")
-    async def allocated_practitioner(self, info: Info[Context, None]) -> Person | None:
-        if self.allocated_practitioner_id is None:
-            return None
+    def allocated_practitioner(self, info: Info[Context, None]) -> Person | None:
+        if self.allocated_practitioner_id is None or self.preloaded_practitioner is not None:
+            return self.preloaded_practitioner
+        return cast(Person, self._load_practitioner(info))
+
+    async def _load_practitioner(self, info: Info[Context, None]) -> Person | None:
+        assert self.allocated_practitioner_id is not None
         m = await info.context.loaders.person.load(self.allocated_practitioner_id)
         return Person.from_model(m) if m else None
 

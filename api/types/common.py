@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.permission import BasePermission
@@ -152,6 +153,11 @@ async def mutate(
     except DomainError as error:
         return None, [UserError.from_domain(error)]
     return result, []
+
+
+def is_loaded(model: object, attribute: str) -> bool:
+    """Whether an ORM relationship was eager-loaded with its object (so no query is needed)."""
+    return attribute not in sa_inspect(model).unloaded
 
 
 def node_ids(ids: Sequence[str]) -> list[uuid.UUID]:

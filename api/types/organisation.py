@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from api.context import Context
-from api.types.common import CountedConnection, node_ids
+from api.types.common import CountedConnection, is_loaded, node_ids
 from api.types.enums import Role, RoleScope
 from domain.people import models
 from domain.people import service as people
@@ -52,13 +52,21 @@ class Team(relay.Node):
     id: relay.NodeID[str]
     name: str = strawberry.field(description="The team's name.")
     service_id: strawberry.Private[uuid.UUID]
+    preloaded_service: strawberry.Private[Service | None] = None
 
     @classmethod
     def from_model(cls, m: models.Team) -> Team:
-        return cls(id=str(m.id), name=m.name, service_id=m.service_id)
+        service = Service.from_model(m.service) if is_loaded(m, "service") else None
+        return cls(id=str(m.id), name=m.name, service_id=m.service_id, preloaded_service=service)
 
     @strawberry.field(description="The service the team belongs to.")
-    async def service(self, info: Info[Context, None]) -> Service:
+    def service(self, info: Info[Context, None]) -> Service:
+        # A plain (synchronous) field when the list loaded it; a batched load otherwise.
+        if self.preloaded_service is not None:
+            return self.preloaded_service
+        return cast(Service, self._load_service(info))
+
+    async def _load_service(self, info: Info[Context, None]) -> Service:
         m = await info.context.loaders.service.load(self.service_id)
         assert m is not None  # a team's service is a foreign key
         return Service.from_model(m)

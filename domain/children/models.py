@@ -10,9 +10,10 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.db import Base
+from domain.people.models import Person, Team
 
 
 class Child(Base):
@@ -32,3 +33,6 @@ class Child(Base):
     family_first: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    team: Mapped[Team] = relationship(lazy="raise")
+    allocated_practitioner: Mapped[Person | None] = relationship(lazy="raise")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from domain.children import policy
 from domain.children.models import Child
@@ -95,7 +96,10 @@ async def list_children(
     first: int | None,
     after: str | None,
 ) -> Page[Child]:
-    stmt = _children(actor, filters)
+    # What the front-end's list shows comes in the same statement (many-to-one joins).
+    stmt = _children(actor, filters).options(
+        joinedload(Child.team).joinedload(Team.service), joinedload(Child.allocated_practitioner)
+    )
     return await paginate(
         session, stmt, order_by=[Child.case_reference, Child.id], first=first, after=after
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput, NotFound
@@ -518,7 +519,10 @@ async def get_by_ids(
 ) -> dict[uuid.UUID, Any]:
     if not ids:
         return {}
-    rows = await session.scalars(select(model).where(model.id.in_(ids)))
+    stmt = select(model).where(model.id.in_(ids))
+    if model is Team:
+        stmt = stmt.options(joinedload(Team.service))
+    rows = await session.scalars(stmt)
     return {r.id: r for r in rows}
 
 

@@ -61,7 +61,9 @@ async def test_a_list_of_1_and_of_50_people_cost_the_same_statements(
 ) -> None:
     csc = await world.service()
     teams = [await world.team(csc, f"Team {i}") for i in range(5)]
-    manager = await world.person("Zed Manager", (Role.HEAD_OF_SERVICE, ScopeType.SERVICE, csc))
+    manager = await world.person(
+        "Zed Manager", (Role.TEAM_MANAGER, ScopeType.TEAM, teams[0]), team=teams[0]
+    )
     for i in range(49):
         team = teams[i % 5]
         await world.person(
