@@ -18,10 +18,10 @@ from api.types.children import Child, ChildConnection
 from api.types.common import (
     IsAuthenticated,
     UserError,
+    connection,
     decode_id,
     decode_optional_id,
     mutate,
-    read,
 )
 from api.types.enums import Cohort, Role, RoleScope
 from api.types.history import HistoryEntry, HistoryEntryConnection
@@ -141,13 +141,6 @@ class HistoryFilter:
         )
 
 
-def _count(info: Info[Context, Any], counter: Any) -> Any:
-    async def run() -> int:
-        return int(await read(info, counter))
-
-    return run
-
-
 @strawberry.type(
     description="The numbers the framework leaves to local policy (DOMAIN.md), as configured."
 )
@@ -234,12 +227,12 @@ class Query:
     async def services(
         self, info: Info[Context, None], first: First = None, after: After = None
     ) -> ServiceConnection:
-        page = await read(
+        return await connection(
             info,
+            ServiceConnection,
+            Service.from_model,
             lambda s, a: people.list_services(session=s, actor=a, first=first, after=after),
-        )
-        return ServiceConnection.from_page(  # type: ignore[no-any-return]
-            page, Service.from_model, _count(info, lambda s, a: people.count_services(session=s))
+            lambda s, a: people.count_services(session=s),
         )
 
     @strawberry.field(description="Teams, by name.", permission_classes=[IsAuthenticated])
@@ -252,18 +245,18 @@ class Query:
         first: First = None,
         after: After = None,
     ) -> TeamConnection:
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            sid = decode_optional_id(service_id, "Service", "serviceId")
-            return await people.list_teams(
-                session=s, actor=a, service_id=sid, first=first, after=after
-            )
+        def sid() -> uuid.UUID | None:
+            return decode_optional_id(service_id, "Service", "serviceId")
 
-        async def counter(s: AsyncSession, a: Actor) -> int:
-            sid = decode_optional_id(service_id, "Service", "serviceId")
-            return await people.count_teams(session=s, service_id=sid)
-
-        page = await read(info, use_case)
-        return TeamConnection.from_page(page, Team.from_model, _count(info, counter))  # type: ignore[no-any-return]
+        return await connection(
+            info,
+            TeamConnection,
+            Team.from_model,
+            lambda s, a: people.list_teams(
+                session=s, actor=a, service_id=sid(), first=first, after=after
+            ),
+            lambda s, a: people.count_teams(session=s, service_id=sid()),
+        )
 
     @strawberry.field(
         description="People, by name: staff see the directory; a partner member sees themselves.",
@@ -279,17 +272,15 @@ class Query:
         after: After = None,
     ) -> PersonConnection:
         flt = filter or PeopleFilter()
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await people.list_people(
+        return await connection(
+            info,
+            PersonConnection,
+            Person.from_model,
+            lambda s, a: people.list_people(
                 session=s, actor=a, filters=flt.to_domain(), first=first, after=after
-            )
-
-        async def counter(s: AsyncSession, a: Actor) -> int:
-            return await people.count_people(session=s, actor=a, filters=flt.to_domain())
-
-        page = await read(info, use_case)
-        return PersonConnection.from_page(page, Person.from_model, _count(info, counter))  # type: ignore[no-any-return]
+            ),
+            lambda s, a: people.count_people(session=s, actor=a, filters=flt.to_domain()),
+        )
 
     @strawberry.field(
         description="Children you may see (by your roles and their scopes), by case reference.",
@@ -305,17 +296,15 @@ class Query:
         after: After = None,
     ) -> ChildConnection:
         flt = filter or ChildrenFilter()
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await children.list_children(
+        return await connection(
+            info,
+            ChildConnection,
+            Child.from_model,
+            lambda s, a: children.list_children(
                 session=s, actor=a, filters=flt.to_domain(), first=first, after=after
-            )
-
-        async def counter(s: AsyncSession, a: Actor) -> int:
-            return await children.count_children(session=s, actor=a, filters=flt.to_domain())
-
-        page = await read(info, use_case)
-        return ChildConnection.from_page(page, Child.from_model, _count(info, counter))  # type: ignore[no-any-return]
+            ),
+            lambda s, a: children.count_children(session=s, actor=a, filters=flt.to_domain()),
+        )
 
     @strawberry.field(
         description="The record of changes, newest first: for administrators (not child-linked "
@@ -332,18 +321,14 @@ class Query:
         after: After = None,
     ) -> HistoryEntryConnection:
         flt = filter or HistoryFilter()
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await history.list_history(
+        return await connection(
+            info,
+            HistoryEntryConnection,
+            HistoryEntry.from_model,
+            lambda s, a: history.list_history(
                 session=s, actor=a, filters=flt.to_domain(), first=first, after=after
-            )
-
-        async def counter(s: AsyncSession, a: Actor) -> int:
-            return await history.count_history(session=s, actor=a, filters=flt.to_domain())
-
-        page = await read(info, use_case)
-        return HistoryEntryConnection.from_page(  # type: ignore[no-any-return]
-            page, HistoryEntry.from_model, _count(info, counter)
+            ),
+            lambda s, a: history.count_history(session=s, actor=a, filters=flt.to_domain()),
         )
 
 

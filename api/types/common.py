@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -23,6 +23,7 @@ from domain.people.roles import Actor
 
 NodeT = TypeVar("NodeT", bound=relay.Node)
 R = TypeVar("R")
+ConnectionT = TypeVar("ConnectionT", bound="CountedConnection[Any]")
 
 
 @strawberry.enum(description="Why a mutation was refused; stable, for the front-end to switch on.")
@@ -137,6 +138,22 @@ async def read(
             return await use_case(session, actor)
     except DomainError as error:
         raise refusal(error) from error
+
+
+async def connection(
+    info: Info[Context, Any],
+    connection_type: type[ConnectionT],
+    convert: Callable[[Any], Any],
+    lister: Callable[[AsyncSession, Actor], Awaitable[Page[Any]]],
+    counter: Callable[[AsyncSession, Actor], Awaitable[int]],
+) -> ConnectionT:
+    """A page of a domain list as a connection; `totalCount` is counted only when asked for."""
+    page = await read(info, lister)
+
+    async def total() -> int:
+        return await read(info, counter)
+
+    return cast(ConnectionT, connection_type.from_page(page, convert, total))
 
 
 async def mutate(
