@@ -59,7 +59,21 @@ def migrate_command() -> None:
     """Bring the database schema up to date (Alembic upgrade head)."""
     _load_dev_env()
     migrate.upgrade(get_settings().database_url)
-    console.print("[green]Database is at the latest revision.[/green]")
+    added = _ensure_reference_data()
+    console.print(
+        f"[green]Database is at the latest revision[/green] ({added} reference rows added)."
+    )
+
+
+def _ensure_reference_data() -> int:
+    """The default audit templates and themes, where missing (idempotent)."""
+    from domain.audits.reference import ensure_defaults
+
+    async def work(session: AsyncSession) -> int:
+        async with session.begin():
+            return await ensure_defaults(session=session, clock=SystemClock())
+
+    return _run(work)
 
 
 @app.command("seed-demo")
@@ -286,6 +300,7 @@ def dev(host: str = "127.0.0.1", port: int = 8000) -> None:
     try:
         console.print("Migrating …")
         migrate.upgrade(env["DATABASE_URL"])
+        _ensure_reference_data()
         console.print("Seeding the demo authority …")
         summary = _seed()
         children.append(

@@ -1,18 +1,44 @@
 """Every model, imported once so that Alembic and the tests see the whole metadata."""
 
+from domain.audits.models import (
+    Audit,
+    AuditAction,
+    AuditorExpectation,
+    AuditSectionGrade,
+    AuditTemplate,
+    BenchmarkRound,
+    LearningPoint,
+    Moderation,
+    ProgrammeMonth,
+    Sample,
+    Theme,
+)
 from domain.children.models import Child
 from domain.core.db import Base
+from domain.events.models import DomainEvent
 from domain.history.models import HistoryEntry
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.system.models import WorkerHeartbeat
 
 __all__ = [
+    "Audit",
+    "AuditAction",
+    "AuditSectionGrade",
+    "AuditTemplate",
+    "AuditorExpectation",
     "Base",
+    "BenchmarkRound",
     "Child",
+    "DomainEvent",
     "HistoryEntry",
+    "LearningPoint",
+    "Moderation",
     "Person",
+    "ProgrammeMonth",
     "RoleGrant",
+    "Sample",
     "Service",
     "Team",
+    "Theme",
     "WorkerHeartbeat",
 ]

@@ -255,6 +255,15 @@ class World:
 
 
 @pytest.fixture
+async def audit_defaults(session_factory: SessionFactory, clock: SettableClock) -> None:
+    """The default templates and themes, as `qaf migrate` leaves them."""
+    from domain.audits.reference import ensure_defaults
+
+    async with session_factory() as s, s.begin():
+        await ensure_defaults(session=s, clock=clock)
+
+
+@pytest.fixture
 def world(session_factory: SessionFactory, clock: SettableClock, settings: Settings) -> World:
     return World(session_factory=session_factory, clock=clock, settings=settings)
 

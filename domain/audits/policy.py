@@ -1,0 +1,87 @@
+"""Who plans, audits, moderates and sees which audits (DOMAIN.md, roles).
+
+- Planners (the AED with the PSW, Heads of Service and the QA Lead) set the programme, draw
+  samples and run benchmarking rounds; the QA Lead keeps templates and themes and moderates.
+- An auditor works on the audits allocated to them; a practitioner sees the audits of their
+  own cases (and adds their reflections); a manager sees the audits of the teams or services
+  their roles are held for; a role held for the whole authority sees every audit.
+- In a benchmarking round no auditor sees another's grades until every one has submitted.
+- Administrators and partner-agency members see none by those roles (multi-agency access for
+  partners comes with its own issue).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from domain.audits.kinds import AUDITORS_BY_KIND, PLANNERS, AuditKind
+from domain.audits.models import Audit
+from domain.children.models import Child
+from domain.core.errors import NotAllowed
+from domain.people.models import Team
+from domain.people.roles import Actor, Role, ScopeType
+
+
+def check_can_plan(actor: Actor) -> None:
+    if not (actor.is_system or actor.has_role(*PLANNERS)):
+        raise NotAllowed(
+            "The programme is set by the AED with the PSW, Heads of Service and the QA Lead."
+        )
+
+
+def check_is_qa_lead(actor: Actor, what: str) -> None:
+    if not (actor.is_system or actor.has_role(Role.QA_LEAD)):
+        raise NotAllowed(f"Only the QA Lead {what}.")
+
+
+def can_audit_kind(actor: Actor, kind: AuditKind) -> bool:
+    return actor.is_system or actor.has_role(*AUDITORS_BY_KIND[kind])
+
+
+def visible_audits(actor: Actor) -> ColumnElement[bool]:
+    if actor.is_system:
+        return true()
+    grants = actor.case_grants
+    if any(g.scope is ScopeType.AUTHORITY for g in grants):
+        return true()
+    if actor.person_id is None or not grants:
+        return false()
+    me = actor.person_id
+    conditions: list[ColumnElement[bool]] = [
+        Audit.auditor_id == me,
+        Audit.subject_practitioner_id == me,
+        Audit.supervisor_id == me,
+        Audit.child_id.in_(select(Child.id).where(Child.allocated_practitioner_id == me)),
+    ]
+    service_ids = {g.service_id for g in grants if g.scope is ScopeType.SERVICE and g.service_id}
+    # Practitioners see their own cases' audits, not every audit of their team.
+    manager_team_ids = {
+        g.team_id
+        for g in grants
+        if g.scope is ScopeType.TEAM and g.team_id and g.role is not Role.PRACTITIONER
+    }
+    if manager_team_ids:
+        conditions.append(Audit.team_id.in_(manager_team_ids))
+    if service_ids:
+        conditions.append(
+            Audit.team_id.in_(select(Team.id).where(Team.service_id.in_(service_ids)))
+        )
+    return or_(*conditions)
+
+
+def sees_everything(actor: Actor) -> bool:
+    return actor.is_system or any(g.scope is ScopeType.AUTHORITY for g in actor.case_grants)
+
+
+def can_see_grades(
+    actor: Actor, audit: Audit, *, round_blind: bool, participant_ids: frozenset[object]
+) -> bool:
+    """Blind benchmarking: until every auditor in a round has submitted, each sees only their
+    own grades; the QA Lead (when not auditing in the round) sees them all."""
+    if audit.benchmark_round_id is None or not round_blind:
+        return True
+    if audit.auditor_id == actor.person_id:
+        return True
+    if actor.person_id in participant_ids:
+        return False
+    return actor.is_system or actor.has_role(Role.QA_LEAD)
