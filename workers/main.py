@@ -15,6 +15,7 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
+from domain.audits import programme
 from domain.core.clock import Clock, SystemClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings, check_startable, get_settings
@@ -66,19 +67,43 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     return str(ctx["worker_id"])
 
 
+async def nine_month_dip_samples(ctx: dict[str, Any]) -> int:
+    """Plan the dip samples of child protection plans that have reached nine months.
+
+    The domain finds what is due in PostgreSQL and is idempotent, so the job can run at
+    startup (catching up whatever fell due while no worker ran) and daily, on any worker."""
+    clock: Clock = ctx["clock"]
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'nine_month_dip_samples')}")
+    try:
+        async with ctx["session_factory"]() as session, session.begin():
+            created = await programme.create_nine_month_dip_samples(session=session, clock=clock)
+    finally:
+        current_request_id.reset(token)
+    if created:
+        log.info("planned %d nine-month dip samples", len(created))
+    return len(created)
+
+
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
     return RedisSettings.from_dsn((settings or get_settings()).redis_url)
 
 
 class WorkerSettings:
-    functions = [heartbeat]
+    functions = [heartbeat, nine_month_dip_samples]
     cron_jobs = [
+        cron(
+            nine_month_dip_samples,
+            hour={6},
+            minute={15},
+            run_at_startup=True,
+            timeout=timedelta(minutes=5),
+        ),
         cron(
             heartbeat,
             second={0, 30},
             run_at_startup=True,
             timeout=HEARTBEAT_JOB_TIMEOUT,
-        )
+        ),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -36,6 +36,9 @@ from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 
 NINE_MONTHS = relativedelta(months=9)
 MAX_SAMPLE = 500
+# How far past nine months a plan is still sampled: enough to catch up after any outage,
+# without sampling every old plan when children are first imported.
+LOOK_BACK = relativedelta(months=3)
 
 
 def first_of_month(day: date) -> date:
@@ -518,7 +521,7 @@ async def create_nine_month_dip_samples(*, session: AsyncSession, clock: Clock) 
                 Child.child_protection_plan_start.is_not(None),
                 Child.child_protection_plan_start <= today - NINE_MONTHS,
                 # A plan long past nine months when first imported is not sampled retrospectively.
-                Child.child_protection_plan_start > today - NINE_MONTHS - relativedelta(months=1),
+                Child.child_protection_plan_start > today - NINE_MONTHS - LOOK_BACK,
             )
         )
     )

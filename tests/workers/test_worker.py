@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 from arq import create_pool
@@ -10,11 +10,15 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy import select
 
+from domain.audits.models import Audit
+from domain.children.models import Child
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
+from domain.people.roles import Role, ScopeType
 from domain.system.models import WorkerHeartbeat
-from workers.main import WorkerSettings, heartbeat, shutdown, startup
+from tests.conftest import World
+from workers.main import WorkerSettings, heartbeat, nine_month_dip_samples, shutdown, startup
 
 
 def _worker(settings: Settings, clock: SettableClock, session_factory: SessionFactory) -> Worker:
@@ -60,7 +64,50 @@ async def test_a_heartbeat_job_is_recorded_once_per_job_id_and_readyz_reports_it
     assert (await client.get("/readyz")).json()["workers_alive"] == 0
 
 
-def test_the_worker_settings_run_the_heartbeat_on_a_schedule() -> None:
-    [job] = WorkerSettings.cron_jobs
-    assert job.coroutine is heartbeat and job.run_at_startup
-    assert WorkerSettings.functions == [heartbeat]
+def test_the_worker_runs_its_jobs_on_a_schedule_and_at_startup() -> None:
+    jobs = {job.coroutine: job for job in WorkerSettings.cron_jobs}
+    assert set(jobs) == {heartbeat, nine_month_dip_samples}
+    assert all(job.run_at_startup for job in jobs.values())
+
+
+async def test_the_worker_plans_nine_month_dip_samples_once_however_often_it_runs(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    audit_defaults: None,
+    redis: object,
+) -> None:
+    csc = await world.service()
+    team = await world.team(csc, "Child Protection Team 1")
+    await world.person("Hana Head", (Role.HEAD_OF_SERVICE, ScopeType.SERVICE, csc))
+    await world.person("Sam QAU", (Role.SAFEGUARDING_QAU_MANAGER, ScopeType.AUTHORITY, None))
+    [child] = await world.children(team, 1, prefix="CP")
+    async with session_factory() as s, s.begin():
+        row = await s.get(Child, child.id)
+        assert row is not None
+        row.child_protection_plan_start = date(2026, 2, 20)  # nine months before the clock
+
+    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    try:
+        for attempt in range(2):  # a second run (another worker, a restart) adds nothing
+            await pool.enqueue_job("nine_month_dip_samples", _job_id=f"dip:{attempt}")
+            worker = Worker(
+                functions=[nine_month_dip_samples],
+                redis_settings=RedisSettings.from_dsn(settings.redis_url),
+                on_startup=startup,
+                on_shutdown=shutdown,
+                burst=True,
+                poll_delay=0.05,
+                ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
+                handle_signals=False,
+            )
+            await worker.main()
+            assert worker.jobs_failed == 0
+            await worker.close()
+    finally:
+        await pool.aclose()
+    async with session_factory() as s:
+        audits = list(await s.scalars(select(Audit).where(Audit.child_id == child.id)))
+    assert sorted(a.kind.value for a in audits) == ["DIP_SAMPLE", "DIP_SAMPLE"]
+    assert all(a.status.value == "PLANNED" for a in audits)
