@@ -10,13 +10,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
+from domain.audits import service as audits
+from domain.audits.models import (
+    Audit,
+    AuditAction,
+    AuditTemplate,
+    BenchmarkRound,
+    LearningPoint,
+    Moderation,
+    Theme,
+)
+from domain.audits.reference import get_templates
+from domain.audits.templates import parse_sections
+from domain.children import service as children
+from domain.children.models import Child
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import Unauthenticated
 from domain.core.settings import Settings
+from domain.events import service as events
+from domain.events.models import DomainEvent
 from domain.people import service as people
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import Actor
+
+
+def _by_id(audit: Audit) -> uuid.UUID:
+    return audit.id
 
 
 class Loaders:
@@ -31,6 +51,21 @@ class Loaders:
         self.service = DataLoader[uuid.UUID, Service | None](self._services)
         self.teams_of_service = DataLoader[uuid.UUID, list[Team]](self._teams_of_service)
         self.grants_of_person = DataLoader[uuid.UUID, list[RoleGrant]](self._grants)
+        # Audits and what hangs off them: each a fixed number of statements per batch, so a
+        # list of audits costs the same however long it is.
+        self.child = DataLoader[uuid.UUID, Child | None](self._children)
+        self.audit = DataLoader[uuid.UUID, Audit | None](self._audits)
+        self.template = DataLoader[uuid.UUID, AuditTemplate | None](self._templates)
+        self.section_titles = DataLoader[uuid.UUID, dict[str, str]](self._section_titles)
+        self.themes_of_audit = DataLoader[uuid.UUID, list[Theme]](self._themes_of_audits)
+        self.actions_of_audit = DataLoader[uuid.UUID, list[AuditAction]](self._actions)
+        self.learning_of_audit = DataLoader[uuid.UUID, list[LearningPoint]](self._learning)
+        self.moderations_of_audit = DataLoader[uuid.UUID, list[Moderation]](self._moderations)
+        self.events_of_object = DataLoader[uuid.UUID, list[DomainEvent]](self._events)
+        self.previous_audit = DataLoader[Audit, Audit | None](self._previous, cache_key_fn=_by_id)
+        self.grades_visible = DataLoader[Audit, bool](self._grades_visible, cache_key_fn=_by_id)
+        self.benchmark_round = DataLoader[uuid.UUID, BenchmarkRound | None](self._rounds)
+        self.audits_of_round = DataLoader[uuid.UUID, list[Audit]](self._audits_of_rounds)
 
     async def _people(self, ids: list[uuid.UUID]) -> list[Person | None]:
         if self._actor is None:
@@ -57,6 +92,85 @@ class Loaders:
     async def _grants(self, ids: list[uuid.UUID]) -> list[list[RoleGrant]]:
         async with self._sf() as session:
             found = await people.grants_for(session, ids)
+        return [found[i] for i in ids]
+
+    async def _children(self, ids: list[uuid.UUID]) -> list[Child | None]:
+        if self._actor is None:
+            return [None] * len(ids)
+        async with self._sf() as session:
+            found = await children.get_children(session=session, actor=self._actor, ids=ids)
+        return [found.get(i) for i in ids]
+
+    async def _audits(self, ids: list[uuid.UUID]) -> list[Audit | None]:
+        if self._actor is None:
+            return [None] * len(ids)
+        async with self._sf() as session:
+            found = await audits.get_audits(session=session, actor=self._actor, ids=ids)
+        return [found.get(i) for i in ids]
+
+    async def _templates(self, ids: list[uuid.UUID]) -> list[AuditTemplate | None]:
+        async with self._sf() as session:
+            found = await get_templates(session, ids)
+        return [found.get(i) for i in ids]
+
+    async def _section_titles(self, ids: list[uuid.UUID]) -> list[dict[str, str]]:
+        templates = await self.template.load_many(ids)
+        return [
+            {s.key: s.title for s in parse_sections(t.sections)} if t is not None else {}
+            for t in templates
+        ]
+
+    async def _themes_of_audits(self, ids: list[uuid.UUID]) -> list[list[Theme]]:
+        async with self._sf() as session:
+            found = await audits.themes_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _actions(self, ids: list[uuid.UUID]) -> list[list[AuditAction]]:
+        async with self._sf() as session:
+            found = await audits.actions_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _learning(self, ids: list[uuid.UUID]) -> list[list[LearningPoint]]:
+        async with self._sf() as session:
+            found = await audits.learning_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _moderations(self, ids: list[uuid.UUID]) -> list[list[Moderation]]:
+        async with self._sf() as session:
+            found = await audits.moderations_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _events(self, ids: list[uuid.UUID]) -> list[list[DomainEvent]]:
+        async with self._sf() as session:
+            found = await events.for_objects(session, ids)
+        return [found[i] for i in ids]
+
+    async def _previous(self, keys: list[Audit]) -> list[Audit | None]:
+        if self._actor is None:
+            return [None] * len(keys)
+        async with self._sf() as session:
+            found = await audits.previous_audits(session=session, actor=self._actor, audits=keys)
+        return [found.get(a.id) for a in keys]
+
+    async def _grades_visible(self, keys: list[Audit]) -> list[bool]:
+        if self._actor is None:
+            return [False] * len(keys)
+        async with self._sf() as session:
+            found = await audits.grades_visible(session=session, actor=self._actor, audits=keys)
+        return [found[a.id] for a in keys]
+
+    async def _rounds(self, ids: list[uuid.UUID]) -> list[BenchmarkRound | None]:
+        if self._actor is None:
+            return [None] * len(ids)
+        async with self._sf() as session:
+            found = await audits.get_rounds(session=session, actor=self._actor, ids=ids)
+        return [found.get(i) for i in ids]
+
+    async def _audits_of_rounds(self, ids: list[uuid.UUID]) -> list[list[Audit]]:
+        if self._actor is None:
+            return [[] for _ in ids]
+        async with self._sf() as session:
+            found = await audits.audits_of_rounds(session=session, actor=self._actor, round_ids=ids)
         return [found[i] for i in ids]
 
 

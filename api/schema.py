@@ -12,8 +12,20 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from api.audits_schema import AuditMutation, AuditQuery
 from api.context import Context
 from api.extensions import build_extensions
+from api.types.audits import (
+    Audit,
+    AuditAction,
+    AuditTemplate,
+    BenchmarkRound,
+    LearningPoint,
+    Moderation,
+    ProgrammeMonth,
+    Sample,
+    Theme,
+)
 from api.types.children import Child, ChildConnection
 from api.types.common import (
     IsAuthenticated,
@@ -54,7 +66,24 @@ After = Annotated[
 ]
 
 NODE_TYPES: dict[str, Any] = {
-    t.__name__: t for t in (Service, Team, Person, RoleGrant, Child, HistoryEntry)
+    t.__name__: t
+    for t in (
+        Service,
+        Team,
+        Person,
+        RoleGrant,
+        Child,
+        HistoryEntry,
+        Audit,
+        AuditTemplate,
+        Theme,
+        AuditAction,
+        LearningPoint,
+        Moderation,
+        BenchmarkRound,
+        ProgrammeMonth,
+        Sample,
+    )
 }
 
 
@@ -181,10 +210,13 @@ class PolicySettings:
     minimum_group_size: int = strawberry.field(
         description="The smallest group whose survey results are shown."
     )
+    benchmark_agreement_threshold: float = strawberry.field(
+        description="Weighted kappa below which a benchmarking auditor is flagged."
+    )
 
 
 @strawberry.type(description="Everything the front-end reads.")
-class Query:
+class Query(AuditQuery):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
         permission_classes=[IsAuthenticated],
@@ -450,7 +482,7 @@ def _given(value: Any) -> bool:
 
 
 @strawberry.type(description="Changes. Each is one unit of work with its history, or nothing.")
-class Mutation:
+class Mutation(AuditMutation):
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(
         self,

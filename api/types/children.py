@@ -5,19 +5,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from api.context import Context
-from api.types.common import CountedConnection, is_loaded, node_ids
+from api.types.common import CountedConnection, connection, is_loaded, node_ids
 from api.types.enums import Cohort
 from api.types.organisation import Person, Team
+from domain.audits import service as audits
 from domain.children import models
 from domain.children import service as children
 from domain.core.clock import local_today
+
+if TYPE_CHECKING:
+    from api.types.audits import AuditConnection
 
 
 @strawberry.type(
@@ -82,6 +86,39 @@ class Child(relay.Node):
         assert self.allocated_practitioner_id is not None
         m = await info.context.loaders.person.load(self.allocated_practitioner_id)
         return Person.from_model(m) if m else None
+
+    @strawberry.field(
+        description="The child's audit history that you may see: completed audits, newest first."
+    )
+    async def audits(
+        self,
+        info: Info[Context, None],
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="How many items to return: 0 to 100, 20 when left out."
+            ),
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `endCursor` of the previous page, to read the next."
+            ),
+        ] = None,
+    ) -> Annotated[AuditConnection, strawberry.lazy("api.types.audits")]:
+        from api.types.audits import Audit, AuditConnection
+
+        history = audits.AuditFilter(child_id=uuid.UUID(self.id))
+        order = audits.AuditSort.RECENTLY_COMPLETED
+        return await connection(
+            info,
+            AuditConnection,
+            Audit.from_model,
+            lambda s, a: audits.list_audits(
+                session=s, actor=a, filters=history, sort=order, first=first, after=after
+            ),
+            lambda s, a: audits.count_audits(session=s, actor=a, filters=history, sort=order),
+        )
 
     @classmethod
     async def resolve_nodes(

@@ -85,3 +85,24 @@ def can_see_grades(
     if actor.person_id in participant_ids:
         return False
     return actor.is_system or actor.has_role(Role.QA_LEAD)
+
+
+def reads_quality_statistics(actor: Actor) -> bool:
+    """Regrade rates and benchmarking agreement: the QA Lead, the programme's planners and
+    those who act for the whole authority."""
+    return actor.is_system or actor.has_role(Role.QA_LEAD, *PLANNERS) or sees_everything(actor)
+
+
+def check_can_read_quality_statistics(actor: Actor) -> None:
+    if not reads_quality_statistics(actor):
+        raise NotAllowed(
+            "Regrade rates and agreement are for the QA Lead, the programme's planners and "
+            "those who act for the whole authority."
+        )
+
+
+def check_can_manage_templates(actor: Actor) -> None:
+    """The QA Lead publishes template versions; DOMAIN.md also gives templates to the
+    administrator (a template holds no case content)."""
+    if not (actor.is_system or actor.is_admin or actor.has_role(Role.QA_LEAD)):
+        raise NotAllowed("The QA Lead or an administrator publishes audit templates.")

@@ -3,6 +3,7 @@ auditors, benchmarking rounds, and the nine-month child protection dip samples."
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 import uuid
@@ -12,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audits import policy
@@ -20,11 +21,13 @@ from domain.audits.kinds import PLANNERS, AuditKind, AuditStatus, Grade
 from domain.audits.models import (
     Audit,
     AuditorExpectation,
+    AuditTemplate,
     BenchmarkRound,
     ProgrammeMonth,
     Sample,
 )
 from domain.audits.service import AuditPlan, auditor_actor, manages, plan_audit
+from domain.audits.templates import parse_sections
 from domain.children.models import Child
 from domain.children.service import Cohort, cohort_condition
 from domain.core.clock import Clock, local_today
@@ -39,6 +42,7 @@ MAX_SAMPLE = 500
 # How far past nine months a plan is still sampled: enough to catch up after any outage,
 # without sampling every old plan when children are first imported.
 LOOK_BACK = relativedelta(months=3)
+NINE_MONTH_LOCK = 0x51AF_0002
 
 
 def first_of_month(day: date) -> date:
@@ -273,19 +277,21 @@ async def draw_sample(
         stmt = stmt.where(cohort_condition(request.cohort))
     if not request.include_recently_audited and policy_settings.audit_exclusion_months:
         since = clock.now() - relativedelta(months=policy_settings.audit_exclusion_months)
+        # Audited recently: completed within the period, or planned and not yet done.
         recent = select(Audit.child_id).where(
             Audit.child_id.is_not(None),
             Audit.status != AuditStatus.CANCELLED,
-            Audit.created_at >= since,
+            (Audit.status != AuditStatus.COMPLETED)
+            | (func.coalesce(Audit.completed_at, Audit.created_at) >= since),
         )
         stmt = stmt.where(Child.id.not_in(recent))
     # A stable order, so that the same seed over the same cases draws the same sample.
     candidates = list(await session.scalars(stmt.order_by(Child.case_reference, Child.id)))
-    size = (
-        request.count
-        if request.count is not None
-        else round(len(candidates) * (request.percentage or 0) / 100)
-    )
+    if request.count is not None:
+        size = request.count
+    else:
+        # Rounded up, so that a small percentage of a small caseload still draws a case.
+        size = math.ceil(len(candidates) * (request.percentage or 0) / 100)
     size = min(size, len(candidates))
     seed = request.seed if request.seed is not None else secrets.randbelow(2**53)
     drawn = random.Random(seed).sample(candidates, size)  # noqa: S311 - a reproducible draw, not a secret
@@ -299,12 +305,12 @@ async def draw_sample(
         eligible = []
         for auditor in auditors:
             assert auditor.person_id is not None
-            if (
-                request.kind is AuditKind.PEER
-                and child.allocated_practitioner_id == auditor.person_id
-            ):
+            if child.allocated_practitioner_id == auditor.person_id:
                 continue
-            if await manages(session, auditor.person_id, child):
+            # Team managers dip-sample their own team's cases: that is what a dip sample is.
+            if request.kind is not AuditKind.DIP_SAMPLE and await manages(
+                session, auditor.person_id, child
+            ):
                 continue
             eligible.append(auditor.person_id)
         if not eligible:
@@ -479,9 +485,23 @@ async def record_agreed_grade(
         raise Conflict(
             "Every auditor in the round submits before a grade is agreed.", field="roundId"
         )
-    text = " ".join((rationale or "").split())
-    if not text:
+    reason = " ".join((rationale or "").split())
+    if not reason:
         raise InvalidInput("Say why this grade was agreed.", field="rationale")
+    template_ids = set(
+        await session.scalars(select(Audit.template_id).where(Audit.benchmark_round_id == round_id))
+    )
+    graded: set[str] = set()
+    for template in await session.scalars(
+        select(AuditTemplate).where(AuditTemplate.id.in_(template_ids))
+    ):
+        graded |= {s.key for s in parse_sections(template.sections) if s.graded}
+    for key in section_grades:
+        if key not in graded:
+            raise InvalidInput(
+                "The round's template grades no section with that key.",
+                field=f"sectionGrades.{key}",
+            )
     before = {
         "overall": round_.agreed_overall_grade,
         "sections": dict(round_.agreed_section_grades),
@@ -489,7 +509,7 @@ async def record_agreed_grade(
     round_.agreed_overall_grade = overall_grade
     round_.agreed_section_grades = {k: v.value for k, v in section_grades.items()}
     round_.agreed_rationale, round_.agreed_at, round_.agreed_by_id = (
-        text,
+        reason,
         clock.now(),
         actor.person_id,
     )
@@ -514,6 +534,8 @@ async def create_nine_month_dip_samples(*, session: AsyncSession, clock: Clock) 
     """A child protection plan reaching nine months gets a dip sample for the Head of Service
     of the child's service and for a Safeguarding and QAU Manager (DOMAIN.md). Idempotent: a
     unique key per plan and auditor means a rerun (or a second worker) adds nothing."""
+    # One sweep at a time: a second worker waits, then finds the work done.
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NINE_MONTH_LOCK})
     today = local_today(clock)
     due_children = list(
         await session.scalars(
@@ -570,3 +592,22 @@ async def _holders(
         .order_by(RoleGrant.scope.desc(), Person.display_name)
     )
     return list(dict.fromkeys(await session.scalars(stmt)))
+
+
+async def get_samples(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Sample]:
+    """Samples are drawn and read by the planners."""
+    if not ids or not (actor.is_system or actor.has_role(*PLANNERS)):
+        return {}
+    return {s.id: s for s in await session.scalars(select(Sample).where(Sample.id.in_(ids)))}
+
+
+async def get_programme_months(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ProgrammeMonth]:
+    """A month's programme (its notes) is for all staff; progress lines have their own rule."""
+    if not ids or actor.is_partner_only or (not actor.grants and not actor.is_system):
+        return {}
+    rows = await session.scalars(select(ProgrammeMonth).where(ProgrammeMonth.id.in_(ids)))
+    return {m.id: m for m in rows}

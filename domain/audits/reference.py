@@ -83,7 +83,7 @@ async def publish_template(
     change_note: str | None = None,
 ) -> AuditTemplate:
     """A new version of a kind's template; audits already started keep theirs."""
-    policy.check_is_qa_lead(actor, "publishes audit templates")
+    policy.check_can_manage_templates(actor)
     if not name or not name.strip():
         raise InvalidInput("A template needs a name.", field="name")
     parsed = parse_sections(sections)

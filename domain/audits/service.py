@@ -654,7 +654,8 @@ async def moderate_audit(
                 raise InvalidInput(
                     "The audit has no graded section with that key.", field=f"sectionGrades.{key}"
                 )
-            sections[key] = [by_key[key].grade.value, grade.value]
+            current = by_key[key].moderated_grade or by_key[key].grade
+            sections[key] = [current.value, grade.value]
             by_key[key].moderated_grade = grade
         moderated = overall_grade or original
         if moderated == original and all(a == b for a, b in sections.values()):
@@ -851,6 +852,7 @@ class AuditFilter:
     of_my_cases: bool = False
     programme_month_id: uuid.UUID | None = None
     benchmark_round_id: uuid.UUID | None = None
+    sample_id: uuid.UUID | None = None
     due_before: date | None = None
     completed_since: datetime | None = None
     completed_before: datetime | None = None
@@ -886,6 +888,8 @@ def audits_statement(actor: Actor, f: AuditFilter) -> Select[Any]:
         stmt = stmt.where(Audit.programme_month_id == f.programme_month_id)
     if f.benchmark_round_id is not None:
         stmt = stmt.where(Audit.benchmark_round_id == f.benchmark_round_id)
+    if f.sample_id is not None:
+        stmt = stmt.where(Audit.sample_id == f.sample_id)
     if f.due_before is not None:
         stmt = stmt.where(Audit.due_date < f.due_before)
     if f.completed_since is not None:
@@ -1170,3 +1174,87 @@ async def list_actions(
 
 async def count_actions(*, session: AsyncSession, actor: Actor, filters: ActionFilter) -> int:
     return await count(session, _actions(actor, filters))
+
+
+async def grades_visible(
+    *, session: AsyncSession, actor: Actor, audits: Sequence[Audit]
+) -> dict[uuid.UUID, bool]:
+    """Blind benchmarking for a batch of audits: whether the actor may see each one's
+    judgement (grades, rationales, answers, findings, moderations and events)."""
+    round_ids = list({a.benchmark_round_id for a in audits if a.benchmark_round_id})
+    rounds = await round_blindness(session, round_ids)
+    out: dict[uuid.UUID, bool] = {}
+    for audit in audits:
+        blind, members = (
+            rounds.get(audit.benchmark_round_id, (False, frozenset()))
+            if audit.benchmark_round_id is not None
+            else (False, frozenset())
+        )
+        out[audit.id] = policy.can_see_grades(
+            actor, audit, round_blind=blind, participant_ids=members
+        )
+    return out
+
+
+async def audits_of_rounds(
+    *, session: AsyncSession, actor: Actor, round_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Audit]]:
+    """The audits of each benchmarking round that the actor may see (one statement)."""
+    out: dict[uuid.UUID, list[Audit]] = {i: [] for i in round_ids}
+    if not round_ids:
+        return out
+    rows = await session.scalars(
+        select(Audit)
+        .where(Audit.benchmark_round_id.in_(round_ids), policy.visible_audits(actor))
+        .options(selectinload(Audit.section_grades))
+        .order_by(Audit.created_at.desc(), Audit.id)
+    )
+    for audit in rows:
+        assert audit.benchmark_round_id is not None
+        out[audit.benchmark_round_id].append(audit)
+    return out
+
+
+async def get_rounds(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, BenchmarkRound]:
+    """Rounds read as their audits do: to whoever may see one of them."""
+    if not ids:
+        return {}
+    visible = select(Audit.benchmark_round_id).where(
+        Audit.benchmark_round_id.in_(ids), policy.visible_audits(actor)
+    )
+    rows = await session.scalars(
+        select(BenchmarkRound).where(BenchmarkRound.id.in_(ids), BenchmarkRound.id.in_(visible))
+    )
+    return {r.id: r for r in rows}
+
+
+async def get_follow_ups(
+    *, session: AsyncSession, actor: Actor, model: Any, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Any]:
+    """Actions, learning points or moderations by id, where the actor may see their audit
+    (and, for a moderation, the audit's judgement; an action's owner always sees it)."""
+    if not ids:
+        return {}
+    stmt = select(model).where(
+        model.id.in_(ids),
+        model.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
+        if model is not AuditAction
+        else (
+            AuditAction.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
+            | (AuditAction.owner_id == actor.person_id)
+        ),
+    )
+    if model is LearningPoint:
+        stmt = stmt.options(selectinload(LearningPoint.themes))
+    found = {m.id: m for m in await session.scalars(stmt)}
+    if model is Moderation and found:
+        audits = list(
+            await session.scalars(
+                select(Audit).where(Audit.id.in_({m.audit_id for m in found.values()}))
+            )
+        )
+        seen = await grades_visible(session=session, actor=actor, audits=audits)
+        found = {i: m for i, m in found.items() if seen.get(m.audit_id)}
+    return found

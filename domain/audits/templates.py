@@ -124,7 +124,7 @@ def check_answers(
             continue
         match question.type:
             case QuestionType.GRADE:
-                if value not in {g.value for g in Grade}:
+                if not isinstance(value, str) or value not in {g.value for g in Grade}:
                     raise InvalidInput("A grade is one of the four on the scale.", field=field)
             case QuestionType.YES_NO_NA:
                 if value not in YES_NO_NA:

@@ -43,6 +43,9 @@ class PolicySettings(BaseModel):
     complaint_stage3_panel_working_days: int = Field(30, ge=1)
     audit_exclusion_months: int = Field(12, ge=0, le=60)
     minimum_group_size: int = Field(5, ge=1)
+    # Weighted kappa against a benchmarking round's agreed grades below which an auditor's
+    # (or a section's) agreement is flagged for the QA Lead's attention.
+    benchmark_agreement_threshold: float = Field(0.6, ge=0, le=1)
 
 
 class Settings(BaseSettings):
