@@ -78,7 +78,8 @@ def _ensure_reference_data() -> int:
 
 @app.command("seed-demo")
 def seed_demo() -> None:
-    """Create the demo authority: services, teams, people in every role, 300 children."""
+    """Create the demo authority: services, teams, people in every role, 300 children and a
+    year of audits of every kind."""
     _load_dev_env()
     summary = _seed()
     console.print(

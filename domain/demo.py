@@ -1,4 +1,5 @@
-"""A demo authority: services, teams, people in every role and 300 children.
+"""A demo authority: services, teams, people in every role, 300 children and a year of
+audits (domain.demo_audits).
 
 Everything is written through the domain's own use cases acting as the system, so the demo
 has the same history as an authority set up by hand. It is safe to run again: what exists
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +27,9 @@ from domain.people import service as people_service
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import SYSTEM, Role, ScopeType
 from domain.people.service import PersonFields
+
+if TYPE_CHECKING:
+    from domain.demo_audits import AuditDemoSummary
 
 EMAIL_DOMAIN = "demo.qaf.local"
 CASE_REFERENCE_PREFIX = "DEMO-"
@@ -196,6 +201,8 @@ class DemoSummary:
     already_seeded: bool
     # (display name, email, main role) for every demo person, to say who can sign in as whom.
     people: list[tuple[str, str, str]]
+    # The year of audits: what was seeded, or found already there.
+    audits: AuditDemoSummary | None = None
 
     @property
     def people_count(self) -> int:
@@ -522,8 +529,11 @@ async def seed_demo_authority(
     session: AsyncSession,
     clock: Clock,
     progress: Callable[[str], None] | None = None,
+    with_audits: bool = True,
 ) -> DemoSummary:
-    """Create (or find) the demo authority in the caller's unit of work; commits nothing."""
+    """Create (or find) the demo authority in the caller's unit of work; commits nothing.
+
+    With `with_audits`, it also gets a year of audits (once: see domain.demo_audits)."""
 
     def say(message: str) -> None:
         if progress is not None:
@@ -573,6 +583,12 @@ async def seed_demo_authority(
         f"Children: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged."
     )
+    audits = None
+    if with_audits:
+        # Imported here: the audits' seed builds on this module's people and teams.
+        from domain.demo_audits import seed_demo_audits
+
+        audits = await seed_demo_audits(session=session, clock=clock, progress=progress)
     return DemoSummary(
         services=len(services),
         teams=len(teams),
@@ -581,4 +597,5 @@ async def seed_demo_authority(
         children_unchanged=report.unchanged,
         already_seeded=created == 0,
         people=summary_people,
+        audits=audits,
     )

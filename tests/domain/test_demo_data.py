@@ -19,7 +19,10 @@ from domain.people.roles import ALLOWED_SCOPES, Role, ScopeType
 async def _seed(session_factory: SessionFactory, clock: SettableClock) -> DemoSummary:
     messages: list[str] = []
     async with session_factory() as s, s.begin():
-        summary = await seed_demo_authority(session=s, clock=clock, progress=messages.append)
+        # The year of audits has its own, slower test (test_demo_audits.py).
+        summary = await seed_demo_authority(
+            session=s, clock=clock, progress=messages.append, with_audits=False
+        )
     assert messages
     return summary
 
