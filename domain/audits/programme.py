@@ -301,6 +301,7 @@ async def draw_sample(
         session, [a.person_id for a in auditors if a.person_id], request.month
     )
     allocation: dict[uuid.UUID, uuid.UUID] = {}
+    order = {a.person_id: i for i, a in enumerate(auditors)}
     for child in drawn:
         eligible = []
         for auditor in auditors:
@@ -318,7 +319,8 @@ async def draw_sample(
                 f"Every auditor named holds or manages case {child.case_reference}: add another.",
                 field="auditorIds",
             )
-        chosen = min(eligible, key=lambda a: (load[a], str(a)))
+        # Ties go to the auditor named first, so that a seed reproduces the allocation too.
+        chosen = min(eligible, key=lambda a: (load[a], order[a]))
         load[chosen] += 1
         allocation[child.id] = chosen
 

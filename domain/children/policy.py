@@ -2,7 +2,8 @@
 
 A role held for the whole authority (the Director, the QA Lead, an IRO…) sees every child; a
 role held for a service sees the children of that service's teams; a role held for a team
-sees that team's children; a practitioner always sees the children allocated to them.
+sees that team's children; a practitioner always sees the children allocated to them, and an
+auditor the children of the audits allocated to them.
 An administrator or a partner-agency member sees none by that role alone.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
+from domain.audits.kinds import AuditStatus
+from domain.audits.models import Audit
 from domain.children.models import Child
 from domain.people.models import Team
 from domain.people.roles import Actor, ScopeType
@@ -32,4 +35,11 @@ def visible_children(actor: Actor) -> ColumnElement[bool]:
         )
     if grants and actor.person_id is not None:
         conditions.append(Child.allocated_practitioner_id == actor.person_id)
+        conditions.append(
+            Child.id.in_(
+                select(Audit.child_id).where(
+                    Audit.auditor_id == actor.person_id, Audit.status != AuditStatus.CANCELLED
+                )
+            )
+        )
     return or_(*conditions) if conditions else false()

@@ -159,3 +159,32 @@ async def test_anonymous_requests_are_told_to_sign_in(gql: GraphQL, two_teams: d
     body = await gql(CHILDREN)
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_an_auditor_sees_the_child_of_an_audit_allocated_to_them(
+    gql: GraphQL, world: World, two_teams: dict, audit_defaults: None
+) -> None:
+    from datetime import timedelta
+
+    from domain.audits.kinds import AuditKind
+    from domain.audits.service import AuditPlan, plan_audit
+    from domain.people.roles import SYSTEM
+
+    audited, other = two_teams["children_a"][0], two_teams["children_a"][1]
+    auditor = two_teams["manager_b"]  # a team manager of another team
+    async with world.session_factory() as s, s.begin():
+        await plan_audit(
+            session=s,
+            actor=SYSTEM,
+            clock=world.clock,
+            plan=AuditPlan(
+                kind=AuditKind.CASE_FILE,
+                auditor_id=auditor.id,
+                child_id=audited.id,
+                due_date=world.clock.now().date() + timedelta(days=20),
+            ),
+        )
+    seen = await gql(NODE, {"id": gid("Child", audited.id)}, as_=auditor)
+    assert seen["data"]["node"]["caseReference"] == audited.case_reference
+    unseen = await gql(NODE, {"id": gid("Child", other.id)}, as_=auditor)
+    assert unseen["data"]["node"] is None
