@@ -444,8 +444,14 @@ class Audit(relay.Node):
     async def subject_practitioner(self, info: Info[Context, None]) -> Person | None:
         return await _person(info, self.model.subject_practitioner_id)
 
+    # Plain fields when the list loaded them with the page; batched loads otherwise.
     @strawberry.field(description="Who carries out the audit.")
-    async def auditor(self, info: Info[Context, None]) -> Person:
+    def auditor(self, info: Info[Context, None]) -> Person:
+        if is_loaded(self.model, "auditor"):
+            return Person.from_model(self.model.auditor)
+        return cast(Person, self._load_auditor(info))
+
+    async def _load_auditor(self, info: Info[Context, None]) -> Person:
         person = await _person(info, self.model.auditor_id)
         assert person is not None  # anyone who sees an audit sees the staff directory
         return person
@@ -455,9 +461,15 @@ class Audit(relay.Node):
         return await _person(info, self.model.supervisor_id)
 
     @strawberry.field(description="The team whose work is audited (decides who sees the audit).")
-    async def team(self, info: Info[Context, None]) -> Team | None:
+    def team(self, info: Info[Context, None]) -> Team | None:
         if self.model.team_id is None:
             return None
+        if is_loaded(self.model, "team") and self.model.team is not None:
+            return Team.from_model(self.model.team)
+        return cast(Team, self._load_team(info))
+
+    async def _load_team(self, info: Info[Context, None]) -> Team | None:
+        assert self.model.team_id is not None
         m = await info.context.loaders.team.load(self.model.team_id)
         return Team.from_model(m) if m else None
 

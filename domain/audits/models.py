@@ -33,6 +33,7 @@ from domain.audits.kinds import (
     ThemeKind,
 )
 from domain.core.db import Base
+from domain.people.models import Person, Team
 
 
 def _enum(cls: type[Any], name: str) -> Enum:
@@ -221,6 +222,8 @@ class Audit(Base):
     updated_at: Mapped[datetime]
 
     template: Mapped[AuditTemplate] = relationship(lazy="raise")
+    auditor: Mapped[Person] = relationship(foreign_keys=[auditor_id], lazy="raise")
+    team: Mapped[Team | None] = relationship(lazy="raise")
     section_grades: Mapped[list[AuditSectionGrade]] = relationship(
         lazy="raise", order_by="AuditSectionGrade.section_key"
     )

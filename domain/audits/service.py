@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from domain.audits import policy
 from domain.audits.flows import AuditEvent, next_status
@@ -919,7 +919,13 @@ async def list_audits(
     stmt = audits_statement(actor, filters)
     if sort is AuditSort.RECENTLY_COMPLETED:
         stmt = stmt.where(Audit.completed_at.is_not(None))
-    stmt = stmt.options(selectinload(Audit.section_grades))
+    # What list screens show of each audit comes with the page: its grades, its team (with
+    # the service) and its auditor. The child goes through the children's own policy.
+    stmt = stmt.options(
+        selectinload(Audit.section_grades),
+        joinedload(Audit.team).joinedload(Team.service),
+        joinedload(Audit.auditor),
+    )
     return await paginate(
         session, stmt, order_by=order_by, first=first, after=after, descending=descending
     )

@@ -62,6 +62,13 @@ def age_in_years(date_of_birth: date, today: date) -> int:
     return max(0, today.year - date_of_birth.year - int(before_birthday))
 
 
+# What the front-end shows with a child comes in the same statement (many-to-one joins).
+_SHOWN_WITH_A_CHILD = (
+    joinedload(Child.team).joinedload(Team.service),
+    joinedload(Child.allocated_practitioner),
+)
+
+
 @dataclass(frozen=True)
 class ChildrenFilter:
     team_id: uuid.UUID | None = None
@@ -96,10 +103,7 @@ async def list_children(
     first: int | None,
     after: str | None,
 ) -> Page[Child]:
-    # What the front-end's list shows comes in the same statement (many-to-one joins).
-    stmt = _children(actor, filters).options(
-        joinedload(Child.team).joinedload(Team.service), joinedload(Child.allocated_practitioner)
-    )
+    stmt = _children(actor, filters).options(*_SHOWN_WITH_A_CHILD)
     return await paginate(
         session, stmt, order_by=[Child.case_reference, Child.id], first=first, after=after
     )
@@ -115,6 +119,8 @@ async def get_children(
     if not ids:
         return {}
     rows = await session.scalars(
-        select(Child).where(Child.id.in_(ids), policy.visible_children(actor))
+        select(Child)
+        .where(Child.id.in_(ids), policy.visible_children(actor))
+        .options(*_SHOWN_WITH_A_CHILD)
     )
     return {c.id: c for c in rows}
