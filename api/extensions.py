@@ -7,16 +7,17 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from graphql import ExecutionResult, FieldNode, GraphQLError
+from graphql import ASTValidationRule, ExecutionResult, FieldNode, GraphQLError
 from graphql.language import Visitor, visit
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 
 from domain.core.settings import Settings
 
@@ -106,10 +107,16 @@ class MaskUnexpectedErrors(SchemaExtension):
 
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories, not shared instances: each operation gets its own extension objects."""
+    # The depth and alias rules are the ones QueryDepthLimiter and MaxAliasesLimiter build,
+    # made once here: built per request they would be new classes every time, and the
+    # validation cache (keyed on the rules) would never hit.
+    rules: list[type[ASTValidationRule]] = [
+        depth_limit_rule(settings.max_query_depth, None),
+        alias_limit_rule(settings.max_query_aliases),
+    ]
     return [
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(AddValidationRules, rules),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_query_aliases),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
         IntrospectionForAdmins,
