@@ -424,7 +424,10 @@ class AuditQuery:
     ) -> ProgrammeMonth | None:
         clock = info.context.clock
         found = await read(
-            info, lambda s, a: programme.programme_month(s, clock, month, create=False)
+            info,
+            lambda s, a: programme.find_programme_month(
+                session=s, actor=a, clock=clock, month=month
+            ),
         )
         return ProgrammeMonth.from_model(found) if found else None
 

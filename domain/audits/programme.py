@@ -609,7 +609,20 @@ async def get_programme_months(
     *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, ProgrammeMonth]:
     """A month's programme (its notes) is for all staff; progress lines have their own rule."""
-    if not ids or actor.is_partner_only or (not actor.grants and not actor.is_system):
+    if not ids or not _reads_programme(actor):
         return {}
     rows = await session.scalars(select(ProgrammeMonth).where(ProgrammeMonth.id.in_(ids)))
     return {m.id: m for m in rows}
+
+
+def _reads_programme(actor: Actor) -> bool:
+    return actor.is_system or (bool(actor.grants) and not actor.is_partner_only)
+
+
+async def find_programme_month(
+    *, session: AsyncSession, actor: Actor, clock: Clock, month: date
+) -> ProgrammeMonth | None:
+    """The month of the programme containing `month`, for staff; None before it is set."""
+    if not _reads_programme(actor):
+        return None
+    return await programme_month(session, clock, month, create=False)
