@@ -1021,47 +1021,41 @@ async def round_blindness(
     return out
 
 
+async def _grouped_by_audit(
+    session: AsyncSession, model: Any, audit_ids: Sequence[uuid.UUID], order_by: Any, *options: Any
+) -> dict[uuid.UUID, list[Any]]:
+    """Rows of one of an audit's follow-ups for many audits, in one statement. The audits
+    themselves were read through the policy by the caller."""
+    out: dict[uuid.UUID, list[Any]] = {i: [] for i in audit_ids}
+    if audit_ids:
+        stmt = select(model).where(model.audit_id.in_(audit_ids)).order_by(order_by)
+        for row in await session.scalars(stmt.options(*options)):
+            out[row.audit_id].append(row)
+    return out
+
+
 async def actions_of(
     session: AsyncSession, audit_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[AuditAction]]:
-    out: dict[uuid.UUID, list[AuditAction]] = {i: [] for i in audit_ids}
-    if audit_ids:
-        for a in await session.scalars(
-            select(AuditAction)
-            .where(AuditAction.audit_id.in_(audit_ids))
-            .order_by(AuditAction.due_date)
-        ):
-            out[a.audit_id].append(a)
-    return out
+    return await _grouped_by_audit(session, AuditAction, audit_ids, AuditAction.due_date)
 
 
 async def learning_of(
     session: AsyncSession, audit_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[LearningPoint]]:
-    out: dict[uuid.UUID, list[LearningPoint]] = {i: [] for i in audit_ids}
-    if audit_ids:
-        for p in await session.scalars(
-            select(LearningPoint)
-            .where(LearningPoint.audit_id.in_(audit_ids))
-            .options(selectinload(LearningPoint.themes))
-            .order_by(LearningPoint.created_at)
-        ):
-            out[p.audit_id].append(p)
-    return out
+    return await _grouped_by_audit(
+        session,
+        LearningPoint,
+        audit_ids,
+        LearningPoint.created_at,
+        selectinload(LearningPoint.themes),
+    )
 
 
 async def moderations_of(
     session: AsyncSession, audit_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Moderation]]:
-    out: dict[uuid.UUID, list[Moderation]] = {i: [] for i in audit_ids}
-    if audit_ids:
-        for m in await session.scalars(
-            select(Moderation)
-            .where(Moderation.audit_id.in_(audit_ids))
-            .order_by(Moderation.moderated_at)
-        ):
-            out[m.audit_id].append(m)
-    return out
+    return await _grouped_by_audit(session, Moderation, audit_ids, Moderation.moderated_at)
 
 
 async def themes_of(
