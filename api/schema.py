@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from api.audits_schema import AuditMutation, AuditQuery
+from api.calendar_schema import CalendarMutation, CalendarQuery
 from api.context import Context
 from api.extensions import build_extensions
 from api.types.audits import (
@@ -26,6 +27,7 @@ from api.types.audits import (
     Sample,
     Theme,
 )
+from api.types.calendar import ClosureDay
 from api.types.children import Child, ChildConnection
 from api.types.common import (
     IsAuthenticated,
@@ -83,6 +85,7 @@ NODE_TYPES: dict[str, Any] = {
         BenchmarkRound,
         ProgrammeMonth,
         Sample,
+        ClosureDay,
     )
 }
 
@@ -216,7 +219,7 @@ class PolicySettings:
 
 
 @strawberry.type(description="Everything the front-end reads.")
-class Query(AuditQuery):
+class Query(AuditQuery, CalendarQuery):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
         permission_classes=[IsAuthenticated],
@@ -482,7 +485,7 @@ def _given(value: Any) -> bool:
 
 
 @strawberry.type(description="Changes. Each is one unit of work with its history, or nothing.")
-class Mutation(AuditMutation):
+class Mutation(AuditMutation, CalendarMutation):
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(
         self,

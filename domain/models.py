@@ -15,6 +15,7 @@ from domain.audits.models import (
 )
 from domain.children.models import Child
 from domain.core.db import Base
+from domain.deadlines.models import ClosureDay
 from domain.events.models import DomainEvent
 from domain.history.models import HistoryEntry
 from domain.people.models import Person, RoleGrant, Service, Team
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "BenchmarkRound",
     "Child",
+    "ClosureDay",
     "DomainEvent",
     "HistoryEntry",
     "LearningPoint",
