@@ -51,6 +51,7 @@ from domain.children.models import Child
 from domain.children.service import Cohort as ChildCohort
 from domain.core.clock import LONDON, Clock, SettableClock, local_today
 from domain.core.settings import PolicySettings
+from domain.deadlines.calendar import WorkingCalendar
 from domain.demo import (
     CASE_REFERENCE_PREFIX,
     CSC,
@@ -784,25 +785,22 @@ def _moment(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
 
 
+# Working days as the deadlines use them (weekends, England's bank holidays).
+_CALENDAR = WorkingCalendar()
+
+
 def _working(day: date) -> date:
-    """The day itself or the next weekday."""
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
+    """The day itself or the next working day."""
+    return _CALENDAR.working_days_after(day, 0)
 
 
 def _last_working(day: date) -> date:
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
+    """The day itself or the working day before it."""
+    return _CALENDAR.working_days_before(day, 0)
 
 
 def _add_working_days(day: date, n: int) -> date:
-    day = _working(day)
-    while n > 0:
-        day = _working(day + timedelta(days=1))
-        n -= 1
-    return day
+    return _CALENDAR.working_days_after(_working(day), n)
 
 
 def _local_day(moment: datetime) -> date:
