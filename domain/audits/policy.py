@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
-from domain.audits.kinds import AUDITORS_BY_KIND, PLANNERS, AuditKind
+from domain.audits.kinds import AUDITORS_BY_KIND, PLANNERS, AuditKind, AuditStatus
 from domain.audits.models import Audit
 from domain.children.models import Child
 from domain.core.errors import NotAllowed
@@ -106,3 +106,26 @@ def check_can_manage_templates(actor: Actor) -> None:
     administrator (a template holds no case content)."""
     if not (actor.is_system or actor.is_admin or actor.has_role(Role.QA_LEAD)):
         raise NotAllowed("The QA Lead or an administrator publishes audit templates.")
+
+
+def judgement_visible(actor: Actor) -> ColumnElement[bool]:
+    """The SQL twin of `can_see_grades`, for filters and counts by grade: false for another
+    participant's audit in a benchmarking round that is still blind."""
+    if actor.is_system:
+        return true()
+    blind_rounds = select(Audit.benchmark_round_id).where(
+        Audit.benchmark_round_id.is_not(None),
+        Audit.status.in_([AuditStatus.PLANNED, AuditStatus.IN_PROGRESS]),
+    )
+    conditions: list[ColumnElement[bool]] = [
+        Audit.benchmark_round_id.is_(None),
+        Audit.benchmark_round_id.not_in(blind_rounds),
+    ]
+    if actor.person_id is not None:
+        conditions.append(Audit.auditor_id == actor.person_id)
+        if actor.has_role(Role.QA_LEAD):
+            my_rounds = select(Audit.benchmark_round_id).where(
+                Audit.auditor_id == actor.person_id, Audit.benchmark_round_id.is_not(None)
+            )
+            conditions.append(Audit.benchmark_round_id.not_in(my_rounds))
+    return or_(*conditions)

@@ -865,7 +865,8 @@ def audits_statement(actor: Actor, f: AuditFilter) -> Select[Any]:
     if f.statuses:
         stmt = stmt.where(Audit.status.in_(f.statuses))
     if f.grades:
-        stmt = stmt.where(
+        # A blind benchmarking round's grades must not leak through a filter either.
+        stmt = stmt.where(policy.judgement_visible(actor)).where(
             func.coalesce(Audit.moderated_overall_grade, Audit.overall_grade).in_(f.grades)
         )
     if f.team_id is not None:

@@ -79,9 +79,10 @@ async def audit_dashboard(
 
     `team_id`/`service_id` narrow by the team whose work was audited; `since` (inclusive) and
     `until` (exclusive) by due date."""
+    # A blind benchmarking round's grades are not counted for those who may not see them.
     effective_grade = case(
         (
-            Audit.status == AuditStatus.COMPLETED,
+            (Audit.status == AuditStatus.COMPLETED) & policy.judgement_visible(actor),
             func.coalesce(Audit.moderated_overall_grade, Audit.overall_grade),
         )
     )

@@ -236,3 +236,39 @@ async def test_listing_fifty_audits_costs_the_same_statements_as_listing_one(
     fifty = await _cost_of_listing(world, actor, sql_counter)
     assert (one[1], fifty[1]) == (1, 50)
     assert fifty[0] == one[0] <= 2
+
+
+async def test_a_blind_rounds_grades_do_not_leak_through_a_filter_by_grade(
+    auth: Authority, world: World
+) -> None:
+    from domain.audits.kinds import Grade
+
+    round_, (by_psw, by_aed) = await act(
+        world,
+        programme.create_benchmark_round,
+        auth.actor(auth.qa_lead),
+        name="Spring 2027",
+        child_id=auth.cat_children[0].id,
+        auditor_ids=[auth.psw.id, auth.aed.id],
+        due_date=due(world),
+    )
+    await advance(world, auth.actor(auth.psw), by_psw.id, AuditStatus.SUBMITTED)
+    await advance(world, auth.actor(auth.aed), by_aed.id, AuditStatus.IN_PROGRESS)
+    any_grade = audits.AuditFilter(grades=tuple(Grade), benchmark_round_id=round_.id)
+
+    async def graded(who: str) -> set[uuid.UUID]:
+        async with world.session_factory() as s:
+            page = await audits.list_audits(
+                session=s,
+                actor=auth.actor(auth.person(who)),
+                filters=any_grade,
+                first=10,
+                after=None,
+            )
+        return {a.id for a in page.items}
+
+    # The AED sees every audit, but not the PSW's grade while the AED's own is unfinished.
+    assert await graded("aed") == set()
+    assert await graded("psw") == {by_psw.id}
+    await advance(world, auth.actor(auth.aed), by_aed.id, AuditStatus.SUBMITTED)
+    assert await graded("aed") == {by_psw.id, by_aed.id}
