@@ -61,6 +61,34 @@ class IntrospectionForAdmins(SchemaExtension):
         yield
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class RefuseNulCharacters(SchemaExtension):
+    """PostgreSQL stores no NUL character in text or JSON: refuse a request that carries one
+    with a clear error, before anything runs, rather than fail half way."""
+
+    def on_execute(self) -> Iterator[None]:
+        if _has_nul(self.execution_context.variables) or _has_nul(self.execution_context.query):
+            self.execution_context.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        "Text may not contain the NUL character (\\u0000).",
+                        extensions={"code": "INVALID"},
+                    )
+                ],
+            )
+        yield
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """An error raised while resolving a field that is not one of ours: a fault to hide."""
     if error.path is None:
@@ -119,6 +147,7 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
+        RefuseNulCharacters,
         IntrospectionForAdmins,
         MaskUnexpectedErrors,
     ]

@@ -39,6 +39,8 @@ from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 
 NINE_MONTHS = relativedelta(months=9)
 MAX_SAMPLE = 500
+# Seeds are stored as a BIGINT.
+MAX_SEED = 2**63
 # How far past nine months a plan is still sampled: enough to catch up after any outage,
 # without sampling every old plan when children are first imported.
 LOOK_BACK = relativedelta(months=3)
@@ -252,6 +254,8 @@ async def draw_sample(
         raise InvalidInput("A percentage from 1 to 100.", field="percentage")
     if not request.auditor_ids:
         raise InvalidInput("Name the auditors to allocate to.", field="auditorIds")
+    if request.seed is not None and not 0 <= request.seed < MAX_SEED:
+        raise InvalidInput(f"A seed is a whole number from 0 to {MAX_SEED - 1}.", field="seed")
     if request.kind is AuditKind.THEMATIC and not request.theme_ids:
         raise InvalidInput("A thematic sample has at least one theme.", field="themeIds")
     if request.due_date < local_today(clock):

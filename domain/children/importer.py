@@ -137,6 +137,11 @@ class _RowChecker:
             problems.append(RowProblem(number, ref or None, column, reason))
 
         values: dict[str, Any] = {}
+        for column, raw in row.items():
+            if "\x00" in column or "\x00" in raw:
+                refuse(column.replace("\x00", ""), "contains a NUL character")
+        if problems:
+            return None, problems
         if not CASE_REFERENCE.match(ref):
             refuse("case_reference", "is required: letters, digits and / _ . - (at most 64)")
         elif ref.upper() in self.seen:

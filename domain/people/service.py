@@ -35,6 +35,8 @@ UNSET: Any = _Unset()
 
 
 def _text(value: str, field: str, *, max_length: int) -> str:
+    if "\x00" in value:
+        raise InvalidInput("Text may not contain the NUL character.", field=field)
     cleaned = " ".join(value.split())
     if not cleaned:
         raise InvalidInput("This cannot be blank.", field=field)

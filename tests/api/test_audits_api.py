@@ -1031,3 +1031,94 @@ async def test_a_list_of_1_and_of_100_audits_cost_the_same_statements(
     # Signing in (3), the page with its section grades (2), the count, then one batch per
     # loader: children, people, templates, themes, previous audits (2), teams.
     assert hundred <= 13, sql_counter.statements
+
+
+ODD_INPUTS: list[tuple[str, dict[str, Any]]] = [
+    ("saveAudit", {"answers": []}),
+    ("saveAudit", {"answers": "not an object"}),
+    ("saveAudit", {"answers": {"safer_scale": {"nested": 1}}}),
+    ("saveAudit", {"answers": {"safer_scale": 10**20}}),
+    ("saveAudit", {"answers": {"working_well": "x" * 30_000}}),
+    ("saveAudit", {"answers": {"recording_up_to_date": ["YES"]}}),
+    ("saveAudit", {"voices": [{"who": "CHILD", "said": ""}]}),
+    ("saveAudit", {"voices": [{"who": "ALIEN", "said": "hello"}]}),
+    (
+        "saveAudit",
+        {"sectionGrades": [{"sectionKey": "../../etc", "grade": "GOOD", "rationale": "x"}]},
+    ),
+    ("saveAudit", {"conversationDate": "2026-13-45"}),
+    ("saveAudit", {"overallGrade": "EXCELLENT"}),
+    ("saveAudit", {"auditId": "QXVkaXQ6bm90LWEtdXVpZA=="}),
+    ("saveAudit", {"auditId": "💥"}),
+    ("drawSample", {"seed": "-1"}),
+    ("drawSample", {"seed": "abc"}),
+    ("drawSample", {"seed": "9" * 40}),
+    ("drawSample", {"count": 0}),
+    ("drawSample", {"count": None, "percentage": 1000}),
+    ("drawSample", {"auditorIds": []}),
+    ("drawSample", {"month": "0001-01-01"}),
+    ("planAudit", {"dueDate": "9999-12-31"}),
+    ("planAudit", {"themeIds": ["VGhlbWU6eA=="]}),
+    ("publishAuditTemplate", {"sections": {"key": "x"}}),
+    ("publishAuditTemplate", {"sections": [[1, 2], None]}),
+    (
+        "publishAuditTemplate",
+        {
+            "sections": [
+                {
+                    "key": "a",
+                    "title": "A",
+                    "graded": True,
+                    "questions": [{"key": "q", "text": "Q", "type": None}],
+                }
+            ]
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "change"), ODD_INPUTS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ODD_INPUTS)]
+)
+async def test_odd_input_gets_a_clear_error_never_an_internal_one(
+    gql: GraphQL, org: Org, audit_defaults: None, name: str, change: dict[str, Any]
+) -> None:
+    valid = await prepare(gql, org, name)
+    as_ = {"saveAudit": "gm", "drawSample": "qa", "planAudit": "qa", "publishAuditTemplate": "qa"}[
+        name
+    ]
+    before = await history_count(gql.world)
+    input_type, selection = MUTATIONS[name]
+    query = f"mutation($i: {input_type}!) {{ r: {name}(input: $i) {{ {selection} {ERRORS} }} }}"
+    response = await gql.raw(query, {"i": {**valid, **change}}, as_=org[as_])
+    assert response.status_code < 500, response.text
+    body = response.json()
+    codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+    assert "INTERNAL" not in codes, body
+    if body.get("data") and body["data"].get("r"):
+        if body["data"]["r"]["errors"]:
+            assert await history_count(gql.world) == before
+    else:
+        assert body.get("errors"), body
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("saveAudit", {"overallRationale": "nul \x00 byte"}),
+        ("saveAudit", {"answers": {"working_well": "nul \x00 byte"}}),
+        ("planAudit", {"supervisionForum": "nul \x00"}),
+    ],
+    ids=["rationale", "answer", "forum"],
+)
+async def test_text_with_a_nul_byte_is_refused_not_an_internal_error(
+    gql: GraphQL, org: Org, audit_defaults: None, name: str, change: dict[str, Any]
+) -> None:
+    valid = await prepare(gql, org, name)
+    as_ = {"saveAudit": "gm", "planAudit": "qa"}[name]
+    input_type, selection = MUTATIONS[name]
+    query = f"mutation($i: {input_type}!) {{ r: {name}(input: $i) {{ {selection} {ERRORS} }} }}"
+    body = (await gql.raw(query, {"i": {**valid, **change}}, as_=org[as_])).json()
+    assert "INTERNAL" not in [
+        e.get("extensions", {}).get("code") for e in body.get("errors") or []
+    ], body

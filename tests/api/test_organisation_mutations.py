@@ -317,3 +317,14 @@ async def test_the_policy_settings_are_readable_by_staff(gql: GraphQL, org: dict
     }
     anonymous = await gql("{ policySettings { minimumGroupSize } }")
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_name_with_a_nul_byte_is_refused_not_an_internal_error(
+    gql: GraphQL, org: dict[str, Any]
+) -> None:
+    query, variables = mutations(org)["createPerson"]
+    before = await _history_count(gql.world)
+    body = await gql(query, {"i": {**variables, "displayName": "Nia \x00 New"}}, as_=org["admin"])
+    assert body["errors"][0]["extensions"]["code"] == "INVALID"
+    assert "NUL" in body["errors"][0]["message"]
+    assert await _history_count(gql.world) == before

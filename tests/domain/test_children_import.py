@@ -168,3 +168,13 @@ def test_the_cli_reports_refused_rows_and_exits_non_zero(
         assert "0 new, 0 updated, 1 unchanged" in result.output
     finally:
         get_settings.cache_clear()
+
+
+async def test_a_row_with_a_nul_character_is_refused_with_its_reason(
+    world: World, setting: tuple[Team, Person]
+) -> None:
+    report = await _import(world, HEADER + "CR-1,Assessment\x00 Team 1,,2015-03-01,no,,no,no,no\n")
+    assert [(p.row, p.column, p.reason) for p in report.problems] == [
+        (2, "team", "contains a NUL character")
+    ]
+    assert await _children(world) == []
