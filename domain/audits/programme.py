@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audits import policy
@@ -175,9 +175,7 @@ async def auditor_progress(
                 Audit.due_date < today,
             ),
         )
-        .where(
-            Audit.due_date >= start, Audit.due_date <= end, Audit.status != AuditStatus.CANCELLED
-        )
+        .where(_in_month(pm, start, end), Audit.status != AuditStatus.CANCELLED)
         .group_by(Audit.auditor_id)
     )
     done: dict[uuid.UUID, tuple[int, int, int]] = {r[0]: (r[1], r[2], r[3]) for r in rows}
@@ -194,6 +192,13 @@ async def auditor_progress(
         )
         for i in ids
     ]
+
+
+def _in_month(pm: ProgrammeMonth | None, start: date, end: date) -> ColumnElement[bool]:
+    """An audit counts towards the month of the programme it was planned in; one planned
+    outside the programme counts towards the month it is due."""
+    unplanned = Audit.programme_month_id.is_(None) & Audit.due_date.between(start, end)
+    return (Audit.programme_month_id == pm.id) | unplanned if pm is not None else unplanned
 
 
 # --- sampling and allocation -----------------------------------------------------------------
@@ -302,7 +307,7 @@ async def draw_sample(
 
     pm = await programme_month(session, clock, request.month, create=not request.dry_run)
     load = await _current_load(
-        session, [a.person_id for a in auditors if a.person_id], request.month
+        session, [a.person_id for a in auditors if a.person_id], pm, request.month
     )
     allocation: dict[uuid.UUID, uuid.UUID] = {}
     order = {a.person_id: i for i, a in enumerate(auditors)}
@@ -387,16 +392,19 @@ async def draw_sample(
 
 
 async def _current_load(
-    session: AsyncSession, auditor_ids: Sequence[uuid.UUID], month: date
+    session: AsyncSession,
+    auditor_ids: Sequence[uuid.UUID],
+    pm: ProgrammeMonth | None,
+    month: date,
 ) -> dict[uuid.UUID, int]:
+    """Each auditor's audits in the month so far, counted as their progress is."""
     load = dict.fromkeys(auditor_ids, 0)
     rows = await session.execute(
         select(Audit.auditor_id, func.count())
         .where(
             Audit.auditor_id.in_(auditor_ids),
             Audit.status != AuditStatus.CANCELLED,
-            Audit.due_date >= first_of_month(month),
-            Audit.due_date <= month_end(month),
+            _in_month(pm, first_of_month(month), month_end(month)),
         )
         .group_by(Audit.auditor_id)
     )

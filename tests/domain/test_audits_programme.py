@@ -646,3 +646,23 @@ async def test_a_plan_of_three_months_gets_no_dip_sample(auth: Authority, world:
     await cp_child(world, auth.team_a, "CP-THREE", date(2026, 8, 26))
     assert await _sweep(world) == []
     assert await _dip_samples(world) == []
+
+
+async def test_a_months_sample_counts_towards_that_month_even_when_due_the_next(
+    auth: Authority, world: World, pool: tuple[Team, list[Child]]
+) -> None:
+    team, _ = pool
+    await _draw(auth, [auth.psw], team_id=team.id, count=3, seed=7, due_date=date(2027, 1, 8))
+
+    async def allocated(month: date) -> int:
+        progress = await act(
+            world,
+            programme.auditor_progress,
+            auth.actor(auth.qa_lead),
+            month=month,
+            auditor_id=auth.psw.id,
+        )
+        return progress[0].allocated
+
+    assert await allocated(DECEMBER) == 3
+    assert await allocated(date(2027, 1, 1)) == 0
