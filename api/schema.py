@@ -16,6 +16,7 @@ from api.audits_schema import AuditMutation, AuditQuery
 from api.calendar_schema import CalendarMutation, CalendarQuery
 from api.context import Context
 from api.extensions import build_extensions
+from api.obligations_schema import ObligationQuery
 from api.types.audits import (
     Audit,
     AuditAction,
@@ -39,6 +40,7 @@ from api.types.common import (
 )
 from api.types.enums import Cohort, Role, RoleScope
 from api.types.history import HistoryEntry, HistoryEntryConnection
+from api.types.obligations import Obligation
 from api.types.organisation import (
     Person,
     PersonConnection,
@@ -86,6 +88,7 @@ NODE_TYPES: dict[str, Any] = {
         ProgrammeMonth,
         Sample,
         ClosureDay,
+        Obligation,
     )
 }
 
@@ -219,7 +222,7 @@ class PolicySettings:
 
 
 @strawberry.type(description="Everything the front-end reads.")
-class Query(AuditQuery, CalendarQuery):
+class Query(AuditQuery, CalendarQuery, ObligationQuery):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
         permission_classes=[IsAuthenticated],

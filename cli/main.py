@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -236,6 +237,81 @@ def token(email: Annotated[str, typer.Argument(help="The person's email.")]) -> 
         console.print(f"[red]No active person has the email {email}.[/red]")
         raise typer.Exit(1)
     print(value)
+
+
+@app.command("due")
+def due(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="The moment to look from, ISO 8601 (2026-12-31T09:00+00:00; without an offset, "
+            "London time). Now when left out; refused in production."
+        ),
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this person's (their email).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 1000,
+) -> None:
+    """What is due and overdue at a moment: open obligations due by the end of that day in
+    London, soonest first. Reads only."""
+    from sqlalchemy import text
+
+    from domain.core.clock import LONDON
+    from domain.deadlines import obligations
+    from domain.people.models import Person
+
+    _load_dev_env()
+    if at is not None and get_settings().is_production:
+        console.print("[red]--at is refused in production: there, what is due is due now.[/red]")
+        raise typer.Exit(1)
+    try:
+        moment = datetime.fromisoformat(at) if at is not None else SystemClock().now()
+    except ValueError as exc:
+        console.print(f"[red]--at {at!r} is not an ISO 8601 moment.[/red]")
+        raise typer.Exit(1) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LONDON)
+
+    async def work(session: AsyncSession) -> list[Any] | None:
+        await session.execute(text("SET TRANSACTION READ ONLY"))
+        owner_id = None
+        if owner is not None:
+            owner_id = await session.scalar(
+                select(Person.id).where(func.lower(Person.email) == owner.lower())
+            )
+            if owner_id is None:
+                return None
+        return await obligations.due_and_overdue(
+            session=session, at=moment, owner_id=owner_id, limit=limit
+        )
+
+    found = _run(work)
+    if found is None:
+        console.print(f"[red]Nobody has the email {owner}.[/red]")
+        raise typer.Exit(1)
+    local = moment.astimezone(LONDON)
+    table = Table(
+        "due (London)",
+        "",
+        "owner",
+        "kind",
+        "about",
+        title=f"Due and overdue at {local:%A} {local.day} {local:%B %Y %H:%M %Z}",
+    )
+    late = 0
+    for o in found:
+        overdue = obligations.is_overdue(o, moment)
+        late += overdue
+        when = o.due_at.astimezone(LONDON)
+        table.add_row(
+            f"{when:%a} {when.day} {when:%b %Y %H:%M}",
+            "[red]overdue[/red]" if overdue else "due today",
+            f"{o.owner.display_name} <{o.owner.email}>",
+            o.kind.value,
+            f"{o.subject_type} {o.subject_id}",
+        )
+    console.print(table, crop=False)
+    more = " (the first shown: narrow with --owner or raise --limit)" if len(found) == limit else ""
+    console.print(f"{len(found)} open: {late} overdue, {len(found) - late} due today{more}.")
 
 
 @app.command("export-schema")

@@ -15,7 +15,7 @@ from domain.audits.models import (
 )
 from domain.children.models import Child
 from domain.core.db import Base
-from domain.deadlines.models import ClosureDay
+from domain.deadlines.models import ClosureDay, Obligation
 from domain.events.models import DomainEvent
 from domain.history.models import HistoryEntry
 from domain.people.models import Person, RoleGrant, Service, Team
@@ -35,6 +35,7 @@ __all__ = [
     "HistoryEntry",
     "LearningPoint",
     "Moderation",
+    "Obligation",
     "Person",
     "ProgrammeMonth",
     "RoleGrant",

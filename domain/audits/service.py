@@ -40,6 +40,9 @@ from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.core.pagination import Page, count, paginate
+from domain.deadlines import obligations
+from domain.deadlines.calendar import end_of_day
+from domain.deadlines.models import ObligationKind, ObligationState
 from domain.events import service as events
 from domain.history import service as history
 from domain.people.models import Person, Team
@@ -93,6 +96,44 @@ async def load_for_change(session: AsyncSession, audit_id: uuid.UUID) -> Audit:
     if audit is None:
         raise NotFound("audit", field="auditId")
     return audit
+
+
+async def _owe(
+    session: AsyncSession,
+    clock: Clock,
+    kind: ObligationKind,
+    subject: Audit | AuditAction,
+    owner_id: uuid.UUID,
+    due_date: date,
+) -> None:
+    """The obligation a planned audit or an added action creates: its owner acts by the end
+    of its due date in London."""
+    await obligations.open_obligation(
+        session=session,
+        clock=clock,
+        kind=kind,
+        subject_type=type(subject).__name__,
+        subject_id=subject.id,
+        owner_id=owner_id,
+        due_at=end_of_day(due_date),
+    )
+
+
+async def _discharge(
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    kind: ObligationKind,
+    subject: Audit | AuditAction,
+    state: ObligationState,
+) -> None:
+    await obligations.close_obligation(
+        session=session,
+        clock=clock,
+        key=obligations.obligation_key(kind, subject.id),
+        state=state,
+        by=actor.person_id,
+    )
 
 
 async def _visible_or_not_found(session: AsyncSession, actor: Actor, audit: Audit) -> None:
@@ -273,6 +314,7 @@ async def plan_audit(
             "due_date": [None, plan.due_date.isoformat()],
         },
     )
+    await _owe(session, clock, ObligationKind.AUDIT_DUE, audit, audit.auditor_id, audit.due_date)
     return audit
 
 
@@ -554,6 +596,7 @@ async def complete_audit(
     check_complete(audit)
     audit.completed_at = clock.now()
     await _transition(session, actor, clock, audit, AuditEvent.COMPLETE)
+    await _discharge(session, clock, actor, ObligationKind.AUDIT_DUE, audit, ObligationState.DONE)
     if audit.overall_grade is Grade.INADEQUATE:
         await _inadequate(session, clock, audit, "completed")
     return audit
@@ -589,6 +632,9 @@ async def cancel_audit(
     audit.cancel_reason, audit.cancelled_at = text, clock.now()
     await _transition(
         session, actor, clock, audit, AuditEvent.CANCEL, {"cancel_reason": [None, text]}
+    )
+    await _discharge(
+        session, clock, actor, ObligationKind.AUDIT_DUE, audit, ObligationState.CANCELLED
     )
     return audit
 
@@ -760,6 +806,7 @@ async def add_action(
             "due_date": [None, due_date.isoformat()],
         },
     )
+    await _owe(session, clock, ObligationKind.ACTION_DUE, action, owner_id, due_date)
     return action
 
 
@@ -790,6 +837,7 @@ async def complete_action(
         object_id=action.id,
         changes={"done_at": [None, history.plain(action.done_at)]},
     )
+    await _discharge(session, clock, actor, ObligationKind.ACTION_DUE, action, ObligationState.DONE)
     return action
 
 
