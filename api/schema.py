@@ -16,6 +16,7 @@ from api.audits_schema import AuditMutation, AuditQuery
 from api.calendar_schema import CalendarMutation, CalendarQuery
 from api.context import Context
 from api.extensions import build_extensions
+from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
 from api.types.audits import (
     Audit,
@@ -89,6 +90,7 @@ NODE_TYPES: dict[str, Any] = {
         Sample,
         ClosureDay,
         Obligation,
+        Notification,
     )
 }
 
@@ -219,10 +221,17 @@ class PolicySettings:
     benchmark_agreement_threshold: float = strawberry.field(
         description="Weighted kappa below which a benchmarking auditor is flagged."
     )
+    reminder_working_days_before: int = strawberry.field(
+        description="Working days before a due date from which its owner is reminded."
+    )
+    escalation_interval_working_days: int = strawberry.field(
+        description="Working days between one level of overdue escalation and the next one up "
+        "the line of management."
+    )
 
 
 @strawberry.type(description="Everything the front-end reads.")
-class Query(AuditQuery, CalendarQuery, ObligationQuery):
+class Query(AuditQuery, CalendarQuery, ObligationQuery, NotificationQuery):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
         permission_classes=[IsAuthenticated],
@@ -488,7 +497,7 @@ def _given(value: Any) -> bool:
 
 
 @strawberry.type(description="Changes. Each is one unit of work with its history, or nothing.")
-class Mutation(AuditMutation, CalendarMutation):
+class Mutation(AuditMutation, CalendarMutation, NotificationMutation):
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(
         self,

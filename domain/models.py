@@ -18,6 +18,7 @@ from domain.core.db import Base
 from domain.deadlines.models import ClosureDay, Obligation
 from domain.events.models import DomainEvent
 from domain.history.models import HistoryEntry
+from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.system.models import WorkerHeartbeat
 
@@ -35,7 +36,9 @@ __all__ = [
     "HistoryEntry",
     "LearningPoint",
     "Moderation",
+    "Notification",
     "Obligation",
+    "OutboxMessage",
     "Person",
     "ProgrammeMonth",
     "RoleGrant",

@@ -19,12 +19,17 @@ from domain.audits import programme
 from domain.core.clock import Clock, SystemClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings, check_startable, get_settings
+from domain.deadlines import service as deadlines
 from domain.history.service import current_request_id
+from domain.notifications import email, reminders
 from domain.system import service as system
 
 log = logging.getLogger("qaf.worker")
 
 HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
+SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
+SEND_JOB_TIMEOUT = timedelta(seconds=50)
+OUTBOX_BATCH = 100
 
 
 def worker_id() -> str:
@@ -84,12 +89,60 @@ async def nine_month_dip_samples(ctx: dict[str, Any]) -> int:
     return len(created)
 
 
+async def sweep_deadlines(ctx: dict[str, Any]) -> int:
+    """Create the reminders and escalations due by now (domain.notifications.reminders), in
+    one transaction. Idempotent and catching up, so it runs at startup and every 5 minutes on
+    any number of workers. Returns how many notifications it created."""
+    clock: Clock = ctx["clock"]
+    settings: Settings = ctx["settings"]
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'sweep_deadlines')}")
+    try:
+        async with ctx["session_factory"]() as session, session.begin():
+            working = await deadlines.calendar(session)
+            result = await reminders.sweep(
+                session=session,
+                clock=clock,
+                calendar=working,
+                policy_settings=settings.policy,
+            )
+    finally:
+        current_request_id.reset(token)
+    if result.notifications_created:
+        log.info(
+            "created %d reminders (%d emails queued) from %d obligations",
+            result.notifications_created,
+            result.emails_queued,
+            result.obligations_seen,
+        )
+    return result.notifications_created
+
+
+async def send_outbox(ctx: dict[str, Any]) -> int:
+    """Send a batch of email from the outbox: claimed before sending, marked after. Without
+    SMTP_HOST nothing is sent and the messages wait. Returns how many were sent."""
+    settings: Settings = ctx["settings"]
+    sender = email.SmtpSender.from_settings(settings)
+    if sender is None:
+        log.info("SMTP_HOST is not set: email is not sent and stays in the outbox")
+        return 0
+    result = await email.deliver(
+        session_factory=ctx["session_factory"],
+        clock=ctx["clock"],
+        sender=sender,
+        worker_id=ctx["worker_id"],
+        limit=OUTBOX_BATCH,
+    )
+    if result.claimed:
+        log.info("sent %d emails, %d failed", result.sent, result.failed)
+    return result.sent
+
+
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
     return RedisSettings.from_dsn((settings or get_settings()).redis_url)
 
 
 class WorkerSettings:
-    functions = [heartbeat, nine_month_dip_samples]
+    functions = [heartbeat, nine_month_dip_samples, sweep_deadlines, send_outbox]
     cron_jobs = [
         cron(
             nine_month_dip_samples,
@@ -97,6 +150,18 @@ class WorkerSettings:
             minute={15},
             run_at_startup=True,
             timeout=timedelta(minutes=5),
+        ),
+        cron(
+            sweep_deadlines,
+            minute=set(range(0, 60, 5)),
+            run_at_startup=True,
+            timeout=SWEEP_JOB_TIMEOUT,
+        ),
+        cron(
+            send_outbox,
+            second={15},
+            run_at_startup=True,
+            timeout=SEND_JOB_TIMEOUT,
         ),
         cron(
             heartbeat,

@@ -46,6 +46,10 @@ class PolicySettings(BaseModel):
     # Weighted kappa against a benchmarking round's agreed grades below which an auditor's
     # (or a section's) agreement is flagged for the QA Lead's attention.
     benchmark_agreement_threshold: float = Field(0.6, ge=0, le=1)
+    # Reminders: the first this many working days before a due date; once overdue, the
+    # escalation climbs one level of line management every this many working days.
+    reminder_working_days_before: int = Field(2, ge=0, le=20)
+    escalation_interval_working_days: int = Field(2, ge=1, le=20)
 
 
 class Settings(BaseSettings):
@@ -76,6 +80,12 @@ class Settings(BaseSettings):
     max_query_aliases: int = Field(20, ge=1)
 
     policy: PolicySettings = Field(default_factory=PolicySettings)
+
+    # Email through SMTP. Without SMTP_HOST no email is sent: messages wait in the outbox.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "qaf@localhost"
+    smtp_timeout_seconds: float = Field(10, gt=0, le=120)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

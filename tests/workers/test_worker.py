@@ -18,7 +18,15 @@ from domain.core.settings import Settings
 from domain.people.roles import Role, ScopeType
 from domain.system.models import WorkerHeartbeat
 from tests.conftest import World
-from workers.main import WorkerSettings, heartbeat, nine_month_dip_samples, shutdown, startup
+from workers.main import (
+    WorkerSettings,
+    heartbeat,
+    nine_month_dip_samples,
+    send_outbox,
+    shutdown,
+    startup,
+    sweep_deadlines,
+)
 
 
 def _worker(settings: Settings, clock: SettableClock, session_factory: SessionFactory) -> Worker:
@@ -66,7 +74,7 @@ async def test_a_heartbeat_job_is_recorded_once_per_job_id_and_readyz_reports_it
 
 def test_the_worker_runs_its_jobs_on_a_schedule_and_at_startup() -> None:
     jobs = {job.coroutine: job for job in WorkerSettings.cron_jobs}
-    assert set(jobs) == {heartbeat, nine_month_dip_samples}
+    assert set(jobs) == {heartbeat, nine_month_dip_samples, sweep_deadlines, send_outbox}
     assert all(job.run_at_startup for job in jobs.values())
 
 

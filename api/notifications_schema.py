@@ -1,0 +1,194 @@
+"""A person's in-app notifications: queries and a mutation, merged into the schema's Query
+and Mutation. Only the recipient reads or marks a notification (domain/notifications/policy.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.types import Info
+
+from api.context import Context
+from api.types.audits import After, First
+from api.types.common import (
+    CountedConnection,
+    IsAuthenticated,
+    UserError,
+    connection,
+    decode_id,
+    global_id,
+    mutate,
+    node_ids,
+    read,
+)
+from domain.notifications import models
+from domain.notifications import policy as notification_policy
+from domain.notifications import service as domain
+from domain.people.roles import Actor
+
+
+@strawberry.enum(description="Why you are told.")
+class NotificationKind(Enum):
+    REMINDER_BEFORE = strawberry.enum_value(
+        "REMINDER_BEFORE",
+        description="Something you must do is due in a few working days (a policy setting).",
+    )
+    REMINDER_DUE_TODAY = strawberry.enum_value(
+        "REMINDER_DUE_TODAY", description="Something you must do is due by the end of today."
+    )
+    OVERDUE = strawberry.enum_value(
+        "OVERDUE",
+        description="Something is overdue: yours, or, as a line manager (directly or further "
+        "up the line), that of someone you manage.",
+    )
+
+
+@strawberry.type(
+    description="Something the service tells you in the application (the same is also sent "
+    "to you by email). Only you see your notifications."
+)
+class Notification(relay.Node):
+    id: relay.NodeID[str]
+    kind: NotificationKind = strawberry.field(description="Why you are told.")
+    title: str = strawberry.field(description="A short heading.")
+    body: str = strawberry.field(description="What you are told, in a sentence or two.")
+    subject_type: str = strawberry.field(
+        description="The type of object it is about, e.g. `Obligation`."
+    )
+    subject_id: strawberry.ID = strawberry.field(
+        description="The global id of the object it is about (read it with `node(id:)`)."
+    )
+    created_at: datetime = strawberry.field(description="When you were told.")
+    read_at: datetime | None = strawberry.field(
+        description="When you marked it read; null while unread."
+    )
+
+    @classmethod
+    def from_model(cls, m: models.Notification) -> Notification:
+        return cls(
+            id=str(m.id),
+            kind=NotificationKind(m.kind),
+            title=m.title,
+            body=m.body,
+            subject_type=m.subject_type,
+            subject_id=global_id(m.subject_type, m.subject_id),
+            created_at=m.created_at,
+            read_at=m.read_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = _ids(node_ids)
+        actor = info.context.actor
+        if actor is None or not ids:
+            return [None] * len(ids)
+        async with info.context.session_factory() as session:
+            rows = await session.scalars(
+                select(models.Notification).where(
+                    models.Notification.id.in_(ids), notification_policy.own_notifications(actor)
+                )
+            )
+            found = {m.id: m for m in rows}
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+
+def _ids(values: Iterable[str]) -> list[uuid.UUID]:
+    return node_ids(list(values))
+
+
+@strawberry.type(description="A page of your notifications, newest first.")
+class NotificationConnection(CountedConnection[Notification]):
+    pass
+
+
+@strawberry.input(description="Which of your notifications to mark read: `ids` or `all`.")
+class MarkNotificationsReadInput:
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="These notifications (at most 100), all of them yours."
+    )
+    all: bool | None = strawberry.field(
+        default=None, description="True to mark every unread notification of yours read."
+    )
+
+
+@strawberry.type(description="The notifications marked read, or why nothing changed.")
+class MarkNotificationsReadPayload:
+    notifications: list[Notification] = strawberry.field(
+        description="The notifications named (with `all`: those just marked), as they now are."
+    )
+    unread_count: int | None = strawberry.field(
+        description="How many unread notifications you have now; null when nothing changed."
+    )
+    errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
+
+
+@strawberry.type(description="What the front-end reads about your notifications.")
+class NotificationQuery:
+    @strawberry.field(
+        description="Your notifications, newest first.", permission_classes=[IsAuthenticated]
+    )
+    async def my_notifications(
+        self,
+        info: Info[Context, None],
+        first: First = None,
+        after: After = None,
+        unread_only: Annotated[
+            bool, strawberry.argument(description="Only those not yet marked read.")
+        ] = False,
+    ) -> NotificationConnection:
+        return await connection(
+            info,
+            NotificationConnection,
+            Notification.from_model,
+            lambda s, a: domain.list_my_notifications(
+                session=s, actor=a, unread_only=unread_only, first=first, after=after
+            ),
+            lambda s, a: domain.count_my_notifications(session=s, actor=a, unread_only=unread_only),
+        )
+
+    @strawberry.field(
+        description="How many of your notifications are unread.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def unread_notification_count(self, info: Info[Context, None]) -> int:
+        return await read(info, lambda s, a: domain.unread_count(session=s, actor=a))
+
+
+@strawberry.type(description="Changes to your notifications.")
+class NotificationMutation:
+    @strawberry.mutation(description="Mark some or all of your notifications read.")
+    async def mark_notifications_read(
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            MarkNotificationsReadInput, strawberry.argument(description="What to change.")
+        ],
+    ) -> MarkNotificationsReadPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> tuple[list[Any], int]:
+            ids = [decode_id(i, "Notification", "ids") for i in input.ids or []]
+            marked = await domain.mark_read(
+                session=s, actor=a, clock=ctx.clock, ids=ids, all=bool(input.all)
+            )
+            return marked, await domain.unread_count(session=s, actor=a)
+
+        result, errors = await mutate(info, use_case)
+        if result is None:
+            return MarkNotificationsReadPayload(notifications=[], unread_count=None, errors=errors)
+        marked, unread = result
+        return MarkNotificationsReadPayload(
+            notifications=[Notification.from_model(m) for m in marked],
+            unread_count=unread,
+            errors=errors,
+        )

@@ -1,0 +1,104 @@
+"""Email through SMTP (aiosmtplib), from the outbox.
+
+Each message carries a Message-ID derived from its outbox key, so that a rare resend (a sender
+that died between the SMTP server's acceptance and marking the row sent) is recognisable as
+the same message. Without an SMTP host configured nothing is sent and messages wait.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import aiosmtplib
+
+from domain.core.clock import Clock
+from domain.core.db import SessionFactory
+from domain.core.settings import Settings
+from domain.notifications import outbox
+from domain.notifications.models import Channel, OutboxMessage
+
+log = logging.getLogger("qaf.email")
+
+
+def message_id(key: str) -> str:
+    """The deterministic Message-ID of the outbox message with this key."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@qaf>"
+
+
+def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Message-ID"] = message_id(row.key)
+    message["Date"] = format_datetime(row.created_at)
+    message.set_content(row.body)
+    return message
+
+
+@dataclass(frozen=True)
+class SmtpSender:
+    host: str
+    port: int
+    sender: str
+    timeout: float = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpSender | None:
+        if not settings.smtp_host:
+            return None
+        return cls(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            timeout=settings.smtp_timeout_seconds,
+        )
+
+    async def send(self, row: OutboxMessage) -> None:
+        await aiosmtplib.send(
+            build_message(row, self.sender),
+            hostname=self.host,
+            port=self.port,
+            timeout=self.timeout,
+        )
+
+
+@dataclass
+class DeliveryResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+async def deliver(
+    *,
+    session_factory: SessionFactory,
+    clock: Clock,
+    sender: SmtpSender,
+    worker_id: str,
+    limit: int = 100,
+) -> DeliveryResult:
+    """Claim a batch of email (committed), send each, and mark each sent or failed in its own
+    short transaction, so one bad address does not hold back the others."""
+    async with session_factory() as session, session.begin():
+        batch = await outbox.claim_batch(session, clock, worker_id, limit)
+    result = DeliveryResult(claimed=len(batch))
+    for row in batch:
+        if row.channel != Channel.EMAIL:
+            continue
+        try:
+            await sender.send(row)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            log.warning("sending outbox message %s failed: %s", row.key, exc)
+            async with session_factory() as session, session.begin():
+                await outbox.mark_failed(session, clock, row.id, worker_id, str(exc))
+            result.failed += 1
+            continue
+        async with session_factory() as session, session.begin():
+            await outbox.mark_sent(session, clock, row.id, worker_id)
+        result.sent += 1
+    return result

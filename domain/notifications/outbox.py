@@ -1,0 +1,102 @@
+"""The transactional outbox: messages written with the change that caused them, sent later.
+
+A sender claims a batch (committed before it sends anything, so no other sender takes the
+same rows), sends each, and marks each sent or failed. Nothing outside the database can be
+told "exactly once": a sender that dies after the SMTP server accepted a message and before
+marking it leaves a claim that another sender may take again once it is older than the claim
+timeout; so every message carries a deterministic id (the email's Message-ID, from the key)
+that makes such a rare resend recognisable. Every other path sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.core.clock import Clock
+from domain.notifications.models import OutboxMessage
+
+CLAIM_TIMEOUT = timedelta(minutes=5)
+# After this many attempts a message is given up (it stays, unsent, with its last error).
+MAX_ATTEMPTS = 10
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before trying again after `attempts` failed attempts: 1, 2, 4 … minutes,
+    at most six hours."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+async def claim_batch(
+    session: AsyncSession,
+    clock: Clock,
+    worker_id: str,
+    limit: int,
+    *,
+    claim_timeout: timedelta = CLAIM_TIMEOUT,
+) -> list[OutboxMessage]:
+    """Claim up to `limit` unsent messages that may be tried now and are not claimed (or whose
+    claim is older than `claim_timeout`), oldest first; each claim counts as an attempt.
+    The caller commits before sending."""
+    now = clock.now()
+    claimable = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.available_at <= now,
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+            or_(
+                OutboxMessage.claimed_at.is_(None),
+                OutboxMessage.claimed_at < now - claim_timeout,
+            ),
+        )
+        .order_by(OutboxMessage.available_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(claimable.scalar_subquery()))
+        .values(claimed_at=now, claimed_by=worker_id, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+    return sorted(claimed, key=lambda m: (m.available_at, m.key))
+
+
+async def mark_sent(
+    session: AsyncSession, clock: Clock, message_id: uuid.UUID, worker_id: str
+) -> bool:
+    """Record that the message was sent. False if this sender no longer holds its claim and
+    someone else has marked it sent already (then nothing changes)."""
+    marked = await session.scalar(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+        .values(sent_at=clock.now(), claimed_by=worker_id, last_error=None)
+        .returning(OutboxMessage.id)
+    )
+    return marked is not None
+
+
+async def mark_failed(
+    session: AsyncSession, clock: Clock, message_id: uuid.UUID, worker_id: str, error: str
+) -> bool:
+    """Record a failed attempt: the claim is released and the message may be tried again after
+    a back-off that grows with its attempts. False if it was sent meanwhile."""
+    row = await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+        .with_for_update()
+    )
+    if row is None:
+        return False
+    row.last_error = error[:2000]
+    row.claimed_at = None
+    row.claimed_by = None
+    row.available_at = clock.now() + backoff(row.attempts)
+    await session.flush()
+    return True

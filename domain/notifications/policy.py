@@ -1,0 +1,22 @@
+"""Who reads which notifications: only their recipient. Nobody else, whatever their roles,
+reads or marks another person's notifications (the system included: it has no inbox)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false
+
+from domain.core.errors import NotAllowed
+from domain.notifications.models import Notification
+from domain.people.roles import Actor
+
+
+def own_notifications(actor: Actor) -> ColumnElement[bool]:
+    """The SQL filter every read and change of notifications goes through."""
+    if actor.person_id is None:
+        return false()
+    return Notification.person_id == actor.person_id
+
+
+def check_has_inbox(actor: Actor) -> None:
+    if actor.person_id is None:
+        raise NotAllowed("Only a person has notifications.")

@@ -1,0 +1,297 @@
+"""Reminders and overdue escalation for open obligations, created by a sweep that can run at
+any moment, any number of times, on any number of workers.
+
+For an open obligation due on day D (its London date) with `n` =
+`reminder_working_days_before` and `i` = `escalation_interval_working_days`:
+
+- BEFORE, to the owner: on a working day from the n-th working day before D
+  (`working_days_before(D, n)`) until the day before D. Not with n = 0.
+- DUE_TODAY, to the owner: on D.
+- OVERDUE once the clock is past the due moment: level 0 to the owner and level 1 to the
+  owner's line manager at once; level k (k >= 2), to the k-th manager up the line, from the
+  working day `working_days_after(D, 1 + (k - 1) * i)`: every `i` working days a level up,
+  until the line ends.
+
+The sweep catches up: run at any moment it creates every reminder due by then that does not
+exist yet, except those a later one has replaced (a BEFORE once the due day has come, a
+DUE_TODAY once the obligation is overdue): a worker down for days sends what it missed, once.
+Each reminder is an in-app notification and an email in the outbox, created in the same
+transaction, under one deterministic key per (obligation, kind, level, recipient) with
+`INSERT … ON CONFLICT DO NOTHING`, so nothing is ever created twice. The open obligations are
+read in batches with `FOR UPDATE SKIP LOCKED`, so sweepers running at once split the work.
+People who have left (inactive) are not told; the line is still climbed past them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.core.clock import Clock
+from domain.core.settings import PolicySettings
+from domain.deadlines.calendar import WorkingCalendar, end_of_day, local_day
+from domain.deadlines.models import Obligation, ObligationKind, ObligationState
+from domain.notifications.models import Channel, Notification, NotificationKind, OutboxMessage
+from domain.people.models import Person
+
+# The longest line of management the escalation climbs (a guard against loops in the data).
+MAX_LEVELS = 20
+
+
+class ReminderKind(StrEnum):
+    BEFORE = "BEFORE"
+    DUE_TODAY = "DUE_TODAY"
+    OVERDUE = "OVERDUE"
+
+
+NOTIFICATION_KIND = {
+    ReminderKind.BEFORE: NotificationKind.REMINDER_BEFORE,
+    ReminderKind.DUE_TODAY: NotificationKind.REMINDER_DUE_TODAY,
+    ReminderKind.OVERDUE: NotificationKind.OVERDUE,
+}
+
+WHAT = {
+    ObligationKind.AUDIT_DUE: "an audit to complete",
+    ObligationKind.ACTION_DUE: "an action arising from an audit to mark done",
+}
+
+
+def reminder_key(
+    obligation_id: uuid.UUID, kind: ReminderKind, level: int, recipient_id: uuid.UUID
+) -> str:
+    """The one key of a reminder: the same reminder is never created twice."""
+    return f"reminder:{obligation_id}:{kind.value.lower()}:{level}:{recipient_id}"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    obligation_id: uuid.UUID
+    kind: ReminderKind
+    level: int  # 0: the owner; k: the k-th line manager up
+    recipient_id: uuid.UUID
+
+    @property
+    def key(self) -> str:
+        return reminder_key(self.obligation_id, self.kind, self.level, self.recipient_id)
+
+
+@dataclass
+class SweepResult:
+    obligations_seen: int = 0
+    notifications_created: int = 0
+    emails_queued: int = 0
+    created_keys: list[str] = field(default_factory=list)
+
+
+def due_reminders(
+    *,
+    obligation: Obligation,
+    now: datetime,
+    calendar: WorkingCalendar,
+    policy_settings: PolicySettings,
+    line: Sequence[uuid.UUID],
+) -> list[Reminder]:
+    """Every reminder of `obligation` due by `now` (those already created included).
+
+    `line` is the owner's line of management, nearest first (the line manager, theirs, …)."""
+    today = local_day(now)
+    due_day = local_day(obligation.due_at)
+    owner = obligation.owner_id
+    found: list[Reminder] = []
+    if now > obligation.due_at:
+        found.append(Reminder(obligation.id, ReminderKind.OVERDUE, 0, owner))
+        interval = policy_settings.escalation_interval_working_days
+        for level, manager in enumerate(line[:MAX_LEVELS], start=1):
+            if level >= 2:
+                starts = calendar.working_days_after(due_day, 1 + (level - 1) * interval)
+                if today < starts:
+                    break
+            found.append(Reminder(obligation.id, ReminderKind.OVERDUE, level, manager))
+    elif today == due_day:
+        found.append(Reminder(obligation.id, ReminderKind.DUE_TODAY, 0, owner))
+    else:
+        n = policy_settings.reminder_working_days_before
+        if (
+            n > 0
+            and calendar.working_days_before(due_day, n) <= today < due_day
+            and calendar.is_working_day(today)
+        ):
+            found.append(Reminder(obligation.id, ReminderKind.BEFORE, 0, owner))
+    return found
+
+
+def _horizon(now: datetime, calendar: WorkingCalendar, policy_settings: PolicySettings) -> datetime:
+    """Obligations due after this moment need no reminder yet."""
+    n = policy_settings.reminder_working_days_before
+    return end_of_day(calendar.working_days_after(local_day(now), n))
+
+
+async def _people(session: AsyncSession, owner_ids: set[uuid.UUID]) -> dict[uuid.UUID, Person]:
+    """The owners and everyone above them in their lines, a level per query."""
+    people: dict[uuid.UUID, Person] = {}
+    frontier = set(owner_ids)
+    for _ in range(MAX_LEVELS + 1):
+        if not frontier:
+            break
+        rows = await session.scalars(select(Person).where(Person.id.in_(frontier)))
+        for person in rows:
+            people[person.id] = person
+        frontier = {
+            p.line_manager_id
+            for p in people.values()
+            if p.line_manager_id is not None and p.line_manager_id not in people
+        }
+    return people
+
+
+def _line(owner_id: uuid.UUID, people: dict[uuid.UUID, Person]) -> list[uuid.UUID]:
+    line: list[uuid.UUID] = []
+    seen = {owner_id}
+    person = people.get(owner_id)
+    while person is not None and person.line_manager_id is not None:
+        manager_id = person.line_manager_id
+        if manager_id in seen or len(line) >= MAX_LEVELS:
+            break
+        line.append(manager_id)
+        seen.add(manager_id)
+        person = people.get(manager_id)
+    return line
+
+
+def _long(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _wording(reminder: Reminder, obligation: Obligation, owner: Person) -> tuple[str, str]:
+    what = WHAT.get(obligation.kind, "something to do")
+    due_day = _long(local_day(obligation.due_at))
+    if reminder.kind is ReminderKind.BEFORE:
+        return f"Due on {due_day}", f"You have {what}, due by the end of {due_day}."
+    if reminder.kind is ReminderKind.DUE_TODAY:
+        return "Due today", f"You have {what}, due by the end of today ({due_day})."
+    if reminder.level == 0:
+        return "Overdue", f"You had {what} by the end of {due_day}; it is now overdue."
+    return (
+        f"Overdue for {owner.display_name}",
+        f"{owner.display_name} had {what} by the end of {due_day}; it is now overdue. "
+        f"You are told as their line manager (escalation level {reminder.level}).",
+    )
+
+
+async def sweep(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkingCalendar,
+    policy_settings: PolicySettings,
+    limit: int = 500,
+) -> SweepResult:
+    """Create every reminder due by the clock's now that does not exist yet, in the caller's
+    transaction. Reads the open obligations due by the reminder horizon in batches of
+    `limit`, locked `FOR UPDATE SKIP LOCKED` (rows another sweep holds are left to it)."""
+    now = clock.now()
+    horizon = _horizon(now, calendar, policy_settings)
+    result = SweepResult()
+    last: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        stmt = (
+            select(Obligation)
+            .where(Obligation.state == ObligationState.OPEN, Obligation.due_at <= horizon)
+            .order_by(Obligation.due_at, Obligation.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if last is not None:
+            stmt = stmt.where(tuple_(Obligation.due_at, Obligation.id) > tuple_(*last))
+        batch = list(await session.scalars(stmt))
+        if not batch:
+            break
+        last = (batch[-1].due_at, batch[-1].id)
+        result.obligations_seen += len(batch)
+        await _remind(session, now, calendar, policy_settings, batch, result)
+        if len(batch) < limit:
+            break
+    return result
+
+
+async def _remind(
+    session: AsyncSession,
+    now: datetime,
+    calendar: WorkingCalendar,
+    policy_settings: PolicySettings,
+    batch: list[Obligation],
+    result: SweepResult,
+) -> None:
+    people = await _people(session, {o.owner_id for o in batch})
+    notifications: list[dict[str, object]] = []
+    emails: dict[str, dict[str, object]] = {}
+    for obligation in batch:
+        owner = people.get(obligation.owner_id)
+        if owner is None:
+            continue
+        line = _line(owner.id, people)
+        for reminder in due_reminders(
+            obligation=obligation,
+            now=now,
+            calendar=calendar,
+            policy_settings=policy_settings,
+            line=line,
+        ):
+            recipient = people.get(reminder.recipient_id)
+            if recipient is None or not recipient.is_active:
+                continue
+            title, body = _wording(reminder, obligation, owner)
+            notifications.append(
+                {
+                    "id": uuid.uuid4(),
+                    "key": reminder.key,
+                    "person_id": recipient.id,
+                    "kind": NOTIFICATION_KIND[reminder.kind].value,
+                    "title": title,
+                    "body": body,
+                    "subject_type": "Obligation",
+                    "subject_id": obligation.id,
+                    "created_at": now,
+                }
+            )
+            emails[reminder.key] = {
+                "id": uuid.uuid4(),
+                "key": reminder.key,
+                "channel": Channel.EMAIL.value,
+                "to_person_id": recipient.id,
+                "to_address": recipient.email,
+                "subject": title,
+                "body": body,
+                "created_at": now,
+                "available_at": now,
+                "attempts": 0,
+            }
+    if not notifications:
+        return
+    created = list(
+        await session.scalars(
+            insert(Notification)
+            .values(notifications)
+            .on_conflict_do_nothing(index_elements=[Notification.key])
+            .returning(Notification.key)
+        )
+    )
+    result.notifications_created += len(created)
+    result.created_keys.extend(created)
+    if created:
+        queued = list(
+            await session.scalars(
+                insert(OutboxMessage)
+                .values([emails[key] for key in created])
+                .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
+                .returning(OutboxMessage.key)
+            )
+        )
+        result.emails_queued += len(queued)

@@ -1,0 +1,210 @@
+"""The worker sweeps deadlines and delivers the reminders by email to a real SMTP server the
+test runs (aiosmtpd on 127.0.0.1): each message once, with a deterministic Message-ID, however
+often the jobs run, and a sender that died holding a claim is taken over after its timeout."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from arq import create_pool
+from arq.connections import RedisSettings
+from arq.worker import Worker
+from sqlalchemy import select
+
+from domain.core.clock import SettableClock
+from domain.core.db import SessionFactory
+from domain.core.settings import Settings
+from domain.deadlines import obligations
+from domain.deadlines.calendar import end_of_day
+from domain.deadlines.models import ObligationKind
+from domain.notifications import email, outbox
+from domain.notifications.models import OutboxMessage
+from tests.conftest import World
+from workers.main import send_outbox, shutdown, startup, sweep_deadlines
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    @property
+    def message_ids(self) -> list[str]:
+        return [m["Message-ID"] for m in self.messages]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+async def _overdue_obligations(
+    world: World, session_factory: SessionFactory, clock: SettableClock, count: int
+) -> None:
+    manager = await world.person("Tom Manager")
+    owner = await world.person("Sam Social", line_manager=manager)
+    async with session_factory() as s, s.begin():
+        for _ in range(count):
+            await obligations.open_obligation(
+                session=s,
+                clock=clock,
+                kind=ObligationKind.AUDIT_DUE,
+                subject_type="Audit",
+                subject_id=uuid.uuid4(),
+                owner_id=owner.id,
+                due_at=end_of_day(date(2026, 12, 1)),
+            )
+    clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))  # overdue: owner and line manager
+
+
+async def _run(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    jobs: list[tuple[str, str]],
+) -> Worker:
+    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    try:
+        for step, (name, job_id) in enumerate(jobs):
+            # Enqueued in the same millisecond, jobs run in the order of their ids.
+            await pool.enqueue_job(name, _job_id=f"{step}:{job_id}")
+        worker = Worker(
+            functions=[sweep_deadlines, send_outbox],
+            redis_settings=RedisSettings.from_dsn(settings.redis_url),
+            on_startup=startup,
+            on_shutdown=shutdown,
+            burst=True,
+            poll_delay=0.05,
+            max_jobs=1,  # in the order enqueued: the sweep, then the sending
+            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
+            handle_signals=False,
+        )
+        await worker.main()
+        assert worker.jobs_failed == 0
+        await worker.close()
+        return worker
+    finally:
+        await pool.aclose()
+
+
+async def test_the_worker_sends_each_reminder_once_to_a_real_smtp_server(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    await _overdue_obligations(world, session_factory, clock, 5)
+    expected = 5 * 2
+
+    await _run(
+        smtp_settings,
+        clock,
+        session_factory,
+        [("sweep_deadlines", "sweep:1"), ("send_outbox", "send:1")],
+    )
+    assert len(inbox.messages) == expected
+    assert len(set(inbox.message_ids)) == expected
+    # Again, as another worker or a restart would: nothing new, nothing twice.
+    clock.advance(timedelta(minutes=10))
+    await _run(
+        smtp_settings,
+        clock,
+        session_factory,
+        [("sweep_deadlines", "sweep:2"), ("send_outbox", "send:2"), ("send_outbox", "send:3")],
+    )
+    assert len(inbox.messages) == expected
+    async with session_factory() as s:
+        rows = list(await s.scalars(select(OutboxMessage)))
+    assert all(r.sent_at is not None and r.attempts == 1 for r in rows)
+    assert sorted(inbox.message_ids) == sorted(email.message_id(r.key) for r in rows)
+    assert {m["To"] for m in inbox.messages} == {r.to_address for r in rows}
+
+
+async def test_a_claim_left_by_a_dead_sender_is_taken_over_after_its_timeout(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    await _overdue_obligations(world, session_factory, clock, 2)
+    await _run(smtp_settings, clock, session_factory, [("sweep_deadlines", "sweep:1")])
+    async with session_factory() as s, s.begin():  # a sender claims, then dies
+        claimed = await outbox.claim_batch(s, clock, "dead-worker", 100)
+    assert len(claimed) == 4
+
+    await _run(smtp_settings, clock, session_factory, [("send_outbox", "send:1")])
+    assert inbox.messages == []  # still held by the dead sender's claim
+    clock.advance(outbox.CLAIM_TIMEOUT + timedelta(seconds=1))
+    await _run(smtp_settings, clock, session_factory, [("send_outbox", "send:2")])
+    assert len(inbox.messages) == len(set(inbox.message_ids)) == 4
+
+
+async def test_without_an_smtp_host_email_waits_in_the_outbox(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+) -> None:
+    await _overdue_obligations(world, session_factory, clock, 1)
+    await _run(
+        settings, clock, session_factory, [("sweep_deadlines", "s:1"), ("send_outbox", "o:1")]
+    )
+    async with session_factory() as s:
+        rows = list(await s.scalars(select(OutboxMessage)))
+    assert len(rows) == 2 and all(r.sent_at is None and r.claimed_at is None for r in rows)
+
+
+async def test_a_failed_send_is_retried_after_a_back_off(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+) -> None:
+    await _overdue_obligations(world, session_factory, clock, 1)
+    await _run(settings, clock, session_factory, [("sweep_deadlines", "s:1")])
+    unreachable = email.SmtpSender(host="127.0.0.1", port=_free_port(), sender="qaf@test")
+    result = await email.deliver(
+        session_factory=session_factory, clock=clock, sender=unreachable, worker_id="w"
+    )
+    assert (result.claimed, result.failed, result.sent) == (2, 2, 0)
+    async with session_factory() as s:
+        rows = list(await s.scalars(select(OutboxMessage)))
+    assert all(r.last_error and r.claimed_at is None and r.attempts == 1 for r in rows)
+    assert all(r.available_at == clock.now() + outbox.backoff(1) for r in rows)
+    again = await email.deliver(
+        session_factory=session_factory, clock=clock, sender=unreachable, worker_id="w"
+    )
+    assert again.claimed == 0  # not before the back-off
