@@ -28,11 +28,9 @@ from api.types.statistics import BenchmarkAgreement
 from domain.audits import models, programme, statistics
 from domain.audits import service as audits
 from domain.audits.templates import parse_sections
-from domain.core.errors import NotAllowed
 from domain.core.pagination import MAX_PAGE_SIZE
 from domain.events.models import DomainEvent
 from domain.people import service as people
-from domain.people.roles import Actor
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
@@ -909,14 +907,6 @@ class AuditActionConnection(CountedConnection[AuditAction]):
 
 def _uuids(values: Iterable[str]) -> list[uuid.UUID]:
     return node_ids(list(values))
-
-
-def _may(check: Callable[[Actor], None], actor: Actor) -> bool:
-    try:
-        check(actor)
-    except NotAllowed:
-        return False
-    return True
 
 
 async def _person(info: Info[Context, None], person_id: uuid.UUID | None) -> Person | None:
