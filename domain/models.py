@@ -16,6 +16,7 @@ from domain.audits.models import (
 from domain.children.models import Child
 from domain.core.db import Base
 from domain.deadlines.models import ClosureDay, Obligation
+from domain.escalation.models import InadequateEscalation, OtherCaseReview, SupervisionReview
 from domain.events.models import DomainEvent
 from domain.history.models import HistoryEntry
 from domain.notifications.models import Notification, OutboxMessage
@@ -34,16 +35,19 @@ __all__ = [
     "ClosureDay",
     "DomainEvent",
     "HistoryEntry",
+    "InadequateEscalation",
     "LearningPoint",
     "Moderation",
     "Notification",
     "Obligation",
+    "OtherCaseReview",
     "OutboxMessage",
     "Person",
     "ProgrammeMonth",
     "RoleGrant",
     "Sample",
     "Service",
+    "SupervisionReview",
     "Team",
     "Theme",
     "WorkerHeartbeat",
