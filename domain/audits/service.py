@@ -40,6 +40,7 @@ from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.core.pagination import Page, count, paginate
+from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import ObligationKind, ObligationState
@@ -599,12 +600,20 @@ async def complete_audit(
     await _discharge(session, clock, actor, ObligationKind.AUDIT_DUE, audit, ObligationState.DONE)
     if audit.overall_grade is Grade.INADEQUATE:
         await _inadequate(session, clock, audit, "completed")
+    if audit.kind is AuditKind.DESK_TOP:
+        from domain.escalation import service as escalation
+
+        await escalation.on_audit_completed(session=session, clock=clock, actor=actor, audit=audit)
     return audit
 
 
 async def _inadequate(session: AsyncSession, clock: Clock, audit: Audit, how: str) -> None:
-    """The fact the Inadequate process (the escalation) starts from."""
-    await events.record(
+    """The fact the Inadequate process (the escalation) starts from, and the start of that
+    process in the same transaction: it cannot be lost between the two. (Imported here, not
+    at the top: the process plans its desk-top audit through this module.)"""
+    from domain.escalation import service as escalation
+
+    event = await events.record(
         session=session,
         clock=clock,
         name=events.AUDIT_COMPLETED_INADEQUATE,
@@ -618,6 +627,8 @@ async def _inadequate(session: AsyncSession, clock: Clock, audit: Audit, how: st
             "completed_at": history.plain(audit.completed_at),
         },
     )
+    await escalation.start(session=session, clock=clock, audit=audit)
+    event.processed_at = clock.now()
 
 
 async def cancel_audit(
@@ -629,6 +640,10 @@ async def cancel_audit(
         raise NotAllowed("A planner or the auditor cancels an audit.")
     text = _text(reason, "reason", required=True)
     next_status(audit.status, AuditEvent.CANCEL)
+    if audit.kind is AuditKind.DESK_TOP:
+        from domain.escalation import service as escalation
+
+        await escalation.check_can_cancel_audit(session, audit)
     audit.cancel_reason, audit.cancelled_at = text, clock.now()
     await _transition(
         session, actor, clock, audit, AuditEvent.CANCEL, {"cancel_reason": [None, text]}
@@ -677,6 +692,7 @@ async def moderate_audit(
     reason: str,
     overall_grade: Grade | None = None,
     section_grades: dict[str, Grade] | None = None,
+    policy_settings: PolicySettings | None = None,
 ) -> Moderation:
     """Confirm or regrade a completed audit; the auditor's grades are kept beside the new."""
     policy.check_is_qa_lead(actor, "moderates audits")
@@ -747,6 +763,16 @@ async def moderate_audit(
     )
     if original is not Grade.INADEQUATE and moderated is Grade.INADEQUATE:
         await _inadequate(session, clock, audit, "moderated")
+    from domain.escalation import service as escalation
+
+    await escalation.on_moderated(
+        session=session,
+        clock=clock,
+        actor=actor,
+        audit=audit,
+        moderation=moderation,
+        policy_settings=policy_settings or PolicySettings(),
+    )
     return moderation
 
 

@@ -34,6 +34,12 @@ class ObligationKind(StrEnum):
 
     AUDIT_DUE = "AUDIT_DUE"  # the auditor completes a planned audit by its due date
     ACTION_DUE = "ACTION_DUE"  # an action's owner marks it done by its due date
+    # The Inadequate process (domain/escalation); the subject is the InadequateEscalation.
+    MODERATION_DUE = "MODERATION_DUE"  # the QA Lead moderates the Inadequate audit
+    ASSURANCE_DUE = "ASSURANCE_DUE"  # the HoS assures the child is not at risk
+    OTHER_CASES_REVIEW_DUE = "OTHER_CASES_REVIEW_DUE"  # the HoS or TM reviews the other cases
+    EXCEPTION_REPORT_DUE = "EXCEPTION_REPORT_DUE"  # the HoS sends the report to the AED
+    SUPERVISION_REVIEW_DUE = "SUPERVISION_REVIEW_DUE"  # a monthly review in supervision
 
 
 class ObligationState(StrEnum):

@@ -15,7 +15,7 @@ from domain.people.roles import Actor, Role
 
 # Object types whose history is about a child; every later concept that links to a child
 # (audits, escalations, surveys) adds its type here.
-CHILD_LINKED_TYPES: frozenset[str] = frozenset({"Child"})
+CHILD_LINKED_TYPES: frozenset[str] = frozenset({"Child", "Audit", "InadequateEscalation"})
 
 
 def check_can_read(actor: Actor) -> None:

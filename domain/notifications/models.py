@@ -24,6 +24,8 @@ class NotificationKind(StrEnum):
     REMINDER_BEFORE = "REMINDER_BEFORE"  # due in a few working days
     REMINDER_DUE_TODAY = "REMINDER_DUE_TODAY"  # due by the end of today
     OVERDUE = "OVERDUE"  # late: to the owner, then up their line of management
+    INADEQUATE_CONFIRMED = "INADEQUATE_CONFIRMED"  # to the Head of Service, at once
+    EXCEPTION_REPORT = "EXCEPTION_REPORT"  # to the AED: an exception report to read
 
 
 class Channel(StrEnum):

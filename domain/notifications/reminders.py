@@ -60,6 +60,17 @@ NOTIFICATION_KIND = {
 WHAT = {
     ObligationKind.AUDIT_DUE: "an audit to complete",
     ObligationKind.ACTION_DUE: "an action arising from an audit to mark done",
+    ObligationKind.MODERATION_DUE: "an Inadequate audit to moderate",
+    ObligationKind.ASSURANCE_DUE: (
+        "to assure yourself that a child is not at risk from inadequate practice"
+    ),
+    ObligationKind.OTHER_CASES_REVIEW_DUE: (
+        "a review of a practitioner's other cases after an Inadequate audit"
+    ),
+    ObligationKind.EXCEPTION_REPORT_DUE: "an exception report on an Inadequate audit to send",
+    ObligationKind.SUPERVISION_REVIEW_DUE: (
+        "a review in supervision of a case whose practice was Inadequate"
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from domain.audits.models import Audit, AuditTemplate, Moderation, Theme
 from domain.audits.templates import FULL
 from domain.core.clock import local_today
 from domain.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from domain.escalation.models import EscalationStage, InadequateEscalation
 from domain.events.models import DomainEvent
 from tests.conftest import World
 from tests.domain.audit_helpers import (
@@ -668,7 +669,13 @@ async def test_completing_an_inadequate_audit_records_the_event_in_the_same_tran
     assert event.payload["child_id"] == str(auth.bob_children[0].id)
     assert event.payload["team_id"] == str(auth.team_a.id)
     assert event.occurred_at == world.clock.now()
-    assert event.processed_at is None
+    # The Inadequate process started in the same transaction, so the event is acted on.
+    assert event.processed_at == world.clock.now()
+    async with world.session_factory() as s:
+        started = await s.scalar(
+            select(InadequateEscalation).where(InadequateEscalation.audit_id == audit.id)
+        )
+    assert started is not None and started.stage is EscalationStage.MODERATION
 
 
 @pytest.mark.parametrize("grade", [Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT])

@@ -1,0 +1,1155 @@
+"""The Inadequate process (DOMAIN.md): started when an audit is completed as Inadequate, moved
+by the people who own each step, its deadlines kept as obligations.
+
+1. `start`: the QA Lead owes the moderation, 3 working days after the audit was completed.
+   (Called in the same transaction as the completion; `catch_up` starts any that an older
+   release recorded only as an `audit.completed_inadequate` event.)
+2. `on_moderated` (from `moderateAudit`): a confirmation tells the responsible Head of Service
+   at once and opens their steps; a regrade away from Inadequate ends the process with the
+   moderation's reason kept, and cancels whatever was still owed.
+3. `record_assurance`: the HoS, due `hos_assurance_working_days` after being told.
+4. `record_other_case` and `complete_other_cases_review`: the HoS or the TM, each of the
+   practitioner's other open cases (prefilled when the HoS is told) with an outcome; due 10
+   working days after the audit was completed.
+5. `send_exception_report`: the HoS sends the one-page report (facts frozen) to the AED; due
+   `exception_report_working_days` after the audit was completed. The three monthly reviews in
+   supervision are then owed by the practitioner's supervisor.
+6. `record_supervision_review` (three, in order); the third plans the QA Lead's desk-top audit
+   (`desktop_audit_working_days` after it), whose completion (`on_audit_completed`) closes the
+   process.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audits.kinds import AuditKind, AuditStatus, Grade
+from domain.audits.models import Audit, Moderation
+from domain.children.models import Child
+from domain.core.clock import Clock, local_today
+from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.pagination import Page, count, paginate
+from domain.core.settings import PolicySettings
+from domain.deadlines import obligations
+from domain.deadlines import service as deadlines
+from domain.deadlines.calendar import WorkingCalendar, end_of_day, local_day
+from domain.deadlines.models import Obligation, ObligationKind, ObligationState
+from domain.escalation import policy
+from domain.escalation.flows import EscalationEvent, next_stage
+from domain.escalation.models import (
+    OPEN_STAGES,
+    AssuranceOutcome,
+    EscalationStage,
+    InadequateEscalation,
+    OtherCaseOutcome,
+    OtherCaseReview,
+    SupervisionReview,
+)
+from domain.events import service as events
+from domain.events.models import DomainEvent
+from domain.history import service as history
+from domain.history.models import HistoryEntry
+from domain.notifications.messages import tell
+from domain.notifications.models import NotificationKind
+from domain.people.models import Person, RoleGrant, Team
+from domain.people.roles import SYSTEM, Actor, Role, ScopeType
+
+SUBJECT = "InadequateEscalation"
+MODERATION_WORKING_DAYS = 3  # DOMAIN.md: the framework's own number, not a policy setting
+OTHER_CASES_REVIEW_WORKING_DAYS = 10  # likewise
+SUPERVISION_REVIEWS = 3
+MAX_TEXT = 10_000
+
+K = ObligationKind
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _text(value: str | None, field: str, *, required: bool) -> str | None:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        if required:
+            raise InvalidInput("Write a few words; this cannot be empty.", field=field)
+        return None
+    if len(cleaned) > MAX_TEXT:
+        raise InvalidInput(f"At most {MAX_TEXT} characters.", field=field)
+    return cleaned
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day of the month `months` later, or that month's last day if it is shorter
+    (31 January + 1 month = 28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
+
+
+def supervision_review_due(calendar: WorkingCalendar, confirmed_on: date, number: int) -> date:
+    """The k-th monthly review is due k months after moderation confirmed the Inadequate
+    grade, on that day or the next working day."""
+    return calendar.working_days_after(months_after(confirmed_on, number), 0)
+
+
+async def _record(
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    escalation: InadequateEscalation,
+    action: str,
+    changes: dict[str, Any],
+) -> None:
+    escalation.updated_at = clock.now()
+    await history.record(
+        session=session,
+        actor=actor,
+        clock=clock,
+        action=action,
+        object_type=SUBJECT,
+        object_id=escalation.id,
+        changes=changes,
+    )
+
+
+async def _holder(
+    session: AsyncSession,
+    role: Role,
+    *,
+    service_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    exclude: Sequence[uuid.UUID | None] = (),
+) -> Person | None:
+    """The active holder of a role (for a service or team when given), the same one every
+    time (by name), leaving out `exclude`."""
+    stmt = (
+        select(Person)
+        .join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role == role, Person.is_active.is_(True))
+        .order_by(Person.display_name, Person.id)
+        .limit(1)
+    )
+    if service_id is not None:
+        stmt = stmt.where(RoleGrant.scope == ScopeType.SERVICE, RoleGrant.service_id == service_id)
+    if team_id is not None:
+        stmt = stmt.where(RoleGrant.scope == ScopeType.TEAM, RoleGrant.team_id == team_id)
+    excluded = [i for i in exclude if i is not None]
+    if excluded:
+        stmt = stmt.where(Person.id.not_in(excluded))
+    return await session.scalar(stmt)
+
+
+async def _qa_lead(session: AsyncSession, auditor_id: uuid.UUID | None) -> Person | None:
+    """Who owes the QA Lead's steps: a QA Lead who is not the auditor (nobody moderates their
+    own audit); failing one, the AED, so that the step is owed by someone."""
+    return await _holder(session, Role.QA_LEAD, exclude=[auditor_id]) or await _holder(
+        session, Role.ASSISTANT_EXECUTIVE_DIRECTOR, exclude=[auditor_id]
+    )
+
+
+async def _head_of_service(session: AsyncSession, service_id: uuid.UUID | None) -> Person | None:
+    """The responsible Head of Service: of the service of the child's team; failing one (a
+    vacancy), the AED, so that the child's safety is still someone's to assure."""
+    found = None
+    if service_id is not None:
+        found = await _holder(session, Role.HEAD_OF_SERVICE, service_id=service_id)
+    return found or await _holder(session, Role.ASSISTANT_EXECUTIVE_DIRECTOR)
+
+
+async def _line_manager(session: AsyncSession, person_id: uuid.UUID | None) -> uuid.UUID | None:
+    if person_id is None:
+        return None
+    return await session.scalar(select(Person.line_manager_id).where(Person.id == person_id))
+
+
+async def _supervisor(session: AsyncSession, escalation: InadequateEscalation) -> uuid.UUID | None:
+    """The practitioner's supervisor: their line manager, or else a Team Manager of the
+    team, or else the Head of Service."""
+    manager = await _line_manager(session, escalation.practitioner_id)
+    if manager is not None:
+        return manager
+    team_manager = (
+        await _holder(session, Role.TEAM_MANAGER, team_id=escalation.team_id)
+        if escalation.team_id is not None
+        else None
+    )
+    return team_manager.id if team_manager is not None else escalation.head_of_service_id
+
+
+async def _owe(
+    session: AsyncSession,
+    clock: Clock,
+    escalation: InadequateEscalation,
+    kind: ObligationKind,
+    owner_id: uuid.UUID | None,
+    due_day: date,
+    *parts: object,
+) -> None:
+    if owner_id is None:
+        return
+    await obligations.open_obligation(
+        session=session,
+        clock=clock,
+        kind=kind,
+        subject_type=SUBJECT,
+        subject_id=escalation.id,
+        owner_id=owner_id,
+        due_at=end_of_day(due_day),
+        key=obligations.obligation_key(kind, escalation.id, *parts),
+    )
+
+
+async def _discharge(
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    escalation: InadequateEscalation,
+    kind: ObligationKind,
+    *parts: object,
+) -> None:
+    await obligations.close_obligation(
+        session=session,
+        clock=clock,
+        key=obligations.obligation_key(kind, escalation.id, *parts),
+        state=ObligationState.DONE,
+        by=actor.person_id,
+    )
+
+
+async def _load_for_change(
+    session: AsyncSession, actor: Actor, escalation_id: uuid.UUID
+) -> InadequateEscalation:
+    escalation = await session.scalar(
+        select(InadequateEscalation)
+        .where(InadequateEscalation.id == escalation_id, policy.visible_escalations(actor))
+        .with_for_update()
+    )
+    if escalation is None:
+        raise NotFound("Inadequate process", field="escalationId")
+    return escalation
+
+
+def _long(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+# --- starting and moderation -----------------------------------------------------------------
+
+
+async def start(
+    *, session: AsyncSession, clock: Clock, audit: Audit
+) -> InadequateEscalation | None:
+    """Start the process for an audit completed as Inadequate (once per audit: a second call
+    returns the process already started). The QA Lead owes the moderation 3 working days
+    after the audit was completed."""
+    if audit.status is not AuditStatus.COMPLETED:
+        return None
+    existing = await session.scalar(
+        select(InadequateEscalation).where(InadequateEscalation.audit_id == audit.id)
+    )
+    if existing is not None:
+        return existing
+    child = await session.get(Child, audit.child_id) if audit.child_id is not None else None
+    team_id = audit.team_id or (child.team_id if child is not None else None)
+    service_id = (
+        await session.scalar(select(Team.service_id).where(Team.id == team_id))
+        if team_id is not None
+        else None
+    )
+    practitioner_id = audit.subject_practitioner_id or (
+        child.allocated_practitioner_id if child is not None else None
+    )
+    qa_lead = await _qa_lead(session, audit.auditor_id)
+    now = clock.now()
+    completed_at = audit.completed_at or now
+    escalation_id = await session.scalar(
+        insert(InadequateEscalation)
+        .values(
+            id=uuid.uuid4(),
+            audit_id=audit.id,
+            child_id=audit.child_id,
+            team_id=team_id,
+            service_id=service_id,
+            practitioner_id=practitioner_id,
+            stage=EscalationStage.MODERATION,
+            audit_completed_at=completed_at,
+            started_at=now,
+            qa_lead_id=qa_lead.id if qa_lead is not None else None,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[InadequateEscalation.audit_id])
+        .returning(InadequateEscalation.id)
+    )
+    if escalation_id is None:  # another transaction started it first
+        return await session.scalar(
+            select(InadequateEscalation).where(InadequateEscalation.audit_id == audit.id)
+        )
+    escalation = await session.get_one(InadequateEscalation, escalation_id)
+    working = await deadlines.calendar(session)
+    due = working.working_days_after(local_day(completed_at), MODERATION_WORKING_DAYS)
+    await _owe(session, clock, escalation, K.MODERATION_DUE, escalation.qa_lead_id, due)
+    await _record(
+        session,
+        SYSTEM,
+        clock,
+        escalation,
+        "escalation.started",
+        {
+            "audit_id": [None, str(audit.id)],
+            "stage": [None, EscalationStage.MODERATION.value],
+            "qa_lead_id": [None, history.plain(escalation.qa_lead_id)],
+            "moderation_due": [None, due.isoformat()],
+        },
+    )
+    return escalation
+
+
+async def catch_up(*, session: AsyncSession, clock: Clock, limit: int = 100) -> int:
+    """Start the process for every `audit.completed_inadequate` event not yet acted on (those
+    recorded before this process existed, or by a change that did not start it), and mark
+    the events processed. Idempotent and safe on several workers at once (SKIP LOCKED).
+    Returns how many processes it started."""
+    rows = list(
+        await session.scalars(
+            select(DomainEvent)
+            .where(
+                DomainEvent.name == events.AUDIT_COMPLETED_INADEQUATE,
+                DomainEvent.processed_at.is_(None),
+            )
+            .order_by(DomainEvent.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    started = 0
+    for event in rows:
+        audit = await session.get(Audit, event.object_id)
+        already = await session.scalar(
+            select(InadequateEscalation.id).where(InadequateEscalation.audit_id == event.object_id)
+        )
+        if (
+            audit is not None
+            and already is None
+            and (audit.moderated_overall_grade or audit.overall_grade) is Grade.INADEQUATE
+            and await start(session=session, clock=clock, audit=audit) is not None
+        ):
+            started += 1
+        event.processed_at = clock.now()
+    await session.flush()
+    return started
+
+
+async def on_moderated(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    audit: Audit,
+    moderation: Moderation,
+    policy_settings: PolicySettings,
+) -> InadequateEscalation | None:
+    """React to a moderation of an audit whose process is open: a confirmation of Inadequate
+    at the moderation step moves it on and tells the Head of Service at once; a regrade away
+    from Inadequate ends it, whatever step it had reached, with the reason kept."""
+    escalation = await session.scalar(
+        select(InadequateEscalation)
+        .where(InadequateEscalation.audit_id == audit.id)
+        .with_for_update()
+    )
+    if escalation is None or escalation.stage not in OPEN_STAGES:
+        return escalation
+    if moderation.moderated_overall_grade is not Grade.INADEQUATE:
+        await _end_by_regrade(session, clock, actor, escalation, moderation)
+    elif escalation.stage is EscalationStage.MODERATION:
+        await _confirm(session, clock, actor, escalation, moderation, policy_settings)
+    return escalation
+
+
+async def _end_by_regrade(
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    escalation: InadequateEscalation,
+    moderation: Moderation,
+) -> None:
+    before = escalation.stage
+    escalation.stage = next_stage(escalation.stage, EscalationEvent.REGRADE)
+    escalation.ended_at = clock.now()
+    escalation.ended_reason = moderation.reason
+    if before is EscalationStage.MODERATION:
+        escalation.moderation_id = moderation.id
+        escalation.moderated_at = moderation.moderated_at
+        await _discharge(session, clock, actor, escalation, K.MODERATION_DUE)
+    # Whatever else was owed is no longer needed.
+    await session.execute(
+        update(Obligation)
+        .where(
+            Obligation.subject_type == SUBJECT,
+            Obligation.subject_id == escalation.id,
+            Obligation.state == ObligationState.OPEN,
+        )
+        .values(
+            state=ObligationState.CANCELLED, closed_at=clock.now(), closed_by_id=actor.person_id
+        )
+    )
+    await _record(
+        session,
+        actor,
+        clock,
+        escalation,
+        "escalation.regraded",
+        {
+            "stage": [before.value, escalation.stage.value],
+            "moderated_overall_grade": [None, moderation.moderated_overall_grade.value],
+            "reason": moderation.reason,
+        },
+    )
+
+
+async def _confirm(
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    escalation: InadequateEscalation,
+    moderation: Moderation,
+    policy_settings: PolicySettings,
+) -> None:
+    now = clock.now()
+    escalation.stage = next_stage(escalation.stage, EscalationEvent.CONFIRM)
+    escalation.moderation_id = moderation.id
+    escalation.moderated_at = moderation.moderated_at
+    await _discharge(session, clock, actor, escalation, K.MODERATION_DUE)
+    hos = await _head_of_service(session, escalation.service_id)
+    escalation.head_of_service_id = hos.id if hos is not None else None
+    escalation.hos_told_at = now
+    working = await deadlines.calendar(session)
+    today = local_day(now)
+    completed_on = local_day(escalation.audit_completed_at)
+    assurance_due = working.working_days_after(today, policy_settings.hos_assurance_working_days)
+    review_due = working.working_days_after(completed_on, OTHER_CASES_REVIEW_WORKING_DAYS)
+    report_due = working.working_days_after(
+        completed_on, policy_settings.exception_report_working_days
+    )
+    owner = escalation.head_of_service_id
+    await _owe(session, clock, escalation, K.ASSURANCE_DUE, owner, assurance_due)
+    await _owe(session, clock, escalation, K.OTHER_CASES_REVIEW_DUE, owner, review_due)
+    await _owe(session, clock, escalation, K.EXCEPTION_REPORT_DUE, owner, report_due)
+    prefilled = await _prefill_other_cases(session, escalation)
+    if hos is not None:
+        child_ref = await _case_reference(session, escalation.child_id)
+        await tell(
+            session=session,
+            clock=clock,
+            person=hos,
+            kind=NotificationKind.INADEQUATE_CONFIRMED,
+            title=f"Inadequate audit confirmed: case {child_ref}",
+            body=(
+                f"The QA Lead has confirmed that practice on case {child_ref} is Inadequate. "
+                "Please assure yourself that the child is not at risk by the end of "
+                f"{_long(assurance_due)}, and see that the practitioner's other "
+                f"{prefilled} open case(s) are reviewed by the end of {_long(review_due)}; "
+                f"the exception report to the AED is due by the end of {_long(report_due)}."
+            ),
+            subject_type=SUBJECT,
+            subject_id=escalation.id,
+            key=f"escalation:{escalation.id}:hos-told",
+        )
+    await _record(
+        session,
+        actor,
+        clock,
+        escalation,
+        "escalation.confirmed",
+        {
+            "stage": [EscalationStage.MODERATION.value, escalation.stage.value],
+            "head_of_service_id": [None, history.plain(escalation.head_of_service_id)],
+            "assurance_due": [None, assurance_due.isoformat()],
+            "other_cases_review_due": [None, review_due.isoformat()],
+            "exception_report_due": [None, report_due.isoformat()],
+            "other_cases": [None, prefilled],
+        },
+    )
+
+
+async def _case_reference(session: AsyncSession, child_id: uuid.UUID | None) -> str:
+    if child_id is None:
+        return "(no case)"
+    ref = await session.scalar(select(Child.case_reference).where(Child.id == child_id))
+    return ref or "(unknown case)"
+
+
+async def _prefill_other_cases(session: AsyncSession, escalation: InadequateEscalation) -> int:
+    """The practitioner's other open cases, each to be given an outcome."""
+    if escalation.practitioner_id is None:
+        return 0
+    stmt = select(Child.id, Child.case_reference).where(
+        Child.allocated_practitioner_id == escalation.practitioner_id
+    )
+    if escalation.child_id is not None:
+        stmt = stmt.where(Child.id != escalation.child_id)
+    rows = (await session.execute(stmt.order_by(Child.case_reference))).all()
+    if rows:
+        await session.execute(
+            insert(OtherCaseReview)
+            .values(
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "escalation_id": escalation.id,
+                        "child_id": child_id,
+                        "case_reference": ref,
+                    }
+                    for child_id, ref in rows
+                ]
+            )
+            .on_conflict_do_nothing(
+                index_elements=[OtherCaseReview.escalation_id, OtherCaseReview.child_id]
+            )
+        )
+    return len(rows)
+
+
+# --- the Head of Service's and the Team Manager's steps ---------------------------------------
+
+
+async def record_assurance(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    escalation_id: uuid.UUID,
+    outcome: AssuranceOutcome,
+    detail: str,
+) -> InadequateEscalation:
+    """The Head of Service records that the child is not at risk from the inadequate
+    practice, or the actions taken because they were."""
+    escalation = await _load_for_change(session, actor, escalation_id)
+    policy.check_is_head_of_service(actor, escalation, "assures that the child is not at risk")
+    text = _text(detail, "detail", required=True)
+    escalation.stage = next_stage(escalation.stage, EscalationEvent.ASSURE)
+    escalation.assurance_outcome = outcome
+    escalation.assurance_detail = text
+    escalation.assured_at = clock.now()
+    escalation.assured_by_id = actor.person_id
+    await _discharge(session, clock, actor, escalation, K.ASSURANCE_DUE)
+    await _record(
+        session,
+        actor,
+        clock,
+        escalation,
+        "escalation.assured",
+        {
+            "stage": [EscalationStage.ASSURANCE.value, escalation.stage.value],
+            "assurance_outcome": [None, outcome.value],
+            "assurance_detail": [None, text],
+        },
+    )
+    return escalation
+
+
+async def _check_reviewer(
+    session: AsyncSession, actor: Actor, escalation: InadequateEscalation
+) -> None:
+    manager = await _line_manager(session, escalation.practitioner_id)
+    policy.check_can_review_other_cases(actor, escalation, manager)
+
+
+async def record_other_case(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    escalation_id: uuid.UUID,
+    child_id: uuid.UUID,
+    outcome: OtherCaseOutcome,
+    note: str | None,
+) -> OtherCaseReview:
+    """The outcome of reviewing one of the practitioner's other cases. Worries need a note;
+    an Inadequate one is then there to be audited in its own right."""
+    escalation = await _load_for_change(session, actor, escalation_id)
+    await _check_reviewer(session, actor, escalation)
+    if escalation.stage not in (EscalationStage.ASSURANCE, EscalationStage.OTHER_CASES_REVIEW):
+        if escalation.stage is EscalationStage.MODERATION or escalation.stage not in OPEN_STAGES:
+            next_stage(escalation.stage, EscalationEvent.COMPLETE_REVIEW)  # raises the reason
+        raise Conflict("The review of the other cases is complete.", field="stage")
+    item = await session.scalar(
+        select(OtherCaseReview)
+        .where(OtherCaseReview.escalation_id == escalation.id, OtherCaseReview.child_id == child_id)
+        .with_for_update()
+    )
+    if item is None:
+        raise NotFound("case in this review", field="childId")
+    text = _text(note, "note", required=outcome is not OtherCaseOutcome.NO_CONCERNS)
+    before = item.outcome
+    item.outcome, item.note = outcome, text
+    item.reviewed_at, item.reviewed_by_id = clock.now(), actor.person_id
+    await _record(
+        session,
+        actor,
+        clock,
+        escalation,
+        "escalation.other_case_reviewed",
+        {
+            "case_reference": item.case_reference,
+            "outcome": [history.plain(before), outcome.value],
+            "note": text,
+        },
+    )
+    await session.flush()
+    return item
+
+
+async def complete_other_cases_review(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    escalation_id: uuid.UUID,
+    summary: str,
+) -> InadequateEscalation:
+    """The review is done once every other case has an outcome; its summary goes into the
+    exception report."""
+    escalation = await _load_for_change(session, actor, escalation_id)
+    await _check_reviewer(session, actor, escalation)
+    text = _text(summary, "summary", required=True)
+    stage = next_stage(escalation.stage, EscalationEvent.COMPLETE_REVIEW)
+    missing = await session.scalar(
+        select(func.count())
+        .select_from(OtherCaseReview)
+        .where(OtherCaseReview.escalation_id == escalation.id, OtherCaseReview.outcome.is_(None))
+    )
+    if missing:
+        raise Conflict(
+            f"{missing} of the practitioner's other cases still need an outcome.",
+            field="otherCases",
+        )
+    escalation.stage = stage
+    escalation.review_summary = text
+    escalation.reviewed_at = clock.now()
+    escalation.reviewed_by_id = actor.person_id
+    await _discharge(session, clock, actor, escalation, K.OTHER_CASES_REVIEW_DUE)
+    await _record(
+        session,
+        actor,
+        clock,
+        escalation,
+        "escalation.other_cases_reviewed",
+        {
+            "stage": [EscalationStage.OTHER_CASES_REVIEW.value, stage.value],
+            "review_summary": [None, text],
+        },
+    )
+    return escalation
+
+
+async def send_exception_report(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    escalation_id: uuid.UUID,
+) -> InadequateEscalation:
+    """The Head of Service sends the one-page exception report to the AED: its facts are
+    frozen as sent, every AED is told, and the three monthly reviews in supervision are now
+    owed by the practitioner's supervisor."""
+    from domain.escalation import report
+
+    escalation = await _load_for_change(session, actor, escalation_id)
+    policy.check_is_head_of_service(actor, escalation, "sends the exception report")
+    stage = next_stage(escalation.stage, EscalationEvent.SEND_REPORT)
+    now = clock.now()
+    escalation.report_sent_at = now
+    escalation.report_sent_by_id = actor.person_id
+    facts = await report.gather(session=session, escalation=escalation, clock=clock)
+    escalation.report_html = report.render_html(facts, draft=False)
+    escalation.stage = stage
+    await _discharge(session, clock, actor, escalation, K.EXCEPTION_REPORT_DUE)
+    working = await deadlines.calendar(session)
+    supervisor = await _supervisor(session, escalation)
+    confirmed_on = local_day(escalation.moderated_at or now)
+    for number in range(1, SUPERVISION_REVIEWS + 1):
+        due = supervision_review_due(working, confirmed_on, number)
+        await _owe(session, clock, escalation, K.SUPERVISION_REVIEW_DUE, supervisor, due, number)
+    aeds = await session.scalars(
+        select(Person)
+        .join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role == Role.ASSISTANT_EXECUTIVE_DIRECTOR, Person.is_active.is_(True))
+        .distinct()
+    )
+    for aed in aeds:
+        await tell(
+            session=session,
+            clock=clock,
+            person=aed,
+            kind=NotificationKind.EXCEPTION_REPORT,
+            title=f"Exception report: Inadequate audit of case {facts.case_reference}",
+            body=(
+                f"{facts.head_of_service} has sent the exception report on the Inadequate "
+                f"audit of case {facts.case_reference}. Read it in the service."
+            ),
+            subject_type=SUBJECT,
+            subject_id=escalation.id,
+            key=f"escalation:{escalation.id}:report:{aed.id}",
+        )
+    await _record(
+        session,
+        actor,
+        clock,
+        escalation,
+        "escalation.report_sent",
+        {"stage": [EscalationStage.EXCEPTION_REPORT.value, stage.value]},
+    )
+    return escalation
+
+
+# --- supervision and the desk-top audit --------------------------------------------------------
+
+
+async def record_supervision_review(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    escalation_id: uuid.UUID,
+    number: int,
+    held_on: date,
+    notes: str,
+    policy_settings: PolicySettings,
+) -> SupervisionReview:
+    """One of the three monthly reviews of the case in supervision, in order. The third
+    plans the QA Lead's desk-top audit."""
+    escalation = await _load_for_change(session, actor, escalation_id)
+    supervisor = await _supervisor(session, escalation)
+    policy.check_can_review_in_supervision(actor, escalation, supervisor)
+    if not 1 <= number <= SUPERVISION_REVIEWS:
+        raise InvalidInput("The reviews are numbered 1, 2 and 3.", field="number")
+    event = (
+        EscalationEvent.THIRD_REVIEW
+        if number == SUPERVISION_REVIEWS
+        else EscalationEvent.REVIEW_IN_SUPERVISION
+    )
+    stage = next_stage(escalation.stage, event)
+    previous = list(
+        await session.scalars(
+            select(SupervisionReview)
+            .where(SupervisionReview.escalation_id == escalation.id)
+            .order_by(SupervisionReview.number)
+        )
+    )
+    expected = len(previous) + 1
+    if number != expected:
+        raise Conflict(
+            f"Review {number} is already recorded."
+            if number < expected
+            else f"Review {expected} comes first.",
+            field="number",
+        )
+    today = local_today(clock)
+    if held_on > today:
+        raise InvalidInput("The supervision has not happened yet.", field="heldOn")
+    if previous and held_on <= previous[-1].held_on:
+        raise InvalidInput(
+            "Each review is at a later supervision than the one before.", field="heldOn"
+        )
+    if escalation.moderated_at is not None and held_on < local_day(escalation.moderated_at):
+        raise InvalidInput(
+            "A review in supervision comes after moderation confirmed the grade.",
+            field="heldOn",
+        )
+    text = _text(notes, "notes", required=True)
+    assert text is not None
+    review = SupervisionReview(
+        escalation_id=escalation.id,
+        number=number,
+        held_on=held_on,
+        notes=text,
+        recorded_at=clock.now(),
+        recorded_by_id=actor.person_id,
+    )
+    session.add(review)
+    escalation.stage = stage
+    await _discharge(session, clock, actor, escalation, K.SUPERVISION_REVIEW_DUE, number)
+    changes: dict[str, Any] = {"number": number, "held_on": held_on.isoformat()}
+    if number == SUPERVISION_REVIEWS:
+        desk_top = await _plan_desk_top_audit(session, clock, escalation, held_on, policy_settings)
+        changes["stage"] = [EscalationStage.SUPERVISION_REVIEWS.value, stage.value]
+        changes["desk_top_audit_id"] = [None, str(desk_top.id)]
+        changes["desk_top_due"] = [None, desk_top.due_date.isoformat()]
+    await _record(session, actor, clock, escalation, "escalation.supervision_reviewed", changes)
+    await session.flush()
+    return review
+
+
+async def _plan_desk_top_audit(
+    session: AsyncSession,
+    clock: Clock,
+    escalation: InadequateEscalation,
+    third_review_on: date,
+    policy_settings: PolicySettings,
+) -> Audit:
+    from domain.audits import service as audits
+
+    qa_lead_id = escalation.qa_lead_id
+    if qa_lead_id is None or not await session.scalar(
+        select(Person.is_active).where(Person.id == qa_lead_id)
+    ):
+        qa_lead = await _holder(session, Role.QA_LEAD)
+        if qa_lead is None:
+            raise Conflict("There is no QA Lead to carry out the desk-top audit.", field="stage")
+        qa_lead_id = escalation.qa_lead_id = qa_lead.id
+    working = await deadlines.calendar(session)
+    due = max(
+        working.working_days_after(third_review_on, policy_settings.desktop_audit_working_days),
+        local_today(clock),
+    )
+    audit = await audits.plan_audit(
+        session=session,
+        actor=SYSTEM,
+        clock=clock,
+        plan=audits.AuditPlan(
+            kind=AuditKind.DESK_TOP,
+            auditor_id=qa_lead_id,
+            due_date=due,
+            child_id=escalation.child_id,
+            subject_practitioner_id=escalation.practitioner_id,
+            trigger_key=f"escalation:{escalation.id}",
+        ),
+    )
+    escalation.desk_top_audit_id = audit.id
+    return audit
+
+
+async def on_audit_completed(
+    *, session: AsyncSession, clock: Clock, actor: Actor, audit: Audit
+) -> InadequateEscalation | None:
+    """A completed desk-top audit closes the process it was planned for."""
+    if audit.kind is not AuditKind.DESK_TOP:
+        return None
+    escalation = await session.scalar(
+        select(InadequateEscalation)
+        .where(InadequateEscalation.desk_top_audit_id == audit.id)
+        .with_for_update()
+    )
+    if escalation is None:
+        return None
+    before = escalation.stage
+    escalation.stage = next_stage(escalation.stage, EscalationEvent.COMPLETE_DESK_TOP)
+    escalation.ended_at = clock.now()
+    await _record(
+        session,
+        actor,
+        clock,
+        escalation,
+        "escalation.closed",
+        {
+            "stage": [before.value, escalation.stage.value],
+            "desk_top_grade": history.plain(audit.overall_grade),
+        },
+    )
+    return escalation
+
+
+async def check_can_cancel_audit(session: AsyncSession, audit: Audit) -> None:
+    """The desk-top audit that closes an open process is not cancelled: the process would
+    then have no way to close."""
+    if audit.kind is not AuditKind.DESK_TOP:
+        return
+    open_process = await session.scalar(
+        select(InadequateEscalation.id).where(
+            InadequateEscalation.desk_top_audit_id == audit.id,
+            InadequateEscalation.stage.in_(OPEN_STAGES),
+        )
+    )
+    if open_process is not None:
+        raise Conflict(
+            "This desk-top audit closes an Inadequate process; it cannot be cancelled.",
+            field="status",
+        )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationFilter:
+    open_only: bool = False
+    stages: tuple[EscalationStage, ...] = ()
+    child_id: uuid.UUID | None = None
+    service_id: uuid.UUID | None = None
+
+
+def _statement(actor: Actor, f: EscalationFilter) -> Select[Any]:
+    stmt = select(InadequateEscalation).where(policy.visible_escalations(actor))
+    if f.open_only:
+        stmt = stmt.where(InadequateEscalation.stage.in_(OPEN_STAGES))
+    if f.stages:
+        stmt = stmt.where(InadequateEscalation.stage.in_(f.stages))
+    if f.child_id is not None:
+        stmt = stmt.where(InadequateEscalation.child_id == f.child_id)
+    if f.service_id is not None:
+        stmt = stmt.where(InadequateEscalation.service_id == f.service_id)
+    return stmt
+
+
+async def list_escalations(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    filters: EscalationFilter,
+    first: int | None,
+    after: str | None,
+) -> Page[InadequateEscalation]:
+    """Processes the actor may see, most recently started first."""
+    return await paginate(
+        session,
+        _statement(actor, filters),
+        order_by=[InadequateEscalation.started_at, InadequateEscalation.id],
+        first=first,
+        after=after,
+        descending=True,
+    )
+
+
+async def count_escalations(
+    *, session: AsyncSession, actor: Actor, filters: EscalationFilter
+) -> int:
+    return await count(session, _statement(actor, filters))
+
+
+async def get_escalations(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, InadequateEscalation]:
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(InadequateEscalation).where(
+            InadequateEscalation.id.in_(ids), policy.visible_escalations(actor)
+        )
+    )
+    return {e.id: e for e in rows}
+
+
+async def get_escalation(
+    *, session: AsyncSession, actor: Actor, escalation_id: uuid.UUID
+) -> InadequateEscalation:
+    found = await get_escalations(session=session, actor=actor, ids=[escalation_id])
+    if escalation_id not in found:
+        raise NotFound("Inadequate process", field="escalationId")
+    return found[escalation_id]
+
+
+async def escalations_of_audits(
+    session: AsyncSession, audit_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, InadequateEscalation]:
+    """The process of each audit that has one (for an audit the caller may already see)."""
+    if not audit_ids:
+        return {}
+    rows = await session.scalars(
+        select(InadequateEscalation).where(InadequateEscalation.audit_id.in_(audit_ids))
+    )
+    return {e.audit_id: e for e in rows}
+
+
+async def other_cases_of(
+    session: AsyncSession, escalation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[OtherCaseReview]]:
+    out: dict[uuid.UUID, list[OtherCaseReview]] = {i: [] for i in escalation_ids}
+    if escalation_ids:
+        rows = await session.scalars(
+            select(OtherCaseReview)
+            .where(OtherCaseReview.escalation_id.in_(escalation_ids))
+            .order_by(OtherCaseReview.case_reference)
+        )
+        for row in rows:
+            out[row.escalation_id].append(row)
+    return out
+
+
+async def supervision_reviews_of(
+    session: AsyncSession, escalation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[SupervisionReview]]:
+    out: dict[uuid.UUID, list[SupervisionReview]] = {i: [] for i in escalation_ids}
+    if escalation_ids:
+        rows = await session.scalars(
+            select(SupervisionReview)
+            .where(SupervisionReview.escalation_id.in_(escalation_ids))
+            .order_by(SupervisionReview.number)
+        )
+        for row in rows:
+            out[row.escalation_id].append(row)
+    return out
+
+
+async def history_of(
+    session: AsyncSession, escalation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[HistoryEntry]]:
+    """Who did what when, oldest first (for processes the caller may already see)."""
+    out: dict[uuid.UUID, list[HistoryEntry]] = {i: [] for i in escalation_ids}
+    if escalation_ids:
+        rows = await session.scalars(
+            select(HistoryEntry)
+            .where(HistoryEntry.object_type == SUBJECT, HistoryEntry.object_id.in_(escalation_ids))
+            .order_by(HistoryEntry.occurred_at, HistoryEntry.id)
+        )
+        for row in rows:
+            out[row.object_id].append(row)
+    return out
+
+
+async def obligations_of(
+    session: AsyncSession, escalations: Sequence[InadequateEscalation]
+) -> dict[uuid.UUID, list[Obligation]]:
+    """Every obligation of each process: its own steps', and its desk-top audit's."""
+    out: dict[uuid.UUID, list[Obligation]] = {e.id: [] for e in escalations}
+    by_audit = {e.desk_top_audit_id: e.id for e in escalations if e.desk_top_audit_id}
+    if not escalations:
+        return out
+    rows = await session.scalars(
+        select(Obligation).where(
+            (Obligation.subject_type == SUBJECT) & Obligation.subject_id.in_(out)
+            | (Obligation.kind == K.AUDIT_DUE) & Obligation.subject_id.in_(by_audit)
+        )
+    )
+    for row in rows:
+        owner = by_audit.get(row.subject_id) if row.kind is K.AUDIT_DUE else row.subject_id
+        if owner in out:
+            out[owner].append(row)
+    return out
+
+
+class StepKind(StrEnum):
+    MODERATION = "MODERATION"
+    TELL_HEAD_OF_SERVICE = "TELL_HEAD_OF_SERVICE"
+    ASSURANCE = "ASSURANCE"
+    OTHER_CASES_REVIEW = "OTHER_CASES_REVIEW"
+    EXCEPTION_REPORT = "EXCEPTION_REPORT"
+    SUPERVISION_REVIEW = "SUPERVISION_REVIEW"
+    DESK_TOP_AUDIT = "DESK_TOP_AUDIT"
+
+
+class StepStatus(StrEnum):
+    DONE = "DONE"
+    DUE = "DUE"  # open and not yet late
+    OVERDUE = "OVERDUE"
+    NOT_YET = "NOT_YET"  # an earlier step comes first
+    NOT_NEEDED = "NOT_NEEDED"  # the process ended before it (a regrade)
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: StepKind
+    number: int | None
+    owner_id: uuid.UUID | None
+    due_at: datetime | None
+    done_at: datetime | None
+    done_by_id: uuid.UUID | None
+    status: StepStatus
+
+
+_STEP_OBLIGATION = {
+    StepKind.MODERATION: K.MODERATION_DUE,
+    StepKind.ASSURANCE: K.ASSURANCE_DUE,
+    StepKind.OTHER_CASES_REVIEW: K.OTHER_CASES_REVIEW_DUE,
+    StepKind.EXCEPTION_REPORT: K.EXCEPTION_REPORT_DUE,
+    StepKind.SUPERVISION_REVIEW: K.SUPERVISION_REVIEW_DUE,
+    StepKind.DESK_TOP_AUDIT: K.AUDIT_DUE,
+}
+
+
+def steps(
+    escalation: InadequateEscalation, owed: Sequence[Obligation], now: datetime
+) -> list[Step]:
+    """The whole timeline of a process, in the framework's order: for each step, who owes
+    it, when it is due, whether it is done (when, by whom), due, overdue, not yet open, or no
+    longer needed."""
+    by_key = {o.key: o for o in owed}
+    ended = escalation.stage is EscalationStage.REGRADED
+    out: list[Step] = []
+
+    def add(kind: StepKind, number: int | None = None) -> None:
+        ob_kind = _STEP_OBLIGATION[kind]
+        if kind is StepKind.DESK_TOP_AUDIT:
+            key = (
+                obligations.obligation_key(ob_kind, escalation.desk_top_audit_id)
+                if escalation.desk_top_audit_id
+                else ""
+            )
+        else:
+            parts: tuple[object, ...] = (number,) if number is not None else ()
+            key = obligations.obligation_key(ob_kind, escalation.id, *parts)
+        ob = by_key.get(key)
+        if ob is None:
+            status = StepStatus.NOT_NEEDED if ended else StepStatus.NOT_YET
+            if kind is StepKind.MODERATION and escalation.moderated_at is not None:
+                status = StepStatus.DONE
+            out.append(
+                Step(
+                    kind,
+                    number,
+                    None,
+                    None,
+                    escalation.moderated_at if status is StepStatus.DONE else None,
+                    None,
+                    status,
+                )
+            )
+            return
+        if ob.state is ObligationState.DONE:
+            status = StepStatus.DONE
+        elif ob.state is ObligationState.CANCELLED:
+            status = StepStatus.NOT_NEEDED
+        else:
+            status = StepStatus.OVERDUE if obligations.is_overdue(ob, now) else StepStatus.DUE
+        out.append(
+            Step(
+                kind,
+                number,
+                ob.owner_id,
+                ob.due_at,
+                ob.closed_at if status is StepStatus.DONE else None,
+                ob.closed_by_id if status is StepStatus.DONE else None,
+                status,
+            )
+        )
+
+    add(StepKind.MODERATION)
+    if escalation.hos_told_at is not None:
+        out.append(
+            Step(
+                StepKind.TELL_HEAD_OF_SERVICE,
+                None,
+                escalation.head_of_service_id,
+                escalation.moderated_at,
+                escalation.hos_told_at,
+                None,
+                StepStatus.DONE,
+            )
+        )
+    else:
+        out.append(
+            Step(
+                StepKind.TELL_HEAD_OF_SERVICE,
+                None,
+                None,
+                None,
+                None,
+                None,
+                StepStatus.NOT_NEEDED if ended else StepStatus.NOT_YET,
+            )
+        )
+    add(StepKind.ASSURANCE)
+    add(StepKind.OTHER_CASES_REVIEW)
+    add(StepKind.EXCEPTION_REPORT)
+    for number in range(1, SUPERVISION_REVIEWS + 1):
+        add(StepKind.SUPERVISION_REVIEW, number)
+    add(StepKind.DESK_TOP_AUDIT)
+    return out
