@@ -23,8 +23,9 @@ from api.context import Context, Loaders
 from api.schema import build_schema
 from domain.core.clock import Clock, SystemClock
 from domain.core.db import SessionFactory, create_engine, create_session_factory
-from domain.core.errors import Unauthenticated
+from domain.core.errors import NotFound, Unauthenticated
 from domain.core.settings import GraphiQLAccess, Settings, check_startable, get_settings
+from domain.escalation import service as escalation
 from domain.history.service import current_request_id
 from domain.identity.tokens import TokenVerifier, authenticate
 from domain.people.roles import Actor
@@ -220,6 +221,41 @@ def create_app(
         }
         return JSONResponse(body, status_code=200 if state.ready else 503)
 
+    async def exception_report(request: Request) -> Response:
+        """The exception report of an Inadequate process, for whoever may see the process;
+        `.html` to read, `.pdf` to download. "Not found" for anyone else, as in GraphQL."""
+        actor: Actor | None = request.state.actor
+        request_id = request.state.request_id
+        if actor is None:
+            return _unauthorised("Sign in first.", request_id)
+        fmt = request.path_params["format"]
+        try:
+            escalation_id = uuid.UUID(request.path_params["escalation_id"])
+        except ValueError:
+            escalation_id = None
+        if fmt not in ("html", "pdf") or escalation_id is None:
+            return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
+        try:
+            async with services.session_factory() as session:
+                name, body = await escalation.exception_report(
+                    session=session,
+                    actor=actor,
+                    clock=services.clock,
+                    escalation_id=escalation_id,
+                    pdf=fmt == "pdf",
+                )
+        except NotFound:
+            return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
+        headers = {
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "Content-Disposition": f"{'attachment' if fmt == 'pdf' else 'inline'}; "
+            f'filename="{name}"',
+        }
+        media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+        return Response(body, media_type=media, headers=headers)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -230,6 +266,11 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(
+                "/escalations/{escalation_id}/exception-report.{format}",
+                exception_report,
+                methods=["GET"],
+            ),
         ],
         middleware=[Middleware(RequestMiddleware, services=services)],
         lifespan=lifespan,

@@ -1013,6 +1013,7 @@ class AuditMutation:
                 reason=input.reason,
                 overall_grade=_grade(input.overall_grade),
                 section_grades=_section_grades(input.section_grades),
+                policy_settings=ctx.settings.policy,
             )
 
         result, errors = await mutate(info, use_case)

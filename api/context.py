@@ -28,8 +28,12 @@ from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import Unauthenticated
 from domain.core.settings import Settings
+from domain.deadlines.models import Obligation
+from domain.escalation import service as escalation
+from domain.escalation.models import InadequateEscalation, OtherCaseReview, SupervisionReview
 from domain.events import service as events
 from domain.events.models import DomainEvent
+from domain.history.models import HistoryEntry
 from domain.people import service as people
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import Actor
@@ -37,6 +41,10 @@ from domain.people.roles import Actor
 
 def _by_id(audit: Audit) -> uuid.UUID:
     return audit.id
+
+
+def _escalation_id(process: InadequateEscalation) -> uuid.UUID:
+    return process.id
 
 
 class Loaders:
@@ -66,6 +74,17 @@ class Loaders:
         self.grades_visible = DataLoader[Audit, bool](self._grades_visible, cache_key_fn=_by_id)
         self.benchmark_round = DataLoader[uuid.UUID, BenchmarkRound | None](self._rounds)
         self.audits_of_round = DataLoader[uuid.UUID, list[Audit]](self._audits_of_rounds)
+        # Inadequate processes: the caller already sees the process, so these read its parts.
+        self.other_cases = DataLoader[uuid.UUID, list[OtherCaseReview]](self._other_cases)
+        self.supervision_reviews = DataLoader[uuid.UUID, list[SupervisionReview]](
+            self._supervision_reviews
+        )
+        self.escalation_history = DataLoader[uuid.UUID, list[HistoryEntry]](
+            self._escalation_history
+        )
+        self.escalation_obligations = DataLoader[InadequateEscalation, list[Obligation]](
+            self._escalation_obligations, cache_key_fn=_escalation_id
+        )
 
     async def _people(self, ids: list[uuid.UUID]) -> list[Person | None]:
         if self._actor is None:
@@ -139,6 +158,28 @@ class Loaders:
         async with self._sf() as session:
             found = await audits.moderations_of(session, ids)
         return [found[i] for i in ids]
+
+    async def _other_cases(self, ids: list[uuid.UUID]) -> list[list[OtherCaseReview]]:
+        async with self._sf() as session:
+            found = await escalation.other_cases_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _supervision_reviews(self, ids: list[uuid.UUID]) -> list[list[SupervisionReview]]:
+        async with self._sf() as session:
+            found = await escalation.supervision_reviews_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _escalation_history(self, ids: list[uuid.UUID]) -> list[list[HistoryEntry]]:
+        async with self._sf() as session:
+            found = await escalation.history_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _escalation_obligations(
+        self, processes: list[InadequateEscalation]
+    ) -> list[list[Obligation]]:
+        async with self._sf() as session:
+            found = await escalation.obligations_of(session, processes)
+        return [found[p.id] for p in processes]
 
     async def _events(self, ids: list[uuid.UUID]) -> list[list[DomainEvent]]:
         async with self._sf() as session:

@@ -49,6 +49,16 @@ class NotificationKind(Enum):
         description="Something is overdue: yours, or, as a line manager (directly or further "
         "up the line), that of someone you manage.",
     )
+    INADEQUATE_CONFIRMED = strawberry.enum_value(
+        "INADEQUATE_CONFIRMED",
+        description="As Head of Service: the QA Lead confirmed an audit in your service as "
+        "Inadequate; the subject is the `InadequateEscalation`.",
+    )
+    EXCEPTION_REPORT = strawberry.enum_value(
+        "EXCEPTION_REPORT",
+        description="As AED: an exception report on an Inadequate audit was sent to you; the "
+        "subject is the `InadequateEscalation`.",
+    )
 
 
 @strawberry.type(

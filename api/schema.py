@@ -15,6 +15,7 @@ from strawberry.types import Info
 from api.audits_schema import AuditMutation, AuditQuery
 from api.calendar_schema import CalendarMutation, CalendarQuery
 from api.context import Context
+from api.escalation_schema import EscalationMutation, EscalationQuery, InadequateEscalation
 from api.extensions import build_extensions
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
@@ -91,6 +92,7 @@ NODE_TYPES: dict[str, Any] = {
         ClosureDay,
         Obligation,
         Notification,
+        InadequateEscalation,
     )
 }
 
@@ -231,7 +233,7 @@ class PolicySettings:
 
 
 @strawberry.type(description="Everything the front-end reads.")
-class Query(AuditQuery, CalendarQuery, ObligationQuery, NotificationQuery):
+class Query(AuditQuery, CalendarQuery, ObligationQuery, NotificationQuery, EscalationQuery):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
         permission_classes=[IsAuthenticated],
@@ -497,7 +499,7 @@ def _given(value: Any) -> bool:
 
 
 @strawberry.type(description="Changes. Each is one unit of work with its history, or nothing.")
-class Mutation(AuditMutation, CalendarMutation, NotificationMutation):
+class Mutation(AuditMutation, CalendarMutation, NotificationMutation, EscalationMutation):
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(
         self,

@@ -20,6 +20,7 @@ from domain.core.clock import Clock, SystemClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings, check_startable, get_settings
 from domain.deadlines import service as deadlines
+from domain.escalation import service as escalation
 from domain.history.service import current_request_id
 from domain.notifications import email, reminders
 from domain.system import service as system
@@ -89,6 +90,22 @@ async def nine_month_dip_samples(ctx: dict[str, Any]) -> int:
     return len(created)
 
 
+async def start_inadequate_processes(ctx: dict[str, Any]) -> int:
+    """Start the Inadequate process for any audit completed as Inadequate whose event was not
+    yet acted on (the process normally starts in the completion's own transaction; this
+    catches up events recorded before it existed). Idempotent, on any number of workers."""
+    clock: Clock = ctx["clock"]
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'start_inadequate_processes')}")
+    try:
+        async with ctx["session_factory"]() as session, session.begin():
+            started = await escalation.catch_up(session=session, clock=clock)
+    finally:
+        current_request_id.reset(token)
+    if started:
+        log.info("started %d Inadequate processes from earlier events", started)
+    return started
+
+
 async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     """Create the reminders and escalations due by now (domain.notifications.reminders), in
     one transaction. Idempotent and catching up, so it runs at startup and every 5 minutes on
@@ -142,7 +159,13 @@ def redis_settings(settings: Settings | None = None) -> RedisSettings:
 
 
 class WorkerSettings:
-    functions = [heartbeat, nine_month_dip_samples, sweep_deadlines, send_outbox]
+    functions = [
+        heartbeat,
+        nine_month_dip_samples,
+        start_inadequate_processes,
+        sweep_deadlines,
+        send_outbox,
+    ]
     cron_jobs = [
         cron(
             nine_month_dip_samples,
@@ -150,6 +173,12 @@ class WorkerSettings:
             minute={15},
             run_at_startup=True,
             timeout=timedelta(minutes=5),
+        ),
+        cron(
+            start_inadequate_processes,
+            minute=set(range(2, 60, 5)),
+            run_at_startup=True,
+            timeout=SWEEP_JOB_TIMEOUT,
         ),
         cron(
             sweep_deadlines,

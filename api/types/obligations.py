@@ -31,6 +31,31 @@ class ObligationKind(Enum):
         description="The owner of an action arising from an audit marks it done by the end of "
         "its due date. The subject is the `AuditAction`.",
     )
+    MODERATION_DUE = strawberry.enum_value(
+        "MODERATION_DUE",
+        description="The QA Lead moderates an audit completed as Inadequate, 3 working days "
+        "after its completion. The subject is the `InadequateEscalation`.",
+    )
+    ASSURANCE_DUE = strawberry.enum_value(
+        "ASSURANCE_DUE",
+        description="The Head of Service assures that the child is not at risk (policy: 1 "
+        "working day after being told). The subject is the `InadequateEscalation`.",
+    )
+    OTHER_CASES_REVIEW_DUE = strawberry.enum_value(
+        "OTHER_CASES_REVIEW_DUE",
+        description="The Head of Service or Team Manager reviews the practitioner's other "
+        "cases, 10 working days after the audit. The subject is the `InadequateEscalation`.",
+    )
+    EXCEPTION_REPORT_DUE = strawberry.enum_value(
+        "EXCEPTION_REPORT_DUE",
+        description="The Head of Service sends the exception report to the AED (policy: 10 "
+        "working days after the audit). The subject is the `InadequateEscalation`.",
+    )
+    SUPERVISION_REVIEW_DUE = strawberry.enum_value(
+        "SUPERVISION_REVIEW_DUE",
+        description="The practitioner's supervisor reviews the inadequate case in supervision "
+        "(monthly, three times). The subject is the `InadequateEscalation`.",
+    )
 
 
 @strawberry.enum(description="Where an obligation stands.")

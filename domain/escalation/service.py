@@ -533,9 +533,11 @@ async def record_assurance(
     """The Head of Service records that the child is not at risk from the inadequate
     practice, or the actions taken because they were."""
     escalation = await _load_for_change(session, actor, escalation_id)
+    # The step's turn first: before moderation there is no Head of Service to be.
+    stage = next_stage(escalation.stage, EscalationEvent.ASSURE)
     policy.check_is_head_of_service(actor, escalation, "assures that the child is not at risk")
     text = _text(detail, "detail", required=True)
-    escalation.stage = next_stage(escalation.stage, EscalationEvent.ASSURE)
+    escalation.stage = stage
     escalation.assurance_outcome = outcome
     escalation.assurance_detail = text
     escalation.assured_at = clock.now()
@@ -664,8 +666,8 @@ async def send_exception_report(
     from domain.escalation import report
 
     escalation = await _load_for_change(session, actor, escalation_id)
-    policy.check_is_head_of_service(actor, escalation, "sends the exception report")
     stage = next_stage(escalation.stage, EscalationEvent.SEND_REPORT)
+    policy.check_is_head_of_service(actor, escalation, "sends the exception report")
     now = clock.now()
     escalation.report_sent_at = now
     escalation.report_sent_by_id = actor.person_id
@@ -879,12 +881,35 @@ async def check_can_cancel_audit(session: AsyncSession, audit: Audit) -> None:
 # --- reading ---------------------------------------------------------------------------------
 
 
+async def exception_report(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    escalation_id: uuid.UUID,
+    pdf: bool,
+) -> tuple[str, bytes]:
+    """The exception report of a process the actor may see, as (file name, bytes): the HTML
+    as it was sent, or a DRAFT generated from the facts recorded so far; or the PDF."""
+    from domain.escalation import report
+
+    escalation = await get_escalation(session=session, actor=actor, escalation_id=escalation_id)
+    sent = escalation.report_sent_at is not None
+    facts = await report.gather(session=session, escalation=escalation, clock=clock)
+    name = f"exception-report-{facts.case_reference}"
+    if pdf:
+        return f"{name}.pdf", report.render_pdf(facts, draft=not sent)
+    html = escalation.report_html if sent and escalation.report_html else None
+    return f"{name}.html", (html or report.render_html(facts, draft=not sent)).encode()
+
+
 @dataclass(frozen=True)
 class EscalationFilter:
     open_only: bool = False
     stages: tuple[EscalationStage, ...] = ()
     child_id: uuid.UUID | None = None
     service_id: uuid.UUID | None = None
+    audit_id: uuid.UUID | None = None
 
 
 def _statement(actor: Actor, f: EscalationFilter) -> Select[Any]:
@@ -897,6 +922,8 @@ def _statement(actor: Actor, f: EscalationFilter) -> Select[Any]:
         stmt = stmt.where(InadequateEscalation.child_id == f.child_id)
     if f.service_id is not None:
         stmt = stmt.where(InadequateEscalation.service_id == f.service_id)
+    if f.audit_id is not None:
+        stmt = stmt.where(InadequateEscalation.audit_id == f.audit_id)
     return stmt
 
 

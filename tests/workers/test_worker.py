@@ -24,6 +24,7 @@ from workers.main import (
     nine_month_dip_samples,
     send_outbox,
     shutdown,
+    start_inadequate_processes,
     startup,
     sweep_deadlines,
 )
@@ -74,7 +75,13 @@ async def test_a_heartbeat_job_is_recorded_once_per_job_id_and_readyz_reports_it
 
 def test_the_worker_runs_its_jobs_on_a_schedule_and_at_startup() -> None:
     jobs = {job.coroutine: job for job in WorkerSettings.cron_jobs}
-    assert set(jobs) == {heartbeat, nine_month_dip_samples, sweep_deadlines, send_outbox}
+    assert set(jobs) == {
+        heartbeat,
+        nine_month_dip_samples,
+        start_inadequate_processes,
+        sweep_deadlines,
+        send_outbox,
+    }
     assert all(job.run_at_startup for job in jobs.values())
 
 

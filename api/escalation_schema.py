@@ -1,0 +1,637 @@
+"""The Inadequate process (`InadequateEscalation`): its type, list, and the mutations that
+record each step. Who may do what, and in which order, is the domain's decision
+(`domain/escalation/policy.py` and `flows.py`); these resolvers translate."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.types import Info
+
+from api.context import Context
+from api.types.audits import After, Audit, First, Moderation
+from api.types.children import Child
+from api.types.common import (
+    CountedConnection,
+    IsAuthenticated,
+    UserError,
+    connection,
+    decode_id,
+    decode_optional_id,
+    mutate,
+    node_ids,
+)
+from api.types.history import HistoryEntry
+from api.types.organisation import Person
+from domain.escalation import models
+from domain.escalation import service as domain
+from domain.people.roles import Actor
+
+
+@strawberry.enum(description="Where an Inadequate process stands: the step that is next.")
+class EscalationStage(Enum):
+    MODERATION = strawberry.enum_value(
+        "MODERATION", description="The QA Lead moderates the audit (3 working days)."
+    )
+    ASSURANCE = strawberry.enum_value(
+        "ASSURANCE",
+        description="Confirmed Inadequate; the Head of Service has been told and assures that "
+        "the child is not at risk.",
+    )
+    OTHER_CASES_REVIEW = strawberry.enum_value(
+        "OTHER_CASES_REVIEW",
+        description="The Head of Service or Team Manager reviews the practitioner's other cases.",
+    )
+    EXCEPTION_REPORT = strawberry.enum_value(
+        "EXCEPTION_REPORT", description="The Head of Service sends the exception report to the AED."
+    )
+    SUPERVISION_REVIEWS = strawberry.enum_value(
+        "SUPERVISION_REVIEWS",
+        description="The case is reviewed in the practitioner's supervision, monthly, three times.",
+    )
+    DESK_TOP_AUDIT = strawberry.enum_value(
+        "DESK_TOP_AUDIT", description="The QA Lead's desk-top audit, which closes the process."
+    )
+    CLOSED = strawberry.enum_value("CLOSED", description="The desk-top audit is complete.")
+    REGRADED = strawberry.enum_value(
+        "REGRADED",
+        description="Moderation regraded the audit away from Inadequate; the process ended "
+        "there (`endedReason` keeps why).",
+    )
+
+
+@strawberry.enum(description="What the Head of Service found.")
+class AssuranceOutcome(Enum):
+    NOT_AT_RISK = strawberry.enum_value(
+        "NOT_AT_RISK", description="The child is not at risk from the inadequate practice."
+    )
+    ACTIONS_TAKEN = strawberry.enum_value(
+        "ACTIONS_TAKEN", description="Actions were taken to keep the child safe (say which)."
+    )
+
+
+@strawberry.enum(description="The outcome of reviewing one of the practitioner's other cases.")
+class OtherCaseOutcome(Enum):
+    NO_CONCERNS = strawberry.enum_value("NO_CONCERNS", description="No concerns.")
+    CONCERNS_ADDRESSED = strawberry.enum_value(
+        "CONCERNS_ADDRESSED", description="Worries found and acted on (a note says how)."
+    )
+    INADEQUATE = strawberry.enum_value(
+        "INADEQUATE",
+        description="Practice on this case is inadequate too: plan an audit of it (`planAudit`).",
+    )
+
+
+@strawberry.enum(description="A step of the Inadequate process, in the framework's order.")
+class EscalationStepKind(Enum):
+    MODERATION = strawberry.enum_value("MODERATION", description="The QA Lead's moderation.")
+    TELL_HEAD_OF_SERVICE = strawberry.enum_value(
+        "TELL_HEAD_OF_SERVICE",
+        description="The responsible Head of Service told, at once, by the service.",
+    )
+    ASSURANCE = strawberry.enum_value(
+        "ASSURANCE", description="The Head of Service's assurance that the child is not at risk."
+    )
+    OTHER_CASES_REVIEW = strawberry.enum_value(
+        "OTHER_CASES_REVIEW", description="The review of the practitioner's other cases."
+    )
+    EXCEPTION_REPORT = strawberry.enum_value(
+        "EXCEPTION_REPORT", description="The one-page exception report to the AED."
+    )
+    SUPERVISION_REVIEW = strawberry.enum_value(
+        "SUPERVISION_REVIEW", description="A monthly review in supervision (`number` 1 to 3)."
+    )
+    DESK_TOP_AUDIT = strawberry.enum_value(
+        "DESK_TOP_AUDIT", description="The QA Lead's desk-top audit."
+    )
+
+
+@strawberry.enum(description="Where a step stands, by the service's clock.")
+class EscalationStepStatus(Enum):
+    DONE = strawberry.enum_value("DONE", description="Done (see `doneAt`, `doneBy`).")
+    DUE = strawberry.enum_value("DUE", description="Open and not yet late.")
+    OVERDUE = strawberry.enum_value("OVERDUE", description="Open and past its due moment.")
+    NOT_YET = strawberry.enum_value("NOT_YET", description="An earlier step comes first.")
+    NOT_NEEDED = strawberry.enum_value(
+        "NOT_NEEDED", description="The process ended before this step (a regrade)."
+    )
+
+
+@strawberry.type(description="One step of the timeline: who owes it, by when, and whether done.")
+class EscalationStep:
+    kind: EscalationStepKind = strawberry.field(description="Which step.")
+    number: int | None = strawberry.field(
+        description="For a review in supervision: which of the three."
+    )
+    due_at: datetime | None = strawberry.field(
+        description="When it is due (end of its due day in London); null until it is owed."
+    )
+    done_at: datetime | None = strawberry.field(description="When it was done.")
+    status: EscalationStepStatus = strawberry.field(description="Done, due, overdue, …")
+    owner_id: strawberry.Private[uuid.UUID | None]
+    done_by_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Who owes it.")
+    async def owner(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.owner_id)
+
+    @strawberry.field(description="Who did it (null when the service did, or not yet done).")
+    async def done_by(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.done_by_id)
+
+
+async def _person(info: Info[Context, None], person_id: uuid.UUID | None) -> Person | None:
+    if person_id is None:
+        return None
+    m = await info.context.loaders.person.load(person_id)
+    return Person.from_model(m) if m else None
+
+
+@strawberry.type(description="One of the practitioner's other open cases, and its review.")
+class OtherCaseReview:
+    case_reference: str = strawberry.field(description="The case management system's reference.")
+    outcome: OtherCaseOutcome | None = strawberry.field(
+        description="The reviewer's outcome; null until reviewed."
+    )
+    note: str | None = strawberry.field(description="What the reviewer found and did.")
+    reviewed_at: datetime | None = strawberry.field(description="When it was reviewed.")
+    child_id: strawberry.Private[uuid.UUID]
+    reviewed_by_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_model(cls, m: models.OtherCaseReview) -> OtherCaseReview:
+        return cls(
+            case_reference=m.case_reference,
+            outcome=OtherCaseOutcome(m.outcome.value) if m.outcome else None,
+            note=m.note,
+            reviewed_at=m.reviewed_at,
+            child_id=m.child_id,
+            reviewed_by_id=m.reviewed_by_id,
+        )
+
+    @strawberry.field(description="The child (null if you may not see the case).")
+    async def child(self, info: Info[Context, None]) -> Child | None:
+        m = await info.context.loaders.child.load(self.child_id)
+        return Child.from_model(m) if m else None
+
+    @strawberry.field(description="Who reviewed it.")
+    async def reviewed_by(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.reviewed_by_id)
+
+
+@strawberry.type(description="A monthly review of the case in the practitioner's supervision.")
+class SupervisionReview:
+    number: int = strawberry.field(description="Which of the three (1, 2, 3).")
+    held_on: date = strawberry.field(description="The day of the supervision.")
+    notes: str = strawberry.field(description="What the review found.")
+    recorded_at: datetime = strawberry.field(description="When it was recorded.")
+    recorded_by_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Who recorded it.")
+    async def recorded_by(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.recorded_by_id)
+
+
+@strawberry.type(description="The one-page exception report for the AED.")
+class ExceptionReport:
+    sent_at: datetime | None = strawberry.field(
+        description="When the Head of Service sent it; null while it is a draft."
+    )
+    html_url: str = strawberry.field(
+        description="Where to read it (HTML; a DRAFT preview until sent). Send the same "
+        "Authorization header as for GraphQL."
+    )
+    pdf_url: str = strawberry.field(description="Where to download it as PDF (likewise).")
+
+
+@strawberry.type(
+    description="The Inadequate process of one audit (DOMAIN.md): moderation, the Head of "
+    "Service told, assurance, the review of the practitioner's other cases, the exception "
+    "report, three reviews in supervision and the desk-top audit. You see it if you may see "
+    "its audit, or if it was brought to you as Head of Service."
+)
+class InadequateEscalation(relay.Node):
+    id: relay.NodeID[str]
+    stage: EscalationStage = strawberry.field(description="The step that is next, or how it ended.")
+    is_open: bool = strawberry.field(description="False once closed or ended by a regrade.")
+    audit_completed_at: datetime = strawberry.field(
+        description="When the audit was completed as Inadequate (timescales count from it)."
+    )
+    started_at: datetime = strawberry.field(description="When the process started.")
+    moderated_at: datetime | None = strawberry.field(description="When moderation decided.")
+    head_of_service_told_at: datetime | None = strawberry.field(
+        description="When the Head of Service was told."
+    )
+    assurance_outcome: AssuranceOutcome | None = strawberry.field(
+        description="What the Head of Service found."
+    )
+    assurance_detail: str | None = strawberry.field(
+        description="How they assured themselves, or the actions taken."
+    )
+    assured_at: datetime | None = strawberry.field(description="When they recorded it.")
+    review_summary: str | None = strawberry.field(
+        description="The summary of the review of the other cases."
+    )
+    reviewed_at: datetime | None = strawberry.field(description="When the review was completed.")
+    ended_at: datetime | None = strawberry.field(description="When it closed or ended.")
+    ended_reason: str | None = strawberry.field(
+        description="Why it ended early: the moderation's reason for the regrade."
+    )
+    model: strawberry.Private[models.InadequateEscalation]
+
+    @classmethod
+    def from_model(cls, m: models.InadequateEscalation) -> InadequateEscalation:
+        return cls(
+            id=str(m.id),
+            stage=EscalationStage(m.stage.value),
+            is_open=m.stage in models.OPEN_STAGES,
+            audit_completed_at=m.audit_completed_at,
+            started_at=m.started_at,
+            moderated_at=m.moderated_at,
+            head_of_service_told_at=m.hos_told_at,
+            assurance_outcome=(
+                AssuranceOutcome(m.assurance_outcome.value) if m.assurance_outcome else None
+            ),
+            assurance_detail=m.assurance_detail,
+            assured_at=m.assured_at,
+            review_summary=m.review_summary,
+            reviewed_at=m.reviewed_at,
+            ended_at=m.ended_at,
+            ended_reason=m.ended_reason,
+            model=m,
+        )
+
+    @strawberry.field(description="The audit completed as Inadequate.")
+    async def audit(self, info: Info[Context, None]) -> Audit | None:
+        m = await info.context.loaders.audit.load(self.model.audit_id)
+        return Audit.from_model(m) if m else None
+
+    @strawberry.field(description="The child whose case it is (null if you may not see it).")
+    async def child(self, info: Info[Context, None]) -> Child | None:
+        if self.model.child_id is None:
+            return None
+        m = await info.context.loaders.child.load(self.model.child_id)
+        return Child.from_model(m) if m else None
+
+    @strawberry.field(description="The practitioner whose practice was judged Inadequate.")
+    async def practitioner(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.model.practitioner_id)
+
+    @strawberry.field(description="The responsible Head of Service, once told.")
+    async def head_of_service(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.model.head_of_service_id)
+
+    @strawberry.field(description="The QA Lead who owes the moderation and the desk-top audit.")
+    async def qa_lead(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.model.qa_lead_id)
+
+    @strawberry.field(description="The moderation that confirmed or regraded the audit.")
+    async def moderation(self, info: Info[Context, None]) -> Moderation | None:
+        if self.model.moderation_id is None:
+            return None
+        found = await info.context.loaders.moderations_of_audit.load(self.model.audit_id)
+        return next(
+            (Moderation.from_model(m) for m in found if m.id == self.model.moderation_id), None
+        )
+
+    @strawberry.field(
+        description="The practitioner's other open cases (prefilled when the Head of Service is "
+        "told), each with its outcome, by case reference."
+    )
+    async def other_cases(self, info: Info[Context, None]) -> list[OtherCaseReview]:
+        found = await info.context.loaders.other_cases.load(self.model.id)
+        return [OtherCaseReview.from_model(m) for m in found]
+
+    @strawberry.field(description="The reviews in supervision recorded so far, in order.")
+    async def supervision_reviews(self, info: Info[Context, None]) -> list[SupervisionReview]:
+        found = await info.context.loaders.supervision_reviews.load(self.model.id)
+        return [
+            SupervisionReview(
+                number=m.number,
+                held_on=m.held_on,
+                notes=m.notes,
+                recorded_at=m.recorded_at,
+                recorded_by_id=m.recorded_by_id,
+            )
+            for m in found
+        ]
+
+    @strawberry.field(description="The desk-top audit, once planned (after the third review).")
+    async def desk_top_audit(self, info: Info[Context, None]) -> Audit | None:
+        if self.model.desk_top_audit_id is None:
+            return None
+        m = await info.context.loaders.audit.load(self.model.desk_top_audit_id)
+        return Audit.from_model(m) if m else None
+
+    @strawberry.field(description="The exception report: read or download it.")
+    def exception_report(self) -> ExceptionReport:
+        base = f"/escalations/{self.model.id}/exception-report"
+        return ExceptionReport(
+            sent_at=self.model.report_sent_at, html_url=f"{base}.html", pdf_url=f"{base}.pdf"
+        )
+
+    @strawberry.field(
+        description="The whole timeline, in the framework's order: each step with who owes it, "
+        "when it is due, and whether it is done, due, overdue, not yet open or not needed."
+    )
+    async def steps(self, info: Info[Context, None]) -> list[EscalationStep]:
+        owed = await info.context.loaders.escalation_obligations.load(self.model)
+        now = info.context.clock.now()
+        return [
+            EscalationStep(
+                kind=EscalationStepKind(s.kind.value),
+                number=s.number,
+                due_at=s.due_at,
+                done_at=s.done_at,
+                status=EscalationStepStatus(s.status.value),
+                owner_id=s.owner_id,
+                done_by_id=s.done_by_id,
+            )
+            for s in domain.steps(self.model, owed, now)
+        ]
+
+    @strawberry.field(description="True when any open step is past its due moment.")
+    async def overdue(self, info: Info[Context, None]) -> bool:
+        owed = await info.context.loaders.escalation_obligations.load(self.model)
+        now = info.context.clock.now()
+        return any(
+            s.status is domain.StepStatus.OVERDUE for s in domain.steps(self.model, owed, now)
+        )
+
+    @strawberry.field(description="Who did what when, oldest first.")
+    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
+        found = await info.context.loaders.escalation_history.load(self.model.id)
+        return [HistoryEntry.from_model(m) for m in found]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = node_ids_list(node_ids)
+        actor = info.context.actor
+        if actor is None:
+            return [None] * len(ids)
+        async with info.context.session_factory() as session:
+            found = await domain.get_escalations(session=session, actor=actor, ids=ids)
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+
+def node_ids_list(values: Iterable[str]) -> list[uuid.UUID]:
+    return node_ids(list(values))
+
+
+@strawberry.type(description="A page of Inadequate processes.")
+class InadequateEscalationConnection(CountedConnection[InadequateEscalation]):
+    pass
+
+
+@strawberry.input(description="Which Inadequate processes to list (always within what you see).")
+class InadequateEscalationFilter:
+    open_only: bool = strawberry.field(
+        default=False, description="Only those still open (not closed, not ended by a regrade)."
+    )
+    stages: list[EscalationStage] | None = strawberry.field(
+        default=None, description="Only those at these stages."
+    )
+    child_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this child's."
+    )
+    service_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only those of this service."
+    )
+    audit_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only the process of this audit."
+    )
+
+    def to_domain(self) -> domain.EscalationFilter:
+        return domain.EscalationFilter(
+            open_only=self.open_only,
+            stages=tuple(models.EscalationStage(s.name) for s in self.stages or ()),
+            child_id=decode_optional_id(self.child_id, "Child", "childId"),
+            service_id=decode_optional_id(self.service_id, "Service", "serviceId"),
+            audit_id=decode_optional_id(self.audit_id, "Audit", "auditId"),
+        )
+
+
+@strawberry.type(description="What the front-end reads about Inadequate processes.")
+class EscalationQuery:
+    @strawberry.field(
+        description="Inadequate processes you may see, most recently started first.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def inadequate_escalations(
+        self,
+        info: Info[Context, None],
+        filter: Annotated[
+            InadequateEscalationFilter | None, strawberry.argument(description="Narrow the list.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> InadequateEscalationConnection:
+        flt = filter or InadequateEscalationFilter()
+
+        async def lister(s: AsyncSession, a: Actor) -> Any:
+            return await domain.list_escalations(
+                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
+            )
+
+        async def counter(s: AsyncSession, a: Actor) -> int:
+            return await domain.count_escalations(session=s, actor=a, filters=flt.to_domain())
+
+        return await connection(
+            info, InadequateEscalationConnection, InadequateEscalation.from_model, lister, counter
+        )
+
+
+# --- mutations -------------------------------------------------------------------------------
+
+
+@strawberry.input(description="The Head of Service's assurance that the child is not at risk.")
+class RecordChildSafetyAssuranceInput:
+    escalation_id: strawberry.ID = strawberry.field(description="The Inadequate process.")
+    outcome: AssuranceOutcome = strawberry.field(description="What you found.")
+    detail: str = strawberry.field(
+        description="How you assured yourself, or the actions taken to keep the child safe."
+    )
+
+
+@strawberry.input(description="The outcome of reviewing one of the practitioner's other cases.")
+class RecordOtherCaseOutcomeInput:
+    escalation_id: strawberry.ID = strawberry.field(description="The Inadequate process.")
+    child_id: strawberry.ID = strawberry.field(description="The other case (from `otherCases`).")
+    outcome: OtherCaseOutcome = strawberry.field(description="What the review found.")
+    note: str | None = strawberry.field(
+        default=None, description="What was found and done; required unless no concerns."
+    )
+
+
+@strawberry.input(description="The review of the other cases is complete.")
+class CompleteOtherCasesReviewInput:
+    escalation_id: strawberry.ID = strawberry.field(description="The Inadequate process.")
+    summary: str = strawberry.field(description="The summary that goes into the exception report.")
+
+
+@strawberry.input(description="Send the exception report to the AED.")
+class SendExceptionReportInput:
+    escalation_id: strawberry.ID = strawberry.field(description="The Inadequate process.")
+
+
+@strawberry.input(description="A monthly review of the case in the practitioner's supervision.")
+class RecordSupervisionReviewInput:
+    escalation_id: strawberry.ID = strawberry.field(description="The Inadequate process.")
+    number: int = strawberry.field(description="Which review: 1, 2 or 3, in order.")
+    held_on: date = strawberry.field(description="The day of the supervision (not in the future).")
+    notes: str = strawberry.field(description="What the review found.")
+
+
+@strawberry.type(description="The Inadequate process as it now is, or why nothing changed.")
+class InadequateEscalationPayload:
+    escalation: InadequateEscalation | None = strawberry.field(
+        description="The process after the change; null if refused."
+    )
+    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
+
+
+def _escalation_id(value: strawberry.ID) -> uuid.UUID:
+    return decode_id(value, "InadequateEscalation", "escalationId")
+
+
+async def _run(info: Info[Context, None], use_case: Any) -> InadequateEscalationPayload:
+    result, errors = await mutate(info, use_case)
+    return InadequateEscalationPayload(
+        escalation=InadequateEscalation.from_model(result) if result is not None else None,
+        errors=errors,
+    )
+
+
+@strawberry.type(description="The steps of the Inadequate process, each by the person who owns it.")
+class EscalationMutation:
+    @strawberry.mutation(
+        description="Record that the child is not at risk from the inadequate practice, or the "
+        "actions taken (the Head of Service the audit was brought to)."
+    )
+    async def record_child_safety_assurance(
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            RecordChildSafetyAssuranceInput, strawberry.argument(description="The assurance.")
+        ],
+    ) -> InadequateEscalationPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.record_assurance(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                escalation_id=_escalation_id(input.escalation_id),
+                outcome=models.AssuranceOutcome(input.outcome.name),
+                detail=input.detail,
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(
+        description="Record the outcome of reviewing one of the practitioner's other cases (the "
+        "Head of Service or the Team Manager)."
+    )
+    async def record_other_case_outcome(
+        self,
+        info: Info[Context, None],
+        input: Annotated[RecordOtherCaseOutcomeInput, strawberry.argument(description="The case.")],
+    ) -> InadequateEscalationPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            escalation_id = _escalation_id(input.escalation_id)
+            await domain.record_other_case(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                escalation_id=escalation_id,
+                child_id=decode_id(input.child_id, "Child", "childId"),
+                outcome=models.OtherCaseOutcome(input.outcome.name),
+                note=input.note,
+            )
+            return await domain.get_escalation(session=s, actor=a, escalation_id=escalation_id)
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(
+        description="Complete the review of the other cases, once each has an outcome (the Head "
+        "of Service or the Team Manager)."
+    )
+    async def complete_other_cases_review(
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            CompleteOtherCasesReviewInput, strawberry.argument(description="The summary.")
+        ],
+    ) -> InadequateEscalationPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.complete_other_cases_review(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                escalation_id=_escalation_id(input.escalation_id),
+                summary=input.summary,
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(
+        description="Send the one-page exception report to the AED (the Head of Service). Its "
+        "facts are frozen as sent; the reviews in supervision then fall due."
+    )
+    async def send_exception_report(
+        self,
+        info: Info[Context, None],
+        input: Annotated[SendExceptionReportInput, strawberry.argument(description="Which.")],
+    ) -> InadequateEscalationPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.send_exception_report(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                escalation_id=_escalation_id(input.escalation_id),
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(
+        description="Record a monthly review of the case in supervision, in order (the "
+        "practitioner's supervisor). The third plans the QA Lead's desk-top audit."
+    )
+    async def record_supervision_review(
+        self,
+        info: Info[Context, None],
+        input: Annotated[RecordSupervisionReviewInput, strawberry.argument(description="Review.")],
+    ) -> InadequateEscalationPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            escalation_id = _escalation_id(input.escalation_id)
+            await domain.record_supervision_review(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                escalation_id=escalation_id,
+                number=input.number,
+                held_on=input.held_on,
+                notes=input.notes,
+                policy_settings=ctx.settings.policy,
+            )
+            return await domain.get_escalation(session=s, actor=a, escalation_id=escalation_id)
+
+        return await _run(info, use_case)
