@@ -15,7 +15,7 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
-from domain.audits import programme
+from domain.audits import programme, timescales
 from domain.core.clock import Clock, SystemClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings, check_startable, get_settings
@@ -90,6 +90,19 @@ async def nine_month_dip_samples(ctx: dict[str, Any]) -> int:
     return len(created)
 
 
+async def programme_timescales(ctx: dict[str, Any]) -> int:
+    """Open the month's audits and the quarter's supervision audit as obligations, and close
+    those met (domain.audits.timescales). Idempotent; at startup and hourly."""
+    clock: Clock = ctx["clock"]
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'programme_timescales')}")
+    try:
+        async with ctx["session_factory"]() as session, session.begin():
+            closed = await timescales.reconcile(session=session, clock=clock)
+    finally:
+        current_request_id.reset(token)
+    return closed
+
+
 async def start_inadequate_processes(ctx: dict[str, Any]) -> int:
     """Start the Inadequate process for any audit completed as Inadequate whose event was not
     yet acted on (the process normally starts in the completion's own transaction; this
@@ -162,6 +175,7 @@ class WorkerSettings:
     functions = [
         heartbeat,
         nine_month_dip_samples,
+        programme_timescales,
         start_inadequate_processes,
         sweep_deadlines,
         send_outbox,
@@ -173,6 +187,12 @@ class WorkerSettings:
             minute={15},
             run_at_startup=True,
             timeout=timedelta(minutes=5),
+        ),
+        cron(
+            programme_timescales,
+            minute={7},
+            run_at_startup=True,
+            timeout=SWEEP_JOB_TIMEOUT,
         ),
         cron(
             start_inadequate_processes,

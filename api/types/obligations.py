@@ -31,6 +31,16 @@ class ObligationKind(Enum):
         description="The owner of an action arising from an audit marks it done by the end of "
         "its due date. The subject is the `AuditAction`.",
     )
+    MONTHLY_AUDITS_DUE = strawberry.enum_value(
+        "MONTHLY_AUDITS_DUE",
+        description="An auditor completes the audits the programme expects of them in a month, "
+        "by its last working day. The subject is the `ProgrammeMonth`.",
+    )
+    SUPERVISION_AUDITS_DUE = strawberry.enum_value(
+        "SUPERVISION_AUDITS_DUE",
+        description="A PSW, Head of Service or QA Lead completes a supervision audit each "
+        "calendar quarter, by its last working day. The subject is the `Person`.",
+    )
     MODERATION_DUE = strawberry.enum_value(
         "MODERATION_DUE",
         description="The QA Lead moderates an audit completed as Inadequate, 3 working days "

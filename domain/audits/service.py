@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from domain.audits import policy
+from domain.audits import policy, timescales
 from domain.audits.flows import AuditEvent, next_status
 from domain.audits.kinds import (
     KINDS_ABOUT_A_CHILD,
@@ -604,6 +604,12 @@ async def complete_audit(
         from domain.escalation import service as escalation
 
         await escalation.on_audit_completed(session=session, clock=clock, actor=actor, audit=audit)
+    # The month's or quarter's obligation this completion meets is closed at once (its
+    # count reads the audit as completed, so the change is flushed first).
+    await session.flush()
+    await timescales.reconcile(
+        session=session, clock=clock, auditor_id=audit.auditor_id, open_new=False
+    )
     return audit
 
 

@@ -34,6 +34,9 @@ class ObligationKind(StrEnum):
 
     AUDIT_DUE = "AUDIT_DUE"  # the auditor completes a planned audit by its due date
     ACTION_DUE = "ACTION_DUE"  # an action's owner marks it done by its due date
+    # The programme's periodic timescales (domain/audits/timescales.py).
+    MONTHLY_AUDITS_DUE = "MONTHLY_AUDITS_DUE"  # an auditor's expected audits for a month
+    SUPERVISION_AUDITS_DUE = "SUPERVISION_AUDITS_DUE"  # a supervision audit each quarter
     # The Inadequate process (domain/escalation); the subject is the InadequateEscalation.
     MODERATION_DUE = "MODERATION_DUE"  # the QA Lead moderates the Inadequate audit
     ASSURANCE_DUE = "ASSURANCE_DUE"  # the HoS assures the child is not at risk

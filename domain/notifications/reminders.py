@@ -60,6 +60,8 @@ NOTIFICATION_KIND = {
 WHAT = {
     ObligationKind.AUDIT_DUE: "an audit to complete",
     ObligationKind.ACTION_DUE: "an action arising from an audit to mark done",
+    ObligationKind.MONTHLY_AUDITS_DUE: "this month's audits in the programme to complete",
+    ObligationKind.SUPERVISION_AUDITS_DUE: "this quarter's supervision audit to complete",
     ObligationKind.MODERATION_DUE: "an Inadequate audit to moderate",
     ObligationKind.ASSURANCE_DUE: (
         "to assure yourself that a child is not at risk from inadequate practice"

@@ -22,6 +22,7 @@ from workers.main import (
     WorkerSettings,
     heartbeat,
     nine_month_dip_samples,
+    programme_timescales,
     send_outbox,
     shutdown,
     start_inadequate_processes,
@@ -78,6 +79,7 @@ def test_the_worker_runs_its_jobs_on_a_schedule_and_at_startup() -> None:
     assert set(jobs) == {
         heartbeat,
         nine_month_dip_samples,
+        programme_timescales,
         start_inadequate_processes,
         sweep_deadlines,
         send_outbox,
