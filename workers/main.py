@@ -118,12 +118,15 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
 
 
 async def send_outbox(ctx: dict[str, Any]) -> int:
-    """Send a batch of email from the outbox: claimed before sending, marked after. Without
-    SMTP_HOST nothing is sent and the messages wait. Returns how many were sent."""
+    """Send a batch of email from the outbox: claimed before sending, marked after, through
+    GOV.UK Notify when configured, otherwise SMTP. With neither nothing is sent and the
+    messages wait. Returns how many were sent."""
     settings: Settings = ctx["settings"]
-    sender = email.SmtpSender.from_settings(settings)
+    sender = email.sender_from_settings(settings)
     if sender is None:
-        log.info("SMTP_HOST is not set: email is not sent and stays in the outbox")
+        log.info(
+            "neither NOTIFY_API_KEY nor SMTP_HOST is set: email is not sent and stays in the outbox"
+        )
         return 0
     result = await email.deliver(
         session_factory=ctx["session_factory"],
