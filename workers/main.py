@@ -21,7 +21,7 @@ from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings, check_startable, get_settings
 from domain.deadlines import service as deadlines
 from domain.history.service import current_request_id
-from domain.notifications import email, reminders
+from domain.notifications import digest, email, reminders
 from domain.system import service as system
 
 log = logging.getLogger("qaf.worker")
@@ -29,6 +29,7 @@ log = logging.getLogger("qaf.worker")
 HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
 SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
 SEND_JOB_TIMEOUT = timedelta(seconds=50)
+DIGEST_JOB_TIMEOUT = timedelta(seconds=60)
 OUTBOX_BATCH = 100
 
 
@@ -117,6 +118,27 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     return result.notifications_created
 
 
+async def send_digests(ctx: dict[str, Any]) -> int:
+    """Queue the daily digest of everyone whose chosen hour has come today and who has
+    reminders waiting (domain.notifications.digest), in one transaction. Idempotent and
+    catching up, so it runs at startup and every 5 minutes (two minutes after each sweep, so
+    what a sweep creates at a digest's hour is in it) on any number of workers. Returns how
+    many digests it queued."""
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'send_digests')}")
+    try:
+        async with ctx["session_factory"]() as session, session.begin():
+            result = await digest.send_due_digests(session=session, clock=ctx["clock"])
+    finally:
+        current_request_id.reset(token)
+    if result.digests_queued:
+        log.info(
+            "queued %d daily digests of %d reminders",
+            result.digests_queued,
+            result.notifications_digested,
+        )
+    return result.digests_queued
+
+
 async def send_outbox(ctx: dict[str, Any]) -> int:
     """Send a batch of email from the outbox: claimed before sending, marked after, through
     GOV.UK Notify when configured, otherwise SMTP. With neither nothing is sent and the
@@ -145,7 +167,7 @@ def redis_settings(settings: Settings | None = None) -> RedisSettings:
 
 
 class WorkerSettings:
-    functions = [heartbeat, nine_month_dip_samples, sweep_deadlines, send_outbox]
+    functions = [heartbeat, nine_month_dip_samples, sweep_deadlines, send_digests, send_outbox]
     cron_jobs = [
         cron(
             nine_month_dip_samples,
@@ -159,6 +181,12 @@ class WorkerSettings:
             minute=set(range(0, 60, 5)),
             run_at_startup=True,
             timeout=SWEEP_JOB_TIMEOUT,
+        ),
+        cron(
+            send_digests,
+            minute=set(range(2, 60, 5)),
+            run_at_startup=True,
+            timeout=DIGEST_JOB_TIMEOUT,
         ),
         cron(
             send_outbox,

@@ -22,6 +22,7 @@ from workers.main import (
     WorkerSettings,
     heartbeat,
     nine_month_dip_samples,
+    send_digests,
     send_outbox,
     shutdown,
     startup,
@@ -74,8 +75,16 @@ async def test_a_heartbeat_job_is_recorded_once_per_job_id_and_readyz_reports_it
 
 def test_the_worker_runs_its_jobs_on_a_schedule_and_at_startup() -> None:
     jobs = {job.coroutine: job for job in WorkerSettings.cron_jobs}
-    assert set(jobs) == {heartbeat, nine_month_dip_samples, sweep_deadlines, send_outbox}
+    assert set(jobs) == {
+        heartbeat,
+        nine_month_dip_samples,
+        sweep_deadlines,
+        send_digests,
+        send_outbox,
+    }
     assert all(job.run_at_startup for job in jobs.values())
+    # Digests every 5 minutes, each two minutes after a sweep.
+    assert jobs[send_digests].minute == set(range(2, 60, 5))
 
 
 async def test_the_worker_plans_nine_month_dip_samples_once_however_often_it_runs(
