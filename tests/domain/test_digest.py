@@ -17,8 +17,8 @@ from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
 from domain.deadlines.calendar import WorkingCalendar, end_of_day
 from domain.deadlines.models import ObligationKind
-from domain.notifications import digest, reminders
-from domain.notifications.models import Notification, OutboxMessage
+from domain.notifications import digest, messages, reminders
+from domain.notifications.models import Notification, NotificationKind, OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
 
@@ -276,3 +276,28 @@ async def test_digest_runs_at_once_queue_each_digest_once(
         assert [m.key[-10:] for m in mails] == ["2026-12-02", "2026-12-03"]
         notes = await _notifications(session_factory, owner)
         assert [n.email_key for n in notes] == [mails[0].key] * 2 + [mails[1].key] * 2
+
+
+async def test_news_told_at_once_is_emailed_at_once_and_never_in_a_digest(
+    world: World, session_factory: SessionFactory, clock: SettableClock
+) -> None:
+    owner, _ = await _people(world, session_factory, digest_hour=8)
+    clock.set(at(DAY, 9))
+    async with session_factory() as s, s.begin():
+        person = await s.get(Person, owner.id)
+        assert person is not None
+        await messages.tell(
+            session=s,
+            clock=clock,
+            person=person,
+            kind=NotificationKind.INADEQUATE_CONFIRMED,
+            title="Inadequate confirmed",
+            body="An audit's Inadequate grade was confirmed.",
+            subject_type="Audit",
+            subject_id=uuid.uuid4(),
+            key=f"news:{uuid.uuid4()}",
+        )
+    [note] = await _notifications(session_factory, owner)
+    [mail] = await _outbox(session_factory, owner)
+    assert note.email_key == note.key == mail.key
+    assert (await _digests(session_factory, clock)).digests_queued == 0
