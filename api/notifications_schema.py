@@ -29,6 +29,7 @@ from api.types.common import (
     node_ids,
     read,
 )
+from api.types.organisation import Person
 from domain.notifications import models
 from domain.notifications import policy as notification_policy
 from domain.notifications import service as domain
@@ -63,7 +64,8 @@ class NotificationKind(Enum):
 
 @strawberry.type(
     description="Something the service tells you in the application (the same is also sent "
-    "to you by email). Only you see your notifications."
+    "to you by email: as it comes, or in your daily digest if you chose an hour for one). "
+    "Only you see your notifications."
 )
 class Notification(relay.Node):
     id: relay.NodeID[str]
@@ -142,6 +144,14 @@ class MarkNotificationsReadPayload:
     errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
 
 
+@strawberry.type(description="Your choice of digest hour, or why nothing changed.")
+class SetDigestHourPayload:
+    person: Person | None = strawberry.field(
+        description="You, with `digestHour` as it now is, when it succeeded."
+    )
+    errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
+
+
 @strawberry.type(description="What the front-end reads about your notifications.")
 class NotificationQuery:
     @strawberry.field(
@@ -201,4 +211,31 @@ class NotificationMutation:
             notifications=[Notification.from_model(m) for m in marked],
             unread_count=unread,
             errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Choose the hour at which you get your daily digest of reminders by email, "
+        "so they do not come one by one; null to get each reminder by email as it comes "
+        "(the default). Reminders still appear in the application at once either way."
+    )
+    async def set_digest_hour(
+        self,
+        info: Info[Context, None],
+        hour: Annotated[
+            int | None,
+            strawberry.argument(
+                description="The hour, 0 to 23 in UK time (Europe/London): from then each day "
+                "you get one email listing the reminders since your last; null for an email "
+                "per reminder."
+            ),
+        ] = None,
+    ) -> SetDigestHourPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.set_digest_hour(session=s, actor=a, clock=ctx.clock, hour=hour)
+
+        result, errors = await mutate(info, use_case)
+        return SetDigestHourPayload(
+            person=Person.from_model(result) if result else None, errors=errors
         )

@@ -22,7 +22,7 @@ from domain.core.settings import Settings, check_startable, get_settings
 from domain.deadlines import service as deadlines
 from domain.escalation import service as escalation
 from domain.history.service import current_request_id
-from domain.notifications import email, reminders
+from domain.notifications import digest, email, reminders
 from domain.system import service as system
 
 log = logging.getLogger("qaf.worker")
@@ -30,6 +30,7 @@ log = logging.getLogger("qaf.worker")
 HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
 SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
 SEND_JOB_TIMEOUT = timedelta(seconds=50)
+DIGEST_JOB_TIMEOUT = timedelta(seconds=60)
 OUTBOX_BATCH = 100
 
 
@@ -147,13 +148,37 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     return result.notifications_created
 
 
+async def send_digests(ctx: dict[str, Any]) -> int:
+    """Queue the daily digest of everyone whose chosen hour has come today and who has
+    reminders waiting (domain.notifications.digest), in one transaction. Idempotent and
+    catching up, so it runs at startup and every 5 minutes (two minutes after each sweep, so
+    what a sweep creates at a digest's hour is in it) on any number of workers. Returns how
+    many digests it queued."""
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'send_digests')}")
+    try:
+        async with ctx["session_factory"]() as session, session.begin():
+            result = await digest.send_due_digests(session=session, clock=ctx["clock"])
+    finally:
+        current_request_id.reset(token)
+    if result.digests_queued:
+        log.info(
+            "queued %d daily digests of %d reminders",
+            result.digests_queued,
+            result.notifications_digested,
+        )
+    return result.digests_queued
+
+
 async def send_outbox(ctx: dict[str, Any]) -> int:
-    """Send a batch of email from the outbox: claimed before sending, marked after. Without
-    SMTP_HOST nothing is sent and the messages wait. Returns how many were sent."""
+    """Send a batch of email from the outbox: claimed before sending, marked after, through
+    GOV.UK Notify when configured, otherwise SMTP. With neither nothing is sent and the
+    messages wait. Returns how many were sent."""
     settings: Settings = ctx["settings"]
-    sender = email.SmtpSender.from_settings(settings)
+    sender = email.sender_from_settings(settings)
     if sender is None:
-        log.info("SMTP_HOST is not set: email is not sent and stays in the outbox")
+        log.info(
+            "neither NOTIFY_API_KEY nor SMTP_HOST is set: email is not sent and stays in the outbox"
+        )
         return 0
     result = await email.deliver(
         session_factory=ctx["session_factory"],
@@ -178,6 +203,7 @@ class WorkerSettings:
         programme_timescales,
         start_inadequate_processes,
         sweep_deadlines,
+        send_digests,
         send_outbox,
     ]
     cron_jobs = [
@@ -205,6 +231,12 @@ class WorkerSettings:
             minute=set(range(0, 60, 5)),
             run_at_startup=True,
             timeout=SWEEP_JOB_TIMEOUT,
+        ),
+        cron(
+            send_digests,
+            minute=set(range(2, 60, 5)),
+            run_at_startup=True,
+            timeout=DIGEST_JOB_TIMEOUT,
         ),
         cron(
             send_outbox,

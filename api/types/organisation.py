@@ -14,6 +14,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.types.common import CountedConnection, is_loaded, node_ids
 from api.types.enums import Role, RoleScope
+from domain.notifications import policy as notification_policy
 from domain.people import models
 from domain.people import service as people
 
@@ -142,6 +143,7 @@ class Person(relay.Node):
     )
     team_id: strawberry.Private[uuid.UUID | None]
     line_manager_id: strawberry.Private[uuid.UUID | None]
+    chosen_digest_hour: strawberry.Private[int | None] = None
 
     @classmethod
     def from_model(cls, m: models.Person) -> Person:
@@ -154,7 +156,18 @@ class Person(relay.Node):
             is_active=m.is_active,
             team_id=m.team_id,
             line_manager_id=m.line_manager_id,
+            chosen_digest_hour=m.digest_hour,
         )
+
+    @strawberry.field(
+        description="Yours only (read it on `me`; null on anyone else): the hour, 0 to 23 in "
+        "UK time (Europe/London), from which your reminders come by email as one daily digest; "
+        "null when each reminder is emailed as it comes. Change it with `setDigestHour`."
+    )
+    def digest_hour(self, info: Info[Context, None]) -> int | None:
+        if not notification_policy.can_read_preferences(info.context.actor, uuid.UUID(self.id)):
+            return None
+        return self.chosen_digest_hour
 
     @strawberry.field(description="The person's team, if they belong to one.")
     async def team(self, info: Info[Context, None]) -> Team | None:

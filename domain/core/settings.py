@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     smtp_from: str = "qaf@localhost"
     smtp_timeout_seconds: float = Field(10, gt=0, le=120)
 
+    # Email through GOV.UK Notify, preferred to SMTP when both its API key and the id of an
+    # email template with ((subject)) and ((body)) personalisation are set.
+    notify_api_key: SecretStr | None = None
+    notify_email_template_id: str | None = None
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+    notify_timeout_seconds: float = Field(10, gt=0, le=120)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property
@@ -120,10 +127,28 @@ class Settings(BaseSettings):
             problems.append("AUTH_ALGORITHMS may only hold asymmetric algorithms in production.")
         return problems
 
+    def email_problems(self) -> list[str]:
+        """What makes the email configuration unusable, in any environment."""
+        key = self.notify_api_key.get_secret_value() if self.notify_api_key else ""
+        problems = []
+        if key and not self.notify_email_template_id:
+            problems.append(
+                "NOTIFY_API_KEY is set without NOTIFY_EMAIL_TEMPLATE_ID (the id of a Notify "
+                "email template with ((subject)) and ((body)) personalisation)."
+            )
+        if self.notify_email_template_id and not key:
+            problems.append("NOTIFY_EMAIL_TEMPLATE_ID is set without NOTIFY_API_KEY.")
+        # A Notify key is "<name>-<service id>-<secret>", the two ids 36 characters each.
+        if key and len(key) < 74:
+            problems.append("NOTIFY_API_KEY is not a GOV.UK Notify API key (it is too short).")
+        return problems
+
     def model_post_init(self, __context: object) -> None:
         # An empty DEV_SIGNING_KEY means "none", which is how production switches it off.
         if self.dev_signing_key is not None and not self.dev_signing_key.get_secret_value():
             object.__setattr__(self, "dev_signing_key", None)
+        if self.notify_api_key is not None and not self.notify_api_key.get_secret_value():
+            object.__setattr__(self, "notify_api_key", None)
 
 
 class ConfigurationError(RuntimeError):
@@ -134,7 +159,7 @@ class ConfigurationError(RuntimeError):
 
 def check_startable(settings: Settings) -> None:
     """Raise ConfigurationError naming every problem; called by the API and the worker at start."""
-    problems = settings.production_problems()
+    problems = settings.production_problems() + settings.email_problems()
     if problems:
         raise ConfigurationError(problems)
 

@@ -1,8 +1,10 @@
-"""Email through SMTP (aiosmtplib), from the outbox.
+"""Email from the outbox, through a sender: GOV.UK Notify (domain/notifications/notify.py)
+when it is configured, otherwise SMTP (aiosmtplib) when an SMTP host is, otherwise none, and
+then nothing is sent and messages wait in the outbox.
 
-Each message carries a Message-ID derived from its outbox key, so that a rare resend (a sender
-that died between the SMTP server's acceptance and marking the row sent) is recognisable as
-the same message. Without an SMTP host configured nothing is sent and messages wait.
+Each message carries a deterministic id derived from its outbox key (SMTP's Message-ID,
+Notify's `reference`), so that a rare resend (a sender that died between the server's
+acceptance and marking the row sent) is recognisable as the same message.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from domain.core.db import SessionFactory
 from domain.core.settings import Settings
 from domain.notifications import outbox
 from domain.notifications.models import Channel, OutboxMessage
+from domain.notifications.notify import NotifySender
+from domain.notifications.senders import Sender, SendFailed
 
 log = logging.getLogger("qaf.email")
 
@@ -40,6 +44,11 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     return message
 
 
+def sender_from_settings(settings: Settings) -> Sender | None:
+    """GOV.UK Notify when configured, otherwise SMTP when configured, otherwise none."""
+    return NotifySender.from_settings(settings) or SmtpSender.from_settings(settings)
+
+
 @dataclass(frozen=True)
 class SmtpSender:
     host: str
@@ -58,13 +67,16 @@ class SmtpSender:
             timeout=settings.smtp_timeout_seconds,
         )
 
-    async def send(self, row: OutboxMessage) -> None:
-        await aiosmtplib.send(
-            build_message(row, self.sender),
-            hostname=self.host,
-            port=self.port,
-            timeout=self.timeout,
-        )
+    async def send(self, message: OutboxMessage) -> None:
+        try:
+            await aiosmtplib.send(
+                build_message(message, self.sender),
+                hostname=self.host,
+                port=self.port,
+                timeout=self.timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise SendFailed(str(exc) or type(exc).__name__) from exc
 
 
 @dataclass
@@ -78,7 +90,7 @@ async def deliver(
     *,
     session_factory: SessionFactory,
     clock: Clock,
-    sender: SmtpSender,
+    sender: Sender,
     worker_id: str,
     limit: int = 100,
 ) -> DeliveryResult:
@@ -92,7 +104,7 @@ async def deliver(
             continue
         try:
             await sender.send(row)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        except SendFailed as exc:
             log.warning("sending outbox message %s failed: %s", row.key, exc)
             async with session_factory() as session, session.begin():
                 await outbox.mark_failed(session, clock, row.id, worker_id, str(exc))

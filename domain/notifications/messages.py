@@ -44,6 +44,7 @@ async def tell(
             subject_type=subject_type,
             subject_id=subject_id,
             created_at=now,
+            email_key=key,  # emailed alone, now: never left waiting for a digest
         )
         .on_conflict_do_nothing(index_elements=[Notification.key])
         .returning(Notification.id)

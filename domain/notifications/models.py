@@ -43,6 +43,13 @@ class Notification(Base):
         Index(
             "ix_notifications_person_unread", "person_id", postgresql_where=text("read_at IS NULL")
         ),
+        # What waits for a person's daily digest (few rows: the rest have been emailed).
+        Index(
+            "ix_notifications_awaiting_email",
+            "person_id",
+            "created_at",
+            postgresql_where=text("email_key IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -56,6 +63,10 @@ class Notification(Base):
     subject_id: Mapped[uuid.UUID]
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+    # The key of the outbox message that emails it: its own key when it was emailed alone as
+    # it came, `digest:<person id>:<London date>` once put in a daily digest. NULL while it
+    # waits for its recipient's next digest (they chose an hour for one).
+    email_key: Mapped[str | None] = mapped_column(String(300))
 
 
 class OutboxMessage(Base):

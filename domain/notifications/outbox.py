@@ -2,10 +2,11 @@
 
 A sender claims a batch (committed before it sends anything, so no other sender takes the
 same rows), sends each, and marks each sent or failed. Nothing outside the database can be
-told "exactly once": a sender that dies after the SMTP server accepted a message and before
-marking it leaves a claim that another sender may take again once it is older than the claim
-timeout; so every message carries a deterministic id (the email's Message-ID, from the key)
-that makes such a rare resend recognisable. Every other path sends nothing twice.
+told "exactly once": a sender that dies after the server (SMTP or GOV.UK Notify) accepted a
+message and before marking it leaves a claim that another sender may take again once it is
+older than the claim timeout; so every message carries a deterministic id from its key (SMTP's
+Message-ID, Notify's reference) that makes such a rare resend recognisable. Every other path
+sends nothing twice.
 """
 
 from __future__ import annotations

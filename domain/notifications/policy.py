@@ -1,7 +1,10 @@
 """Who reads which notifications: only their recipient. Nobody else, whatever their roles,
-reads or marks another person's notifications (the system included: it has no inbox)."""
+reads or marks another person's notifications (the system included: it has no inbox), nor
+reads or sets another's choice of digest hour."""
 
 from __future__ import annotations
+
+import uuid
 
 from sqlalchemy import ColumnElement, false
 
@@ -20,3 +23,8 @@ def own_notifications(actor: Actor) -> ColumnElement[bool]:
 def check_has_inbox(actor: Actor) -> None:
     if actor.person_id is None:
         raise NotAllowed("Only a person has notifications.")
+
+
+def can_read_preferences(actor: Actor | None, person_id: uuid.UUID) -> bool:
+    """A person's choices about how they are told (their digest hour) are theirs alone."""
+    return actor is not None and actor.person_id == person_id

@@ -15,10 +15,12 @@ For an open obligation due on day D (its London date) with `n` =
 The sweep catches up: run at any moment it creates every reminder due by then that does not
 exist yet, except those a later one has replaced (a BEFORE once the due day has come, a
 DUE_TODAY once the obligation is overdue): a worker down for days sends what it missed, once.
-Each reminder is an in-app notification and an email in the outbox, created in the same
-transaction, under one deterministic key per (obligation, kind, level, recipient) with
-`INSERT … ON CONFLICT DO NOTHING`, so nothing is ever created twice. The open obligations are
-read in batches with `FOR UPDATE SKIP LOCKED`, so sweepers running at once split the work.
+Each reminder is an in-app notification and an email in the outbox (or, for someone who
+chose a digest hour, a line in their next daily digest: domain/notifications/digest.py),
+created in the same transaction, under one deterministic key per (obligation, kind, level,
+recipient) with `INSERT … ON CONFLICT DO NOTHING`, so nothing is ever created twice. The open
+obligations are read in batches with `FOR UPDATE SKIP LOCKED`, so sweepers running at once
+split the work.
 People who have left (inactive) are not told; the line is still climbed past them.
 """
 
@@ -100,6 +102,8 @@ class SweepResult:
     obligations_seen: int = 0
     notifications_created: int = 0
     emails_queued: int = 0
+    # Created for people who chose a digest hour: emailed in their next daily digest.
+    digest_waiting: int = 0
     created_keys: list[str] = field(default_factory=list)
 
 
@@ -272,8 +276,12 @@ async def _remind(
                     "subject_type": "Obligation",
                     "subject_id": obligation.id,
                     "created_at": now,
+                    # Someone who chose a digest hour gets it in their next daily digest.
+                    "email_key": None if recipient.digest_hour is not None else reminder.key,
                 }
             )
+            if recipient.digest_hour is not None:
+                continue
             emails[reminder.key] = {
                 "id": uuid.uuid4(),
                 "key": reminder.key,
@@ -298,11 +306,13 @@ async def _remind(
     )
     result.notifications_created += len(created)
     result.created_keys.extend(created)
-    if created:
+    to_queue = [emails[key] for key in created if key in emails]
+    result.digest_waiting += len(created) - len(to_queue)
+    if to_queue:
         queued = list(
             await session.scalars(
                 insert(OutboxMessage)
-                .values([emails[key] for key in created])
+                .values(to_queue)
                 .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
                 .returning(OutboxMessage.key)
             )

@@ -1,4 +1,5 @@
-"""Use cases for a person's in-app notifications: list them, count the unread, mark read."""
+"""Use cases for a person's notifications: list them, count the unread, mark read, and
+choose the hour of the daily digest."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core.clock import Clock
 from domain.core.errors import InvalidInput, NotFound
 from domain.core.pagination import Page, paginate
+from domain.history import service as history
 from domain.notifications import policy
 from domain.notifications.models import Notification
+from domain.people.models import Person
 from domain.people.roles import Actor
 
 MAX_IDS = 100
@@ -96,3 +99,33 @@ async def mark_read(
             notification.read_at = now
     await session.flush()
     return found
+
+
+async def set_digest_hour(
+    *, session: AsyncSession, actor: Actor, clock: Clock, hour: int | None
+) -> Person:
+    """The actor chooses the Europe/London hour (0-23) from which their reminders come by
+    email as one daily digest, or None for an email per reminder as it comes. Their own
+    choice only; a history row records a change."""
+    policy.check_has_inbox(actor)
+    assert actor.person_id is not None
+    if hour is not None and not 0 <= hour <= 23:
+        raise InvalidInput("Choose an hour from 0 to 23, or none.", field="hour")
+    person = await session.get(Person, actor.person_id, with_for_update=True)
+    if person is None:
+        raise NotFound("person")
+    if person.digest_hour != hour:
+        before = person.digest_hour
+        person.digest_hour = hour
+        person.updated_at = clock.now()
+        await history.record(
+            session=session,
+            actor=actor,
+            clock=clock,
+            action="person.digest_hour_set",
+            object_type="Person",
+            object_id=person.id,
+            changes={"digest_hour": [before, hour]},
+        )
+        await session.flush()
+    return person

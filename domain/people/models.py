@@ -11,6 +11,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     UniqueConstraint,
     text,
@@ -50,6 +51,7 @@ class Person(Base):
     __tablename__ = "people"
     __table_args__ = (
         CheckConstraint("line_manager_id IS NULL OR line_manager_id <> id", name="not_own_manager"),
+        CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_in_day"),
         Index("uq_people_email_lower", text("lower(email)"), unique=True),
     )
 
@@ -63,6 +65,9 @@ class Person(Base):
     line_manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"), index=True)
     partner_agency: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The Europe/London hour (0-23) from which the person's reminders come by email as one
+    # daily digest (domain/notifications/digest.py); NULL: each reminder's email as it comes.
+    digest_hour: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -26,8 +26,9 @@ from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import ObligationKind
 from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
+from domain.people.models import Person
 from tests.conftest import World
-from workers.main import send_outbox, shutdown, startup, sweep_deadlines
+from workers.main import send_digests, send_outbox, shutdown, startup, sweep_deadlines
 
 
 class Inbox:
@@ -92,7 +93,7 @@ async def _run(
             # Enqueued in the same millisecond, jobs run in the order of their ids.
             await pool.enqueue_job(name, _job_id=f"{step}:{job_id}")
         worker = Worker(
-            functions=[sweep_deadlines, send_outbox],
+            functions=[sweep_deadlines, send_digests, send_outbox],
             redis_settings=RedisSettings.from_dsn(settings.redis_url),
             on_startup=startup,
             on_shutdown=shutdown,
@@ -208,3 +209,34 @@ async def test_a_failed_send_is_retried_after_a_back_off(
         session_factory=session_factory, clock=clock, sender=unreachable, worker_id="w"
     )
     assert again.claimed == 0  # not before the back-off
+
+
+async def test_someone_who_chose_an_hour_gets_one_daily_digest_by_email(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    await _overdue_obligations(world, session_factory, clock, 3)  # now 09:00 in London
+    async with session_factory() as s, s.begin():
+        owner = await s.scalar(select(Person).where(Person.display_name == "Sam Social"))
+        assert owner is not None
+        owner.digest_hour = 9
+    jobs = [("sweep_deadlines", "sweep"), ("send_digests", "digest"), ("send_outbox", "send")]
+
+    await _run(smtp_settings, clock, session_factory, [(n, f"{j}:1") for n, j in jobs])
+    clock.advance(timedelta(minutes=5))
+    await _run(smtp_settings, clock, session_factory, [(n, f"{j}:2") for n, j in jobs])
+
+    to_owner = [m for m in inbox.messages if m["To"] == owner.email]
+    assert len(to_owner) == 1  # three reminders, one email
+    [digest] = to_owner
+    assert digest["Subject"] == "Your daily digest: 3 reminders"
+    assert digest["Message-ID"] == email.message_id(f"digest:{owner.id}:2026-12-02")
+    assert digest.get_payload(decode=True).decode().count("- Overdue: ") == 3
+    # Their line manager chose no hour: an email for each reminder, as they come.
+    assert len(inbox.messages) - 1 == 3

@@ -23,6 +23,7 @@ from workers.main import (
     heartbeat,
     nine_month_dip_samples,
     programme_timescales,
+    send_digests,
     send_outbox,
     shutdown,
     start_inadequate_processes,
@@ -82,9 +83,12 @@ def test_the_worker_runs_its_jobs_on_a_schedule_and_at_startup() -> None:
         programme_timescales,
         start_inadequate_processes,
         sweep_deadlines,
+        send_digests,
         send_outbox,
     }
     assert all(job.run_at_startup for job in jobs.values())
+    # Digests every 5 minutes, each two minutes after a sweep.
+    assert jobs[send_digests].minute == set(range(2, 60, 5))
 
 
 async def test_the_worker_plans_nine_month_dip_samples_once_however_often_it_runs(

@@ -1,0 +1,272 @@
+"""Email through GOV.UK Notify, with the official client talking HTTP to a stub of Notify's
+API that the test runs on 127.0.0.1 (POST /v2/notifications/email): each message once, from
+the configured template with ((subject)) and ((body)), its outbox key as the Notify
+`reference`, signed with a JWT made from the API key; a refusal or a server error is a failed
+attempt tried again after a back-off, as an SMTP failure is."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+from arq.worker import Worker
+from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from domain.core.clock import SettableClock
+from domain.core.db import SessionFactory
+from domain.core.settings import ConfigurationError, PolicySettings, Settings, check_startable
+from domain.deadlines import obligations
+from domain.deadlines.calendar import WorkingCalendar, end_of_day
+from domain.deadlines.models import ObligationKind
+from domain.notifications import email, outbox, reminders
+from domain.notifications.models import OutboxMessage
+from domain.notifications.notify import NotifySender
+from tests.conftest import World
+from workers.main import send_outbox, shutdown, startup, sweep_deadlines
+
+SERVICE_ID = str(uuid.uuid4())
+SECRET = str(uuid.uuid4())
+API_KEY = f"qaf_test-{SERVICE_ID}-{SECRET}"
+TEMPLATE_ID = str(uuid.uuid4())
+
+
+@dataclass
+class NotifyStub:
+    """Records what the client posts; answers each request with the next status (201 once
+    the list is used up)."""
+
+    port: int = 0
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def notify() -> Iterator[NotifyStub]:
+    stub = NotifyStub()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            stub.requests.append(
+                {"path": self.path, "authorization": self.headers["Authorization"], "body": body}
+            )
+            status = stub.statuses.pop(0) if stub.statuses else 201
+            if status == 201:
+                answer: dict[str, Any] = {
+                    "id": str(uuid.uuid4()),
+                    "reference": body.get("reference"),
+                    "content": {"subject": "", "body": "", "from_email": "qaf@notify.test"},
+                    "template": {"id": body["template_id"], "version": 1, "uri": ""},
+                }
+            else:
+                answer = {
+                    "status_code": status,
+                    "errors": [{"error": "BadRequestError", "message": "Can't send to this"}],
+                }
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    stub.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _notify_settings(settings: Settings, stub: NotifyStub) -> Settings:
+    return settings.model_copy(
+        update={
+            "notify_api_key": SecretStr(API_KEY),
+            "notify_email_template_id": TEMPLATE_ID,
+            "notify_base_url": stub.base_url,
+            # Configured too, and unreachable: Notify is preferred when both are set.
+            "smtp_host": "127.0.0.1",
+            "smtp_port": 9,
+        }
+    )
+
+
+async def _overdue(world: World, session_factory: SessionFactory, clock: SettableClock) -> None:
+    manager = await world.person("Tom Manager")
+    owner = await world.person("Sam Social", line_manager=manager)
+    async with session_factory() as s, s.begin():
+        for _ in range(2):
+            await obligations.open_obligation(
+                session=s,
+                clock=clock,
+                kind=ObligationKind.AUDIT_DUE,
+                subject_type="Audit",
+                subject_id=uuid.uuid4(),
+                owner_id=owner.id,
+                due_at=end_of_day(date(2026, 12, 1)),
+            )
+    clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
+
+
+async def _run(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    jobs: list[tuple[str, str]],
+) -> None:
+    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    try:
+        for step, (name, job_id) in enumerate(jobs):
+            await pool.enqueue_job(name, _job_id=f"{step}:{job_id}")
+        worker = Worker(
+            functions=[sweep_deadlines, send_outbox],
+            redis_settings=RedisSettings.from_dsn(settings.redis_url),
+            on_startup=startup,
+            on_shutdown=shutdown,
+            burst=True,
+            poll_delay=0.05,
+            max_jobs=1,
+            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
+            handle_signals=False,
+        )
+        await worker.main()
+        assert worker.jobs_failed == 0
+        await worker.close()
+    finally:
+        await pool.aclose()
+
+
+async def _rows(session_factory: SessionFactory) -> list[OutboxMessage]:
+    async with session_factory() as s:
+        return list(await s.scalars(select(OutboxMessage).order_by(OutboxMessage.key)))
+
+
+async def test_the_worker_sends_each_email_once_through_notify(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+    notify: NotifyStub,
+) -> None:
+    configured = _notify_settings(settings, notify)
+    assert isinstance(email.sender_from_settings(configured), NotifySender)
+    await _overdue(world, session_factory, clock)
+    await _run(
+        configured, clock, session_factory, [("sweep_deadlines", "s:1"), ("send_outbox", "o:1")]
+    )
+    await _run(configured, clock, session_factory, [("send_outbox", "o:2")])
+
+    rows = await _rows(session_factory)
+    assert len(rows) == 4 and all(r.sent_at is not None and r.attempts == 1 for r in rows)
+    assert len(notify.requests) == 4
+    assert {r["path"] for r in notify.requests} == {"/v2/notifications/email"}
+    by_reference = {r["body"]["reference"]: r["body"] for r in notify.requests}
+    assert sorted(by_reference) == [r.key for r in rows]  # the outbox key, each once
+    for row in rows:
+        sent = by_reference[row.key]
+        assert sent["email_address"] == row.to_address
+        assert sent["template_id"] == TEMPLATE_ID
+        assert sent["personalisation"] == {"subject": row.subject, "body": row.body}
+    for request in notify.requests:
+        scheme, token = request["authorization"].split(" ")
+        assert scheme == "Bearer"
+        assert get_token_issuer(token) == SERVICE_ID  # type: ignore[no-untyped-call]
+        # Signed with the key's secret, and fresh.
+        assert decode_jwt_token(token, SECRET) is True  # type: ignore[no-untyped-call]
+
+
+@pytest.mark.parametrize("status", [400, 500])
+async def test_a_notify_refusal_is_a_failed_attempt_tried_again_after_a_back_off(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+    notify: NotifyStub,
+    status: int,
+) -> None:
+    configured = _notify_settings(settings, notify)
+    await _overdue(world, session_factory, clock)
+    await _run(configured, clock, session_factory, [("sweep_deadlines", "s:1")])
+    notify.statuses = [status] * 4
+    sender = NotifySender(api_key=API_KEY, template_id=TEMPLATE_ID, base_url=notify.base_url)
+
+    result = await email.deliver(
+        session_factory=session_factory, clock=clock, sender=sender, worker_id="w"
+    )
+    assert (result.claimed, result.sent, result.failed) == (4, 0, 4)
+    rows = await _rows(session_factory)
+    assert all(r.sent_at is None and r.claimed_at is None and r.attempts == 1 for r in rows)
+    assert all(str(status) in (r.last_error or "") for r in rows)
+    assert all(r.available_at == clock.now() + outbox.backoff(1) for r in rows)
+    again = await email.deliver(
+        session_factory=session_factory, clock=clock, sender=sender, worker_id="w"
+    )
+    assert again.claimed == 0 and len(notify.requests) == 4  # not before the back-off
+
+    clock.advance(outbox.backoff(1))
+    later = await email.deliver(
+        session_factory=session_factory, clock=clock, sender=sender, worker_id="w"
+    )
+    assert (later.sent, later.failed) == (4, 0)
+    assert [r.attempts for r in await _rows(session_factory)] == [2] * 4
+    assert len(notify.requests) == 8
+
+
+async def test_an_unreachable_notify_is_a_failed_attempt(
+    clock: SettableClock, session_factory: SessionFactory, world: World
+) -> None:
+    await _overdue(world, session_factory, clock)
+    async with session_factory() as s, s.begin():
+        await reminders.sweep(
+            session=s, clock=clock, calendar=WorkingCalendar(), policy_settings=PolicySettings()
+        )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sender = NotifySender(
+        api_key=API_KEY, template_id=TEMPLATE_ID, base_url=f"http://127.0.0.1:{port}", timeout=2
+    )
+    result = await email.deliver(
+        session_factory=session_factory, clock=clock, sender=sender, worker_id="w"
+    )
+    assert (result.sent, result.failed) == (0, 4)
+
+
+def test_notify_is_chosen_when_configured_then_smtp_then_nothing(settings: Settings) -> None:
+    assert email.sender_from_settings(settings) is None
+    smtp = settings.model_copy(update={"smtp_host": "mail.example.org"})
+    assert isinstance(email.sender_from_settings(smtp), email.SmtpSender)
+    half = smtp.model_copy(update={"notify_api_key": SecretStr(API_KEY)})
+    assert isinstance(email.sender_from_settings(half), email.SmtpSender)
+    with pytest.raises(ConfigurationError, match="NOTIFY_EMAIL_TEMPLATE_ID"):
+        check_startable(half)
+    both = half.model_copy(update={"notify_email_template_id": TEMPLATE_ID})
+    assert isinstance(email.sender_from_settings(both), NotifySender)
+    check_startable(both)
+    short = both.model_copy(update={"notify_api_key": SecretStr("not-a-key")})
+    with pytest.raises(ConfigurationError, match=r"not a GOV\.UK Notify API key"):
+        check_startable(short)
