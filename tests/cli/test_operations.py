@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from click.testing import Result
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from domain.core.settings import get_settings
 from domain.deadlines import obligations
@@ -156,9 +155,7 @@ def test_sweep_with_send_delivers_the_outbox_through_smtp(
     result = run(qaf, "sweep", "--at", OVERDUE_AT, "--send")
     assert result.exit_code == 0, result.output
     assert "Outbox: 2 sent, 0 failed, of 2 claimed." in result.output
-    assert sorted(m["To"] for m in inbox.messages) == sorted(
-        [owed["sam"].email, owed["tom"].email]
-    )
+    assert sorted(m["To"] for m in inbox.messages) == sorted([owed["sam"].email, owed["tom"].email])
     assert len(set(inbox.message_ids)) == 2
 
     result = run(qaf, "sweep", "--at", OVERDUE_AT, "--send")
