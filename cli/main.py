@@ -243,10 +243,7 @@ def token(email: Annotated[str, typer.Argument(help="The person's email.")]) -> 
 def due(
     at: Annotated[
         str | None,
-        typer.Option(
-            help="The moment to look from, ISO 8601 (2026-12-31T09:00+00:00; without an offset, "
-            "London time). Now when left out; refused in production."
-        ),
+        typer.Option(help=AT_HELP + " Now when left out; refused in production."),
     ] = None,
     owner: Annotated[str | None, typer.Option(help="Only this person's (their email).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 1000,
@@ -260,16 +257,7 @@ def due(
     from domain.people.models import Person
 
     _load_dev_env()
-    if at is not None and get_settings().is_production:
-        console.print("[red]--at is refused in production: there, what is due is due now.[/red]")
-        raise typer.Exit(1)
-    try:
-        moment = datetime.fromisoformat(at) if at is not None else SystemClock().now()
-    except ValueError as exc:
-        console.print(f"[red]--at {at!r} is not an ISO 8601 moment.[/red]")
-        raise typer.Exit(1) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LONDON)
+    moment = _moment_or_now(at)
 
     async def work(session: AsyncSession) -> list[Any] | None:
         await session.execute(text("SET TRANSACTION READ ONLY"))
@@ -312,6 +300,89 @@ def due(
     console.print(table, crop=False)
     more = " (the first shown: narrow with --owner or raise --limit)" if len(found) == limit else ""
     console.print(f"{len(found)} open: {late} overdue, {len(found) - late} due today{more}.")
+
+
+AT_HELP = (
+    "The moment, ISO 8601: 2026-12-01T09:00+00:00; without an offset London time "
+    "(2026-12-01T09:00); a date alone is the start of that day in London."
+)
+
+
+def _moment(at: str) -> datetime:
+    from cli.operations import MomentError, parse_moment
+
+    try:
+        return parse_moment(at)
+    except MomentError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def _moment_or_now(at: str | None) -> datetime:
+    """`--at` outside production, else now: in production what is due is due now."""
+    if at is None:
+        return SystemClock().now()
+    if get_settings().is_production:
+        console.print("[red]--at is refused in production: there, what is due is due now.[/red]")
+        raise typer.Exit(1)
+    return _moment(at)
+
+
+@app.command("would-send")
+def would_send(
+    at: Annotated[
+        str | None, typer.Option(help=AT_HELP + " Now when left out; refused in production.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many of each.")] = 1000,
+) -> None:
+    """The reminders and escalations a sweep at a moment would create (who is told, on which
+    channels) and the unsent outbox. Runs the real sweep in a transaction that is rolled
+    back: changes nothing."""
+    from cli import operations
+
+    _load_dev_env()
+    moment = _moment_or_now(at)
+    found = asyncio.run(operations.preview(get_settings(), moment, limit))
+    operations.print_preview(console, moment, found, limit)
+
+
+@app.command("sweep")
+def sweep(
+    at: Annotated[str, typer.Option(help=AT_HELP)],
+    send: Annotated[
+        bool, typer.Option(help="Then send the outbox through SMTP_HOST, with the same clock.")
+    ] = False,
+) -> None:
+    """Run one real sweep of reminders with the clock stopped at a moment, and commit it
+    (what the worker does every 5 minutes, at a moment you choose). Refused in production."""
+    from cli import operations
+    from domain.notifications.email import SmtpSender
+
+    _load_dev_env()
+    settings = get_settings()
+    if settings.is_production:
+        console.print(
+            "[red]qaf sweep is refused in production: there the worker sweeps, by the real "
+            "clock.[/red]"
+        )
+        raise typer.Exit(1)
+    moment = _moment(at)
+    sender = SmtpSender.from_settings(settings) if send else None
+    if send and sender is None:
+        console.print("[red]--send needs SMTP_HOST: nothing was swept or sent.[/red]")
+        raise typer.Exit(1)
+    outcome = asyncio.run(operations.sweep_at(settings, moment, sender))
+    r = outcome.result
+    console.print(
+        f"Swept at {operations.long_moment(moment)}: {r.obligations_seen} open obligations "
+        f"read, {r.notifications_created} reminders created, {r.emails_queued} emails queued "
+        "(committed)."
+    )
+    if outcome.delivered is not None:
+        d = outcome.delivered
+        console.print(f"Outbox: {d.sent} sent, {d.failed} failed, of {d.claimed} claimed.")
+        if d.failed:
+            raise typer.Exit(1)
 
 
 @app.command("export-schema")

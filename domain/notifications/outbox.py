@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
@@ -101,3 +101,17 @@ async def mark_failed(
     row.available_at = clock.now() + backoff(row.attempts)
     await session.flush()
     return True
+
+
+async def unsent(
+    session: AsyncSession, *, limit: int | None = None
+) -> tuple[int, list[OutboxMessage]]:
+    """The messages not sent yet (waiting, claimed, backing off after a failure, or given up
+    after MAX_ATTEMPTS), oldest first: how many in all, and the first `limit` of them. For
+    operations; reads `ix_outbox_messages_unsent`."""
+    waiting = OutboxMessage.sent_at.is_(None)
+    total = await session.scalar(select(func.count()).select_from(OutboxMessage).where(waiting))
+    stmt = select(OutboxMessage).where(waiting).order_by(OutboxMessage.available_at)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return total or 0, list(await session.scalars(stmt))

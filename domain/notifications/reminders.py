@@ -318,3 +318,89 @@ async def _remind(
             )
         )
         result.emails_queued += len(queued)
+
+
+# --- operations: what a sweep would create ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A reminder a sweep would create: its in-app notification and, when an email was
+    queued with it, the email's address (channels: in-app, and email when `email_to`)."""
+
+    key: str
+    kind: str  # the notification's kind (NotificationKind)
+    level: int  # 0: the owner; k: the k-th line manager up
+    recipient_id: uuid.UUID
+    recipient_name: str
+    email_to: str | None
+    title: str
+    obligation_id: uuid.UUID
+    obligation_kind: ObligationKind
+    owner_name: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class WouldSend:
+    result: SweepResult
+    reminders: list[PlannedReminder]
+
+
+async def would_send(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkingCalendar,
+    policy_settings: PolicySettings,
+    show: int | None = None,
+) -> WouldSend:
+    """What a sweep at the clock's now would create, changing nothing: the real `sweep` runs
+    in a savepoint that is rolled back once its rows have been read (the first `show` of
+    them, soonest due first; all of them are counted in `result`). Rows another transaction
+    holds locked are skipped, as the sweep itself skips them."""
+    # Imported here so that this addition leaves the module's head as it was.
+    from sqlalchemy import String, any_, bindparam
+    from sqlalchemy.dialects.postgresql import ARRAY
+    from sqlalchemy.orm import aliased
+
+    savepoint = await session.begin_nested()
+    try:
+        result = await sweep(
+            session=session, clock=clock, calendar=calendar, policy_settings=policy_settings
+        )
+        planned: list[PlannedReminder] = []
+        if result.created_keys:
+            owner = aliased(Person)
+            keys = bindparam("keys", result.created_keys, type_=ARRAY(String(300)))
+            stmt = (
+                select(Notification, Person, OutboxMessage.to_address, Obligation, owner)
+                .join(Person, Person.id == Notification.person_id)
+                .join(Obligation, Obligation.id == Notification.subject_id)
+                .join(owner, owner.id == Obligation.owner_id)
+                .outerjoin(OutboxMessage, OutboxMessage.key == Notification.key)
+                .where(Notification.key == any_(keys))
+                .order_by(Obligation.due_at, Obligation.id, Notification.key)
+            )
+            if show is not None:
+                stmt = stmt.limit(show)
+            for note, person, to_address, obligation, owned_by in await session.execute(stmt):
+                level = int(note.key.split(":")[3])  # reminder_key's fourth part
+                planned.append(
+                    PlannedReminder(
+                        key=note.key,
+                        kind=note.kind,
+                        level=level,
+                        recipient_id=person.id,
+                        recipient_name=person.display_name,
+                        email_to=to_address,
+                        title=note.title,
+                        obligation_id=obligation.id,
+                        obligation_kind=obligation.kind,
+                        owner_name=owned_by.display_name,
+                        due_at=obligation.due_at,
+                    )
+                )
+    finally:
+        await savepoint.rollback()
+    return WouldSend(result=result, reminders=planned)
