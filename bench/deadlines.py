@@ -69,13 +69,14 @@ FROM generate_series(0, 48 + CAST(:owners AS int)) AS i
 # Due at the end of a London day (as the domain keeps them): from 36 days before to 324 after.
 OBLIGATIONS_SQL = """
 INSERT INTO obligations (id, kind, subject_type, subject_id, owner_id, due_at, state, key,
-                         created_at, closed_at)
+                         created_at, closed_at, next_reminder_at)
 SELECT gen_random_uuid(), s.kind, s.subject_type, s.subject_id,
        md5('p' || (49 + s.i % CAST(:owners AS int)))::uuid,
        (((CAST(:today AS date) + s.offset_days + 1)::timestamp AT TIME ZONE 'Europe/London')
         - interval '1 microsecond'),
        s.state, lower(replace(s.kind, '_', '-')) || ':' || s.subject_id, CAST(:now AS timestamptz),
-       CASE WHEN s.state = 'OPEN' THEN NULL ELSE CAST(:now AS timestamptz) END
+       CASE WHEN s.state = 'OPEN' THEN NULL ELSE CAST(:now AS timestamptz) END,
+       CASE WHEN s.state = 'OPEN' THEN CAST(:now AS timestamptz) END
 FROM (
     SELECT i,
            CASE WHEN i % 3 = 0 THEN 'ACTION_DUE' ELSE 'AUDIT_DUE' END AS kind,

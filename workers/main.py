@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,8 @@ log = logging.getLogger("qaf.worker")
 
 HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
 SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
+# A sweep stops starting new batches after this, well inside its job's timeout.
+SWEEP_BUDGET = timedelta(seconds=40)
 SEND_JOB_TIMEOUT = timedelta(seconds=50)
 DIGEST_JOB_TIMEOUT = timedelta(seconds=60)
 OUTBOX_BATCH = 100
@@ -121,31 +124,44 @@ async def start_inadequate_processes(ctx: dict[str, Any]) -> int:
 
 
 async def sweep_deadlines(ctx: dict[str, Any]) -> int:
-    """Create the reminders and escalations due by now (domain.notifications.reminders), in
-    one transaction. Idempotent and catching up, so it runs at startup and every 5 minutes on
-    any number of workers. Returns how many notifications it created."""
+    """Create the reminders and escalations due by now (domain.notifications.reminders), a
+    batch per transaction, so a sweep with a great deal to catch up makes lasting progress
+    and a killed worker loses at most one batch; it stops after SWEEP_BUDGET and the next run
+    goes on. Idempotent and catching up, so it runs at startup and every 5 minutes on any
+    number of workers. Returns how many notifications it created."""
     clock: Clock = ctx["clock"]
     settings: Settings = ctx["settings"]
     token = current_request_id.set(f"job:{ctx.get('job_id', 'sweep_deadlines')}")
+    started = time.monotonic()
+    total = reminders.SweepResult()
     try:
-        async with ctx["session_factory"]() as session, session.begin():
-            working = await deadlines.calendar(session)
-            result = await reminders.sweep(
-                session=session,
-                clock=clock,
-                calendar=working,
-                policy_settings=settings.policy,
-            )
+        async with ctx["session_factory"]() as session:
+            async with session.begin():
+                working = await deadlines.calendar(session)
+            while time.monotonic() - started < SWEEP_BUDGET.total_seconds():
+                async with session.begin():
+                    result = await reminders.sweep(
+                        session=session,
+                        clock=clock,
+                        calendar=working,
+                        policy_settings=settings.policy,
+                        max_batches=1,
+                    )
+                total.obligations_seen += result.obligations_seen
+                total.notifications_created += result.notifications_created
+                total.emails_queued += result.emails_queued
+                if not result.batches:
+                    break
     finally:
         current_request_id.reset(token)
-    if result.notifications_created:
+    if total.notifications_created:
         log.info(
             "created %d reminders (%d emails queued) from %d obligations",
-            result.notifications_created,
-            result.emails_queued,
-            result.obligations_seen,
+            total.notifications_created,
+            total.emails_queued,
+            total.obligations_seen,
         )
-    return result.notifications_created
+    return total.notifications_created
 
 
 async def send_digests(ctx: dict[str, Any]) -> int:

@@ -75,6 +75,11 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=LONDON).astimezone(UTC)
 
 
+def start_of_day(day: date) -> datetime:
+    """The first moment of `day` in London (00:00 local time), in UTC."""
+    return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
+
+
 def _check_aware(moment: datetime) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a working-day calculation needs a timezone-aware moment")

@@ -65,6 +65,13 @@ class Obligation(Base):
         # The sweep: every open obligation due by a moment, soonest first, however many are
         # closed. Partial, so a million closed rows cost the sweep nothing.
         Index("ix_obligations_open_due", "due_at", postgresql_where=text("state = 'OPEN'")),
+        # The sweep: open obligations whose next reminder may be due, soonest first. NULL
+        # (nothing left to remind) is outside the index, so fully reminded rows cost nothing.
+        Index(
+            "ix_obligations_next_reminder",
+            "next_reminder_at",
+            postgresql_where=text("state = 'OPEN' AND next_reminder_at IS NOT NULL"),
+        ),
         # A person's list (mine, my reports'), by state and due moment.
         Index("ix_obligations_owner_state_due", "owner_id", "state", "due_at"),
         CheckConstraint("(state = 'OPEN') = (closed_at IS NULL)", name="closed_at_when_closed"),
@@ -85,6 +92,10 @@ class Obligation(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # When the sweep should look at it next (domain/notifications/reminders.py): set to its
+    # creation when opened or moved, then by each sweep to the moment its next reminder may
+    # fall due; NULL once there is nothing left to remind.
+    next_reminder_at: Mapped[datetime | None]
     # Who recorded the act that closed it; None when the system did.
     closed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))
 

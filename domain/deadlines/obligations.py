@@ -91,6 +91,7 @@ async def open_obligation(
             state=OPEN,
             key=key,
             created_at=clock.now(),
+            next_reminder_at=clock.now(),
         )
         .on_conflict_do_nothing(index_elements=[Obligation.key])
         .returning(Obligation)
@@ -135,7 +136,8 @@ async def move_obligation(
     moved: Obligation | None = await session.scalar(
         update(Obligation)
         .where(Obligation.key == key, Obligation.state == OPEN)
-        .values(due_at=due_at)
+        # Its reminders are worked out afresh at the next sweep.
+        .values(due_at=due_at, next_reminder_at=Obligation.created_at)
         .returning(Obligation)
         .execution_options(populate_existing=True)
     )

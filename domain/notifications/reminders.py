@@ -29,19 +29,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.core.settings import PolicySettings
-from domain.deadlines.calendar import WorkingCalendar, end_of_day, local_day
+from domain.deadlines.calendar import WorkingCalendar, local_day, start_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.notifications.models import Channel, Notification, NotificationKind, OutboxMessage
 from domain.people.models import Person
+
+MICROSECOND = timedelta(microseconds=1)
 
 # The longest line of management the escalation climbs (a guard against loops in the data).
 MAX_LEVELS = 20
@@ -104,6 +106,7 @@ class SweepResult:
     emails_queued: int = 0
     # Created for people who chose a digest hour: emailed in their next daily digest.
     digest_waiting: int = 0
+    batches: int = 0
     created_keys: list[str] = field(default_factory=list)
 
 
@@ -144,10 +147,41 @@ def due_reminders(
     return found
 
 
-def _horizon(now: datetime, calendar: WorkingCalendar, policy_settings: PolicySettings) -> datetime:
-    """Obligations due after this moment need no reminder yet."""
-    n = policy_settings.reminder_working_days_before
-    return end_of_day(calendar.working_days_after(local_day(now), n))
+def next_reminder_moment(
+    *,
+    obligation: Obligation,
+    now: datetime,
+    calendar: WorkingCalendar,
+    policy_settings: PolicySettings,
+    line_length: int,
+) -> datetime | None:
+    """The earliest moment after `now` at which `due_reminders` could name a reminder it does
+    not name at `now`; None when none ever will (overdue, and the whole line told).
+
+    The sweep reads an obligation again only from this moment (`next_reminder_at`), so that
+    what has been fully reminded costs nothing, however many such obligations there are."""
+    today = local_day(now)
+    due_day = local_day(obligation.due_at)
+    candidates: list[datetime] = []
+    if now <= obligation.due_at:
+        candidates.append(obligation.due_at + MICROSECOND)  # overdue: owner and manager
+        if today < due_day:
+            candidates.append(start_of_day(due_day))  # due today
+            n = policy_settings.reminder_working_days_before
+            if n > 0:
+                window = max(
+                    calendar.working_days_before(due_day, n), calendar.next_working_day(today)
+                )
+                if window < due_day:
+                    candidates.append(start_of_day(window))  # a working day to remind before
+    else:
+        interval = policy_settings.escalation_interval_working_days
+        for level in range(2, min(line_length, MAX_LEVELS) + 1):
+            starts = calendar.working_days_after(due_day, 1 + (level - 1) * interval)
+            if starts > today:
+                candidates.append(start_of_day(starts))  # the next level up the line
+                break
+    return min(candidates) if candidates else None
 
 
 async def _people(session: AsyncSession, owner_ids: set[uuid.UUID]) -> dict[uuid.UUID, Person]:
@@ -209,32 +243,35 @@ async def sweep(
     calendar: WorkingCalendar,
     policy_settings: PolicySettings,
     limit: int = 500,
+    max_batches: int | None = None,
 ) -> SweepResult:
     """Create every reminder due by the clock's now that does not exist yet, in the caller's
-    transaction. Reads the open obligations due by the reminder horizon in batches of
-    `limit`, locked `FOR UPDATE SKIP LOCKED` (rows another sweep holds are left to it)."""
+    transaction. Reads, in batches of `limit` locked `FOR UPDATE SKIP LOCKED` (rows another
+    sweep holds are left to it), the open obligations whose `next_reminder_at` has come (the
+    partial index `ix_obligations_next_reminder`), creates their reminders and sets each one's
+    next moment, so a processed row leaves the set. `max_batches` bounds the work of one
+    transaction (the worker commits batch by batch)."""
     now = clock.now()
-    horizon = _horizon(now, calendar, policy_settings)
     result = SweepResult()
-    last: tuple[datetime, uuid.UUID] | None = None
-    while True:
+    batches = 0
+    while max_batches is None or batches < max_batches:
         stmt = (
             select(Obligation)
-            .where(Obligation.state == ObligationState.OPEN, Obligation.due_at <= horizon)
-            .order_by(Obligation.due_at, Obligation.id)
+            .where(Obligation.state == ObligationState.OPEN, Obligation.next_reminder_at <= now)
+            .order_by(Obligation.next_reminder_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        if last is not None:
-            stmt = stmt.where(tuple_(Obligation.due_at, Obligation.id) > tuple_(*last))
         batch = list(await session.scalars(stmt))
         if not batch:
             break
-        last = (batch[-1].due_at, batch[-1].id)
+        batches += 1
         result.obligations_seen += len(batch)
         await _remind(session, now, calendar, policy_settings, batch, result)
+        await session.flush()
         if len(batch) < limit:
             break
+    result.batches = batches
     return result
 
 
@@ -251,9 +288,16 @@ async def _remind(
     emails: dict[str, dict[str, object]] = {}
     for obligation in batch:
         owner = people.get(obligation.owner_id)
+        line = _line(owner.id, people) if owner is not None else []
+        obligation.next_reminder_at = next_reminder_moment(
+            obligation=obligation,
+            now=now,
+            calendar=calendar,
+            policy_settings=policy_settings,
+            line_length=len(line),
+        )
         if owner is None:
             continue
-        line = _line(owner.id, people)
         for reminder in due_reminders(
             obligation=obligation,
             now=now,

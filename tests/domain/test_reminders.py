@@ -14,7 +14,7 @@ from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
-from domain.deadlines.calendar import WorkingCalendar, end_of_day
+from domain.deadlines.calendar import WorkingCalendar, end_of_day, start_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.notifications import reminders
 from domain.notifications.models import Notification, OutboxMessage
@@ -221,3 +221,60 @@ async def test_a_sweep_skips_the_obligations_another_sweep_holds_instead_of_wait
         other = await asyncio.wait_for(_sweep(session_factory, clock), timeout=5)
         assert (other.obligations_seen, other.notifications_created) == (0, 0)
     assert len(await _sent(session_factory)) == 2
+
+
+# --- the sweep reads only what may have a reminder due ---------------------------------------
+
+
+async def _next(session_factory: SessionFactory, obligation_id: uuid.UUID) -> datetime | None:
+    async with session_factory() as s:
+        value: datetime | None = await s.scalar(
+            select(Obligation.next_reminder_at).where(Obligation.id == obligation_id)
+        )
+        return value
+
+
+async def test_a_fully_reminded_obligation_is_not_read_again(
+    world: World, session_factory: SessionFactory, clock: SettableClock
+) -> None:
+    owner, *_managers = await _line(world)
+    clock.set(at(date(2026, 12, 1)))
+    oid = await _open(session_factory, clock, owner)
+    assert await _next(session_factory, oid) == clock.now()  # looked at by the next sweep
+
+    assert (await _sweep(session_factory, clock)).obligations_seen == 1
+    # Nothing to say until the reminder before: 2 working days before Thursday 24 December.
+    assert await _next(session_factory, oid) == start_of_day(date(2026, 12, 22))
+    clock.set(
+        at(
+            date(
+                2026,
+                12,
+                21,
+            )
+        )
+    )
+    assert (await _sweep(session_factory, clock)).obligations_seen == 0
+
+    # Overdue on Tuesday 29 December: owner and Tom at once, Hana 2 working days on
+    # (from 1 + 2 = 3 working days after the due day: 31 December), Ada 2 more (5 January,
+    # New Year's Day being a bank holiday).
+    clock.set(at(date(2026, 12, 29)))
+    await _sweep(session_factory, clock)
+    assert await _next(session_factory, oid) == start_of_day(date(2026, 12, 31))
+    clock.set(at(date(2026, 12, 31)))
+    await _sweep(session_factory, clock)
+    assert await _next(session_factory, oid) == start_of_day(date(2027, 1, 5))
+    clock.set(at(date(2027, 1, 5)))
+    await _sweep(session_factory, clock)
+    assert await _next(session_factory, oid) is None  # the whole line has been told
+    clock.set(at(date(2027, 2, 1)))
+    assert (await _sweep(session_factory, clock)).obligations_seen == 0
+    kinds = [k for k, _ in await _sent(session_factory)]
+    assert kinds.count("OVERDUE") == 4  # owner, Tom, Hana, Ada: each once
+
+    # A new due date is worked out afresh at the next sweep.
+    async with session_factory() as s, s.begin():
+        o = await s.get_one(Obligation, oid)
+        await obligations.move_obligation(session=s, key=o.key, due_at=end_of_day(date(2027, 3, 1)))
+    assert (await _sweep(session_factory, clock)).obligations_seen == 1
