@@ -1,0 +1,23 @@
+"""Every kind the domain stores has its GraphQL enum value, so that reading a new kind of
+obligation or notification can never fail (a missing value would be an internal error)."""
+
+from __future__ import annotations
+
+from api.escalation_schema import EscalationStage
+from api.notifications_schema import NotificationKind as ApiNotificationKind
+from api.types.obligations import ObligationKind as ApiObligationKind
+from domain.deadlines.models import ObligationKind
+from domain.escalation.models import EscalationStage as DomainStage
+from domain.notifications.models import NotificationKind
+
+
+def test_every_obligation_kind_is_in_the_schema() -> None:
+    assert {k.value for k in ObligationKind} == {k.value for k in ApiObligationKind}
+
+
+def test_every_notification_kind_is_in_the_schema() -> None:
+    assert {k.value for k in NotificationKind} == {k.value for k in ApiNotificationKind}
+
+
+def test_every_escalation_stage_is_in_the_schema() -> None:
+    assert {s.value for s in DomainStage} == {s.value for s in EscalationStage}
