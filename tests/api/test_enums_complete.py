@@ -12,12 +12,12 @@ from domain.notifications.models import NotificationKind
 
 
 def test_every_obligation_kind_is_in_the_schema() -> None:
-    assert {k.value for k in ObligationKind} == {k.value for k in ApiObligationKind}
+    assert {k.value for k in ObligationKind} == {k.name for k in ApiObligationKind}
 
 
 def test_every_notification_kind_is_in_the_schema() -> None:
-    assert {k.value for k in NotificationKind} == {k.value for k in ApiNotificationKind}
+    assert {k.value for k in NotificationKind} == {k.name for k in ApiNotificationKind}
 
 
 def test_every_escalation_stage_is_in_the_schema() -> None:
-    assert {s.value for s in DomainStage} == {s.value for s in EscalationStage}
+    assert {s.value for s in DomainStage} == {s.name for s in EscalationStage}
