@@ -131,6 +131,7 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
         sender=sender,
         worker_id=ctx["worker_id"],
         limit=OUTBOX_BATCH,
+        claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
     )
     if result.claimed:
         log.info("sent %d emails, %d failed", result.sent, result.failed)
@@ -139,6 +140,15 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
 
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
     return RedisSettings.from_dsn((settings or get_settings()).redis_url)
+
+
+def every(seconds: int, *, at_second: int = 0) -> dict[str, Any]:
+    """arq cron arguments for a job run every `seconds` (one of settings.CRON_INTERVALS):
+    `every(300)` is minutes 0, 5, … at second 0; `every(60, at_second=15)` second 15 of every
+    minute; `every(10)` seconds 0, 10, … of every minute."""
+    if seconds < 60:
+        return {"second": set(range(at_second % seconds, 60, seconds))}
+    return {"minute": set(range(0, 60, seconds // 60)), "second": {at_second}}
 
 
 class WorkerSettings:
@@ -153,13 +163,13 @@ class WorkerSettings:
         ),
         cron(
             sweep_deadlines,
-            minute=set(range(0, 60, 5)),
+            **every(get_settings().sweep_every_seconds),
             run_at_startup=True,
             timeout=SWEEP_JOB_TIMEOUT,
         ),
         cron(
             send_outbox,
-            second={15},
+            **every(get_settings().send_every_seconds, at_second=15),
             run_at_startup=True,
             timeout=SEND_JOB_TIMEOUT,
         ),
