@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,12 @@ HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
 SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
 SEND_JOB_TIMEOUT = timedelta(seconds=50)
 OUTBOX_BATCH = 100
+# A send job claims batch after batch until the outbox is empty, but starts no new batch
+# after this long (nor once the next send job is due), so that it ends well within its
+# timeout (a job cancelled mid-batch leaves claims that expire only after
+# OUTBOX_CLAIM_TIMEOUT_SECONDS) and send jobs do not pile up on a worker, each slowing the
+# others until a batch outlasts the claim timeout and is taken over: sent twice.
+SEND_BUDGET = SEND_JOB_TIMEOUT / 2
 
 
 def worker_id() -> str:
@@ -118,24 +125,33 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
 
 
 async def send_outbox(ctx: dict[str, Any]) -> int:
-    """Send a batch of email from the outbox: claimed before sending, marked after. Without
-    SMTP_HOST nothing is sent and the messages wait. Returns how many were sent."""
+    """Send email from the outbox in batches of OUTBOX_BATCH, each claimed before sending and
+    each message marked after, until the outbox is empty, SEND_BUDGET has passed or the next
+    send job is due (so that a sweep that queued thousands does not wait a minute per
+    hundred). Without SMTP_HOST nothing is sent and the messages wait. Returns how many were
+    sent."""
     settings: Settings = ctx["settings"]
     sender = email.SmtpSender.from_settings(settings)
     if sender is None:
         log.info("SMTP_HOST is not set: email is not sent and stays in the outbox")
         return 0
-    result = await email.deliver(
-        session_factory=ctx["session_factory"],
-        clock=ctx["clock"],
-        sender=sender,
-        worker_id=ctx["worker_id"],
-        limit=OUTBOX_BATCH,
-        claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
-    )
-    if result.claimed:
-        log.info("sent %d emails, %d failed", result.sent, result.failed)
-    return result.sent
+    budget = min(SEND_BUDGET.total_seconds(), settings.send_every_seconds)
+    started = time.monotonic()
+    sent = 0
+    while True:
+        result = await email.deliver(
+            session_factory=ctx["session_factory"],
+            clock=ctx["clock"],
+            sender=sender,
+            worker_id=ctx["worker_id"],
+            limit=OUTBOX_BATCH,
+            claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
+        )
+        sent += result.sent
+        if result.claimed:
+            log.info("sent %d emails, %d failed", result.sent, result.failed)
+        if result.claimed < OUTBOX_BATCH or time.monotonic() - started > budget:
+            return sent
 
 
 def redis_settings(settings: Settings | None = None) -> RedisSettings:

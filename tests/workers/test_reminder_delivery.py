@@ -208,3 +208,24 @@ async def test_a_failed_send_is_retried_after_a_back_off(
         session_factory=session_factory, clock=clock, sender=unreachable, worker_id="w"
     )
     assert again.claimed == 0  # not before the back-off
+
+
+async def test_one_send_job_sends_batch_after_batch_until_the_outbox_is_empty(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    await _overdue_obligations(world, session_factory, clock, 130)  # 260 emails
+    worker = await _run(
+        smtp_settings,
+        clock,
+        session_factory,
+        [("sweep_deadlines", "sweep:1"), ("send_outbox", "send:1")],
+    )
+    assert worker.jobs_complete == 2
+    assert len(inbox.messages) == len(set(inbox.message_ids)) == 260
