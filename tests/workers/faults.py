@@ -223,7 +223,6 @@ class Scene:
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
         worker = WorkerProcess(process, log)
         self.workers.append(worker)
