@@ -128,8 +128,9 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
     """Send email from the outbox in batches of OUTBOX_BATCH, each claimed before sending and
     each message marked after, until the outbox is empty, SEND_BUDGET has passed or the next
     send job is due (so that a sweep that queued thousands does not wait a minute per
-    hundred). Without SMTP_HOST nothing is sent and the messages wait. Returns how many were
-    sent."""
+    hundred). After a batch with a failure it stops: the SMTP server may be in trouble, and
+    the next job tries again rather than this one backing off the whole outbox at once.
+    Without SMTP_HOST nothing is sent and the messages wait. Returns how many were sent."""
     settings: Settings = ctx["settings"]
     sender = email.SmtpSender.from_settings(settings)
     if sender is None:
@@ -150,7 +151,7 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
         sent += result.sent
         if result.claimed:
             log.info("sent %d emails, %d failed", result.sent, result.failed)
-        if result.claimed < OUTBOX_BATCH or time.monotonic() - started > budget:
+        if result.claimed < OUTBOX_BATCH or result.failed or time.monotonic() - started > budget:
             return sent
 
 
