@@ -206,9 +206,12 @@ class Scene:
         assert self._monitor is not None
         return self._monitor
 
-    def start_worker(self) -> WorkerProcess:
+    def start_worker(self, **settings: str) -> WorkerProcess:
+        """Start `arq workers.main.WorkerSettings` with WORKER_ENV and `settings` (environment
+        variables) over it."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "POLICY__"))}
         env.update(WORKER_ENV)
+        env.update(settings)
         env.update(
             DATABASE_URL=self.settings.database_url,
             REDIS_URL=self.settings.redis_url,

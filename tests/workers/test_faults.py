@@ -150,14 +150,18 @@ async def test_two_workers_sweeping_at_the_same_time_send_nothing_twice(
     scene: Scene, engine: AsyncEngine
 ) -> None:
     before = await expected_reminders(scene.session_factory, scene.settings)
-    # Hold reminders back until both workers are inside a sweep, holding obligation rows:
-    # then both sweeps go on at once.
+    # Hold reminders back until both workers are inside their startup sweep, each holding
+    # obligation rows: then both sweeps go on at once. (No other sweep: a scheduled one could
+    # fall in the same second as a startup and, run by one worker beside its own, take rows
+    # enough that the other's sweep finds all locked.)
     async with engine.begin() as conn:
         await conn.execute(text("LOCK TABLE notifications IN SHARE MODE"))
-        workers = [scene.start_worker(), scene.start_worker()]
+        workers = [scene.start_worker(SWEEP_EVERY_SECONDS="3600") for _ in range(2)]
         for worker in workers:
             await scene.wait_for(
-                "a worker inside a sweep", functools.partial(scene.waiting_to_insert, worker)
+                "a worker inside a sweep",
+                functools.partial(scene.waiting_to_insert, worker),
+                within=30,
             )
     await scene.wait_until_done()
     await _stop_all(scene)
