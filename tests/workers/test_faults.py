@@ -18,6 +18,7 @@ committed.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import sys
 from collections.abc import AsyncIterator
@@ -91,6 +92,7 @@ async def test_a_worker_killed_mid_sweep_and_another_killed_mid_sending_lose_not
     second = scene.start_worker()  # its startup sweep does it all again
     await _mid_sending(scene)
     second.kill()
+    await asyncio.sleep(0.5)  # the SMTP server finishes whatever the dead worker had sent whole
     assert max(scene.inbox.counts().values()) == 1
     held = {email.message_id(key) for key in await scene.held_unsent(second)}
     assert held  # it died holding claims: they are taken over once they expire
