@@ -35,6 +35,12 @@ SWEEP_BUDGET = timedelta(seconds=40)
 SEND_JOB_TIMEOUT = timedelta(seconds=50)
 DIGEST_JOB_TIMEOUT = timedelta(seconds=60)
 OUTBOX_BATCH = 100
+# A send job claims batch after batch until the outbox is empty, but starts no new batch
+# after this long (nor once the next send job is due), so that it ends well within its
+# timeout (a job cancelled mid-batch leaves claims that expire only after
+# OUTBOX_CLAIM_TIMEOUT_SECONDS) and send jobs do not pile up on a worker, each slowing the
+# others until a batch outlasts the claim timeout and is taken over: sent twice.
+SEND_BUDGET = SEND_JOB_TIMEOUT / 2
 
 
 def worker_id() -> str:
@@ -126,9 +132,10 @@ async def start_inadequate_processes(ctx: dict[str, Any]) -> int:
 async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     """Create the reminders and escalations due by now (domain.notifications.reminders), a
     batch per transaction, so a sweep with a great deal to catch up makes lasting progress
-    and a killed worker loses at most one batch; it stops after SWEEP_BUDGET and the next run
-    goes on. Idempotent and catching up, so it runs at startup and every 5 minutes on any
-    number of workers. Returns how many notifications it created."""
+    and a killed worker loses at most one batch; it stops after SWEEP_BUDGET (or when the
+    next sweep is due) and the next run goes on. Idempotent and catching up, so it runs at
+    startup and every SWEEP_EVERY_SECONDS on any number of workers. Returns how many
+    notifications it created."""
     clock: Clock = ctx["clock"]
     settings: Settings = ctx["settings"]
     token = current_request_id.set(f"job:{ctx.get('job_id', 'sweep_deadlines')}")
@@ -138,7 +145,8 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
         async with ctx["session_factory"]() as session:
             async with session.begin():
                 working = await deadlines.calendar(session)
-            while time.monotonic() - started < SWEEP_BUDGET.total_seconds():
+            budget = min(SWEEP_BUDGET.total_seconds(), settings.sweep_every_seconds)
+            while time.monotonic() - started < budget:
                 async with session.begin():
                     result = await reminders.sweep(
                         session=session,
@@ -186,9 +194,13 @@ async def send_digests(ctx: dict[str, Any]) -> int:
 
 
 async def send_outbox(ctx: dict[str, Any]) -> int:
-    """Send a batch of email from the outbox: claimed before sending, marked after, through
-    GOV.UK Notify when configured, otherwise SMTP. With neither nothing is sent and the
-    messages wait. Returns how many were sent."""
+    """Send email from the outbox in batches of OUTBOX_BATCH, each claimed before sending and
+    each message marked after, through GOV.UK Notify when configured, otherwise SMTP, until
+    the outbox is empty, SEND_BUDGET has passed or the next send job is due (so that a sweep
+    that queued thousands does not wait a minute per hundred). After a batch with a failure it
+    stops: the server may be in trouble, and the next job tries again rather than this one
+    backing off the whole outbox at once. With neither sender configured nothing is sent and
+    the messages wait. Returns how many were sent."""
     settings: Settings = ctx["settings"]
     sender = email.sender_from_settings(settings)
     if sender is None:
@@ -196,20 +208,36 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
             "neither NOTIFY_API_KEY nor SMTP_HOST is set: email is not sent and stays in the outbox"
         )
         return 0
-    result = await email.deliver(
-        session_factory=ctx["session_factory"],
-        clock=ctx["clock"],
-        sender=sender,
-        worker_id=ctx["worker_id"],
-        limit=OUTBOX_BATCH,
-    )
-    if result.claimed:
-        log.info("sent %d emails, %d failed", result.sent, result.failed)
-    return result.sent
+    budget = min(SEND_BUDGET.total_seconds(), settings.send_every_seconds)
+    started = time.monotonic()
+    sent = 0
+    while True:
+        result = await email.deliver(
+            session_factory=ctx["session_factory"],
+            clock=ctx["clock"],
+            sender=sender,
+            worker_id=ctx["worker_id"],
+            limit=OUTBOX_BATCH,
+            claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
+        )
+        sent += result.sent
+        if result.claimed:
+            log.info("sent %d emails, %d failed", result.sent, result.failed)
+        if result.claimed < OUTBOX_BATCH or result.failed or time.monotonic() - started > budget:
+            return sent
 
 
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
     return RedisSettings.from_dsn((settings or get_settings()).redis_url)
+
+
+def every(seconds: int, *, at_second: int = 0) -> dict[str, Any]:
+    """arq cron arguments for a job run every `seconds` (one of settings.CRON_INTERVALS):
+    `every(300)` is minutes 0, 5, … at second 0; `every(60, at_second=15)` second 15 of every
+    minute; `every(10)` seconds 0, 10, … of every minute."""
+    if seconds < 60:
+        return {"second": set(range(at_second % seconds, 60, seconds))}
+    return {"minute": set(range(0, 60, seconds // 60)), "second": {at_second}}
 
 
 class WorkerSettings:
@@ -244,7 +272,7 @@ class WorkerSettings:
         ),
         cron(
             sweep_deadlines,
-            minute=set(range(0, 60, 5)),
+            **every(get_settings().sweep_every_seconds),
             run_at_startup=True,
             timeout=SWEEP_JOB_TIMEOUT,
         ),
@@ -256,7 +284,7 @@ class WorkerSettings:
         ),
         cron(
             send_outbox,
-            second={15},
+            **every(get_settings().send_every_seconds, at_second=15),
             run_at_startup=True,
             timeout=SEND_JOB_TIMEOUT,
         ),

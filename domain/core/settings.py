@@ -6,10 +6,17 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-never-use-in-production-0123456789"
+
+
+# Intervals a cron schedule repeats evenly: divisors of a minute, in seconds, and whole minutes
+# dividing an hour.
+CRON_INTERVALS = frozenset(
+    [d for d in range(1, 61) if 60 % d == 0] + [60 * d for d in range(1, 61) if 60 % d == 0]
+)
 
 
 class Environment(StrEnum):
@@ -93,8 +100,23 @@ class Settings(BaseSettings):
     notify_email_template_id: str | None = None
     notify_base_url: str = "https://api.notifications.service.gov.uk"
     notify_timeout_seconds: float = Field(10, gt=0, le=120)
+    # The worker's cadence: how often it sweeps deadlines and sends the outbox (a divisor of
+    # 60 seconds, or a whole number of minutes dividing an hour), and after how long a
+    # sender's claim on an outbox message may be taken over by another (its sender died).
+    # The claim timeout must be longer than sending a batch takes, or a live sender's
+    # messages could be sent twice.
+    sweep_every_seconds: int = 300
+    send_every_seconds: int = 60
+    outbox_claim_timeout_seconds: int = Field(300, ge=1, le=24 * 3600)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("sweep_every_seconds", "send_every_seconds")
+    @classmethod
+    def _a_cron_interval(cls, value: int) -> int:
+        if value in CRON_INTERVALS:
+            return value
+        raise ValueError(f"must be one of {sorted(CRON_INTERVALS)} seconds")
 
     @property
     def is_production(self) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -93,11 +94,14 @@ async def deliver(
     sender: Sender,
     worker_id: str,
     limit: int = 100,
+    claim_timeout: timedelta = outbox.CLAIM_TIMEOUT,
 ) -> DeliveryResult:
     """Claim a batch of email (committed), send each, and mark each sent or failed in its own
     short transaction, so one bad address does not hold back the others."""
     async with session_factory() as session, session.begin():
-        batch = await outbox.claim_batch(session, clock, worker_id, limit)
+        batch = await outbox.claim_batch(
+            session, clock, worker_id, limit, claim_timeout=claim_timeout
+        )
     result = DeliveryResult(claimed=len(batch))
     for row in batch:
         if row.channel != Channel.EMAIL:

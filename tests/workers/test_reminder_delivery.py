@@ -240,3 +240,45 @@ async def test_someone_who_chose_an_hour_gets_one_daily_digest_by_email(
     assert digest.get_payload(decode=True).decode().count("- Overdue: ") == 3
     # Their line manager chose no hour: an email for each reminder, as they come.
     assert len(inbox.messages) - 1 == 3
+
+
+async def test_one_send_job_sends_batch_after_batch_until_the_outbox_is_empty(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    await _overdue_obligations(world, session_factory, clock, 130)  # 260 emails
+    worker = await _run(
+        smtp_settings,
+        clock,
+        session_factory,
+        [("sweep_deadlines", "sweep:1"), ("send_outbox", "send:1")],
+    )
+    assert worker.jobs_complete == 2
+    assert len(inbox.messages) == len(set(inbox.message_ids)) == 260
+
+
+async def test_a_send_job_stops_after_a_batch_with_failures(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+) -> None:
+    unreachable = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()})
+    await _overdue_obligations(world, session_factory, clock, 60)  # 120 emails
+    await _run(
+        unreachable,
+        clock,
+        session_factory,
+        [("sweep_deadlines", "sweep:1"), ("send_outbox", "send:1")],
+    )
+    async with session_factory() as s:
+        rows = list(await s.scalars(select(OutboxMessage)))
+    # One batch tried and failed (backing off); the rest waits for the next job, untouched.
+    assert sorted(r.attempts for r in rows) == [0] * 20 + [1] * 100

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
 from arq.worker import Worker
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from domain.audits.models import Audit
@@ -20,6 +22,7 @@ from domain.system.models import WorkerHeartbeat
 from tests.conftest import World
 from workers.main import (
     WorkerSettings,
+    every,
     heartbeat,
     nine_month_dip_samples,
     programme_timescales,
@@ -132,3 +135,17 @@ async def test_the_worker_plans_nine_month_dip_samples_once_however_often_it_run
         audits = list(await s.scalars(select(Audit).where(Audit.child_id == child.id)))
     assert sorted(a.kind.value for a in audits) == ["DIP_SAMPLE", "DIP_SAMPLE"]
     assert all(a.status.value == "PLANNED" for a in audits)
+
+
+def test_the_worker_cadence_comes_from_settings_and_defaults_to_five_minutes_and_a_minute() -> None:
+    # The defaults: sweep at minutes 0, 5, … (second 0), send at second 15 of every minute.
+    assert every(300) == {"minute": set(range(0, 60, 5)), "second": {0}}
+    assert every(60, at_second=15) == {"minute": set(range(60)), "second": {15}}
+    # Shorter, as the fault tests run the worker: every 2 s, every 5 s.
+    assert every(2, at_second=15) == {"second": set(range(1, 60, 2))}
+    assert every(5) == {"second": set(range(0, 60, 5))}
+    assert Settings(_env_file=None).sweep_every_seconds == 300  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        Settings(sweep_every_seconds=7, _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        Settings(send_every_seconds=90, _env_file=None)  # type: ignore[call-arg]
