@@ -1,7 +1,7 @@
 """Benchmark: the deadline sweep over a million open obligations, and the send rate of
 reminder email from the outbox to a local SMTP server.
 
-    .venv/bin/python -m bench.deadlines [--runs 30] [--sweep-seconds 300] [--emails 10000]
+    .venv/bin/python -m bench.deadlines [--runs 30] [--sweep-seconds 900] [--emails 10000]
                                         [--keep-data]
 
 Uses its own database (BENCH_DATABASE_URL, default `qaf_bench_deadlines`, dropped, created and
@@ -10,12 +10,21 @@ migrated as the tests do, and dropped again at the end unless --keep-data):
 (a) 1,000,000 open obligations (due at the end of London days from 36 days before the
     benchmark's moment to 324 after: about 10% overdue) and 100,000 closed ones, owned by
     1,000 people whose lines climb three managers, written with INSERT … SELECT
-    generate_series; ANALYZE. Then one full `reminders.sweep` at the moment (the first, which
-    creates every reminder, capped at --sweep-seconds) and a second (what the worker's
-    5-minute cron costs once everything exists), with the sweep's own SQL captured as it runs;
-    EXPLAIN (ANALYZE, BUFFERS) of its first batch and of a batch from the middle (keyset), and
-    median/p95 of --runs executions of each, and of `due_statement` with LIMIT 1,000 as
-    `obligations.due_and_overdue` sends it (and of that whole function, ORM included).
+    generate_series, each open one with `next_reminder_at` = its creation (as right after
+    migration 0008); ANALYZE. Then, as `workers.main.sweep_deadlines` runs it (the real
+    `reminders.sweep(max_batches=1)`, a committed transaction per batch):
+    - the one-off catch-up, every open obligation looked at once, back to back, capped at
+      --sweep-seconds; if the cap stops it, the total is extrapolated (and says so), and a
+      SET-UP SHORTCUT (printed as such) finishes it: the waiting obligations with no reminder
+      due get `next_reminder_at` from the real `reminders.next_reminder_moment`, computed in
+      bulk and written with COPY and one UPDATE … FROM, and the real sweep does the rest;
+    - the steady state, one cron sweep within SWEEP_BUDGET 5 minutes later, then (after
+      VACUUM) at 08:00 London on the next working day, when that day's reminders fall due,
+      and 5 minutes after that;
+    with EXPLAIN (ANALYZE, BUFFERS) of the sweep's batch statement (captured from the real
+    sweep, one batch rolled back) at the catch-up's start, halfway (or where the cap stopped
+    it) and before each steady-state sweep, and median/p95 of --runs executions of each; and of
+    `due_statement` LIMIT 1,000 as `obligations.due_and_overdue` (`qaf due`) sends it.
 (b) --emails reminder emails in the outbox, delivered through `email.deliver` (claim a batch,
     send each over SMTP with aiosmtplib, mark each sent) to an aiosmtpd server this script
     starts in a child process; messages/s, and the distinct Message-IDs the server received.
@@ -32,23 +41,28 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cli import embedded, migrate
-from domain.core.clock import SettableClock
+from domain.core.clock import LONDON, SettableClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings
 from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
+from domain.deadlines.calendar import end_of_day, local_day
+from domain.deadlines.models import Obligation, ObligationState
 from domain.notifications import email, reminders
+from workers.main import SWEEP_BUDGET, SWEEP_JOB_TIMEOUT
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday, in GMT
 OWNERS = 1_000
@@ -181,40 +195,136 @@ async def _load(engine: AsyncEngine, open_count: int) -> None:
     )
 
 
-async def _sweep(
-    engine: AsyncEngine, settings: Settings, capture: Captured, cap: float
-) -> tuple[reminders.SweepResult | None, float, int]:
-    """One full sweep at NOW in one transaction, as the worker's job runs it; committed.
-    Returns its result (None when stopped at the cap and rolled back), its time and how many
-    batches it read."""
+@dataclass
+class Sweeps:
+    """What a run of worker-style sweeps did: their results summed, and each batch's time."""
+
+    seen: int = 0
+    created: int = 0
+    emails: int = 0
+    digest_waiting: int = 0
+    batches: int = 0
+    batch_seconds: list[float] = field(default_factory=list)
+    # The obligations that got at least one new notification (from the created keys).
+    reminded: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+    stopped: bool = False  # the budget ran out before a batch came back empty
+
+    def add(self, result: reminders.SweepResult) -> None:
+        self.seen += result.obligations_seen
+        self.created += result.notifications_created
+        self.emails += result.emails_queued
+        self.digest_waiting += result.digest_waiting
+        self.batches += result.batches
+        self.reminded.update(key.split(":")[1] for key in result.created_keys)
+
+    def line(self) -> str:
+        per = self.seconds or 1e-9
+        batch = ""
+        if self.batch_seconds:
+            times = sorted(self.batch_seconds)
+            batch = (
+                f"; a batch's transaction: median {_ms(statistics.median(times))}, p95 "
+                f"{_ms(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))])}, "
+                f"max {_ms(times[-1])}"
+            )
+        return (
+            f"{self.seconds:.1f} s, {len(self.batch_seconds)} transactions ({self.batches} "
+            f"batches of up to {SWEEP_BATCH}); {self.seen:,} obligations read "
+            f"({self.seen / per:,.0f}/s), {len(self.reminded):,} of them got something new; "
+            f"{self.created:,} notifications created ({self.created / per:,.0f}/s), "
+            f"{self.emails:,} emails queued{batch}"
+        )
+
+
+async def _worker_sweep(
+    engine: AsyncEngine,
+    settings: Settings,
+    at: datetime,
+    budget: float,
+    pause: Callable[[Sweeps], Awaitable[None]] | None = None,
+) -> Sweeps:
+    """Sweeps at `at` as `workers.main.sweep_deadlines` runs them: the calendar read once, then
+    `reminders.sweep(max_batches=1)`, each in its own transaction (committed), until a batch
+    comes back empty or `budget` seconds have passed (SWEEP_BUDGET for the cron; the
+    catch-up's --sweep-seconds). `pause` runs between batches, outside the time."""
     sessions = create_session_factory(engine)
-    capture.statements.clear()
-    capture.on = True
+    clock = SettableClock(at)
+    done = Sweeps()
     started = time.perf_counter()
-    result: reminders.SweepResult | None = None
-    try:
-        async with sessions() as session:
+    paused = 0.0
+    async with sessions() as session:
+        async with session.begin():
+            working = await deadlines.calendar(session)
+        while time.perf_counter() - started - paused < budget:
+            batch_started = time.perf_counter()
+            async with session.begin():
+                result = await reminders.sweep(
+                    session=session,
+                    clock=clock,
+                    calendar=working,
+                    policy_settings=settings.policy,
+                    max_batches=1,
+                )
+            done.batch_seconds.append(time.perf_counter() - batch_started)
+            done.add(result)
+            if not result.batches:
+                break
+            if pause is not None:
+                pause_started = time.perf_counter()
+                await pause(done)
+                paused += time.perf_counter() - pause_started
+        else:
+            done.stopped = True
+    done.seconds = time.perf_counter() - started - paused
+    return done
 
-            async def run() -> reminders.SweepResult:
-                async with session.begin():
-                    return await reminders.sweep(
-                        session=session,
-                        clock=SettableClock(NOW),
-                        calendar=await deadlines.calendar(session),
-                        policy_settings=settings.policy,
-                    )
 
-            try:
-                result = await asyncio.wait_for(run(), timeout=cap)
-            except TimeoutError:
-                result = None
-    finally:
-        capture.on = False
-    return result, time.perf_counter() - started, len(capture.statements)
+async def _probe(
+    engine: AsyncEngine, settings: Settings, at: datetime, capture: Captured
+) -> tuple[str, tuple[Any, ...]]:
+    """The sweep's batch statement at `at`, as the sweep sends it: one batch of the real
+    `reminders.sweep`, captured and rolled back (nothing changes)."""
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        working = await deadlines.calendar(session)
+        await session.rollback()
+        capture.statements.clear()
+        capture.on = True
+        tx = await session.begin()
+        try:
+            await reminders.sweep(
+                session=session,
+                clock=SettableClock(at),
+                calendar=working,
+                policy_settings=settings.policy,
+                max_batches=1,
+            )
+        finally:
+            capture.on = False
+            await tx.rollback()
+    return next((s, p) for s, p in capture.statements if "SKIP LOCKED" in s)
+
+
+async def _waiting(engine: AsyncEngine, at: datetime) -> int:
+    """The open obligations a sweep at `at` would read (next_reminder_at <= at)."""
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            text(
+                "SELECT count(*) FROM obligations WHERE state = 'OPEN' AND next_reminder_at <= :at"
+            ),
+            {"at": at},
+        )
+    return int(count or 0)
 
 
 async def _explain_and_time(
-    engine: AsyncEngine, label: str, sql: str, params: tuple[Any, ...], runs: int
+    engine: AsyncEngine,
+    label: str,
+    sql: str,
+    params: tuple[Any, ...],
+    runs: int,
+    index: str = "ix_obligations_next_reminder",
 ) -> None:
     async with engine.connect() as conn:
         raw = (await conn.get_raw_connection()).driver_connection
@@ -232,9 +342,9 @@ async def _explain_and_time(
             started = time.perf_counter()
             rows = len(await raw.fetch(sql, *params))
             times.append(time.perf_counter() - started)
-            await tx.rollback()  # releases the FOR UPDATE locks, as each sweep's commit does
-    uses = "uses" if any("ix_obligations_open_due" in line for line in lines) else "DOES NOT use"
-    print(f"\n-- {label}: {rows} rows; {uses} ix_obligations_open_due")
+            await tx.rollback()  # releases the FOR UPDATE locks, as each batch's commit does
+    uses = "uses" if any(index in line for line in lines) else "DOES NOT use"
+    print(f"\n-- {label}: {rows} rows; {uses} {index}")
     print("   SQL: " + " ".join(sql.split()))
     print("   params: " + ", ".join(repr(p) for p in params))
     for line in lines:
@@ -251,6 +361,109 @@ async def _time(runs: int, work: Callable[[], Awaitable[object]]) -> list[float]
     return times
 
 
+async def _shortcut(engine: AsyncEngine, settings: Settings, at: datetime) -> tuple[int, int]:
+    """SET-UP SHORTCUT, not the sweep: for each obligation still waiting at `at` that has no
+    reminder due at `at` (the real `reminders.due_reminders` says so), its next moment by the
+    real `reminders.next_reminder_moment`, computed here in bulk and written back with COPY into
+    a temporary table and one UPDATE … FROM. Those with a reminder due are left to the real
+    sweep. Returns how many were set and how many were left."""
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        working = await deadlines.calendar(session)
+        rows = (
+            await session.execute(
+                select(Obligation.id, Obligation.owner_id, Obligation.due_at).where(
+                    Obligation.state == ObligationState.OPEN, Obligation.next_reminder_at <= at
+                )
+            )
+        ).all()
+        people = await reminders._people(session, {row.owner_id for row in rows})
+    lines = {owner: reminders._line(owner, people) for owner in {row.owner_id for row in rows}}
+    moments: list[tuple[uuid.UUID, datetime | None]] = []
+    for row in rows:
+        obligation = Obligation(id=row.id, owner_id=row.owner_id, due_at=row.due_at)
+        line = lines[row.owner_id] if row.owner_id in people else []
+        if reminders.due_reminders(
+            obligation=obligation,
+            now=at,
+            calendar=working,
+            policy_settings=settings.policy,
+            line=line,
+        ):
+            continue
+        moments.append(
+            (
+                row.id,
+                reminders.next_reminder_moment(
+                    obligation=obligation,
+                    now=at,
+                    calendar=working,
+                    policy_settings=settings.policy,
+                    line_length=len(line),
+                ),
+            )
+        )
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        async with raw.transaction():
+            await raw.execute(
+                "CREATE TEMPORARY TABLE next_moments (id uuid, next_reminder_at timestamptz)"
+                " ON COMMIT DROP"
+            )
+            await raw.copy_records_to_table(
+                "next_moments", records=moments, columns=["id", "next_reminder_at"]
+            )
+            await raw.execute("ANALYZE next_moments")
+            await raw.execute(
+                "UPDATE obligations AS o SET next_reminder_at = m.next_reminder_at"
+                " FROM next_moments AS m WHERE o.id = m.id AND o.state = 'OPEN'"
+            )
+    return len(moments), len(rows) - len(moments)
+
+
+async def _dead_rows(engine: AsyncEngine) -> str:
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT n_live_tup, n_dead_tup, autovacuum_count, last_autovacuum"
+                    " FROM pg_stat_user_tables WHERE relname = 'obligations'"
+                )
+            )
+        ).one()
+    return f"{row[0]:,} live and {row[1]:,} dead row versions, autovacuumed {row[2]} time(s)" + (
+        f" (last {row[3]:%H:%M:%S})" if row[3] else ""
+    )
+
+
+async def _steady(
+    engine: AsyncEngine, settings: Settings, at: datetime, label: str, capture: Captured, runs: int
+) -> Sweeps:
+    """One sweep of the 5-minute cron at `at`, as the worker runs it (SWEEP_BUDGET), with
+    the batch statement's plan as it stands before it."""
+    waiting = await _waiting(engine, at)
+    sql, params = await _probe(engine, settings, at, capture)
+    await _explain_and_time(
+        engine, f"the sweep's batch statement at {label}, before it runs", sql, params, runs
+    )
+    done = await _worker_sweep(engine, settings, at, SWEEP_BUDGET.total_seconds())
+    left = await _waiting(engine, at)
+    fits = (
+        "fits"
+        if not done.stopped and done.seconds < SWEEP_BUDGET.total_seconds()
+        else "DOES NOT fit"
+    )
+    print(
+        f"\nsteady state, the cron's sweep at {label} ({waiting:,} obligations waiting): "
+        f"{done.line()}; {left:,} left waiting. It {fits} in the worker's "
+        f"{SWEEP_BUDGET.total_seconds():.0f} s budget "
+        f"({done.seconds / SWEEP_BUDGET.total_seconds():.0%} of it; job timeout "
+        f"{SWEEP_JOB_TIMEOUT.total_seconds():.0f} s)"
+    )
+    return done
+
+
 async def part_a(
     engine: AsyncEngine, settings: Settings, open_count: int, runs: int, cap: float
 ) -> None:
@@ -259,57 +472,136 @@ async def part_a(
     capture = Captured(match="FROM obligations")
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
 
-    result, seconds, batches = await _sweep(engine, settings, capture, cap)
-    sweep_sql = [(s, p) for s, p in capture.statements if "SKIP LOCKED" in s]
-    if result is None:
-        print(
-            f"\nfirst full reminders.sweep: STOPPED at the --sweep-seconds cap ({cap:.0f} s) and "
-            f"rolled back, after reading {batches} batches of {SWEEP_BATCH} "
-            f"({batches * SWEEP_BATCH:,} obligations, {batches * SWEEP_BATCH / seconds:,.0f} "
-            "obligations/s)"
-        )
-    else:
-        print(
-            f"\nfirst full reminders.sweep (creates every reminder): {seconds:.1f} s, one "
-            f"transaction; {result.obligations_seen:,} obligations read in {batches} batches, "
-            f"{result.notifications_created:,} notifications and {result.emails_queued:,} "
-            f"emails created ({result.obligations_seen / seconds:,.0f} obligations/s)"
-        )
-        result, seconds, batches = await _sweep(engine, settings, capture, cap)
-        if result is None:
-            print(f"second full sweep: STOPPED at the cap ({cap:.0f} s), rolled back")
-        else:
-            print(
-                f"second full reminders.sweep (everything exists, the 5-minute cron's steady "
-                f"state): {seconds:.1f} s; {result.obligations_seen:,} obligations read, "
-                f"{result.notifications_created} created (the worker's job timeout is "
-                f"{60} s)"
-            )
-
-    first = sweep_sql[0]
-    middle = sweep_sql[len(sweep_sql) // 2]
-    await _explain_and_time(
-        engine, f"the sweep's first batch (LIMIT {SWEEP_BATCH})", *first, runs=runs
-    )
+    # 1. The one-off catch-up after migration 0008: every open obligation is waiting.
+    waiting = await _waiting(engine, NOW)
     await _explain_and_time(
         engine,
-        f"the sweep's batch {len(sweep_sql) // 2 + 1} of {len(sweep_sql)} (keyset after the "
-        "previous batch)",
-        *middle,
+        f"the sweep's batch statement at the catch-up's start ({waiting:,} waiting)",
+        *await _probe(engine, settings, NOW, capture),
         runs=runs,
     )
+    print(
+        f"\nthe catch-up after migration 0008 at {NOW:%Y-%m-%d %H:%M} UTC: every open "
+        f"obligation waiting ({waiting:,}); the worker's loop (reminders.sweep(max_batches=1), "
+        f"a transaction each, committed) run back to back, capped at --sweep-seconds "
+        f"({cap:.0f} s) …"
+    )
+    explained = False
 
+    async def midway(done: Sweeps) -> None:
+        nonlocal explained
+        if explained or done.seen < waiting // 2:
+            return
+        explained = True
+        await _explain_and_time(
+            engine,
+            f"the same statement halfway through the catch-up ({done.seen:,} done, "
+            f"{await _waiting(engine, NOW):,} waiting; timer paused)",
+            *await _probe(engine, settings, NOW, capture),
+            runs=runs,
+        )
+
+    catch_up = await _worker_sweep(engine, settings, NOW, cap, pause=midway)
+    left = await _waiting(engine, NOW)
+    budget = SWEEP_BUDGET.total_seconds()
+    if not catch_up.stopped:
+        print(f"\nthe catch-up, complete and for real: {catch_up.line()}")
+        total_seconds = catch_up.seconds
+    else:
+        print(
+            f"\nthe catch-up, STOPPED at the --sweep-seconds cap with {left:,} obligations "
+            f"still waiting: {catch_up.line()}"
+        )
+        if not explained:
+            explained = True
+            await _explain_and_time(
+                engine,
+                f"the same statement where the cap stopped the catch-up ({catch_up.seen:,} "
+                f"done, {left:,} waiting)",
+                *await _probe(engine, settings, NOW, capture),
+                runs=runs,
+            )
+        share = catch_up.seen / waiting
+        total_seconds = catch_up.seconds / share
+        print(
+            f"EXTRAPOLATED (not measured) from that {share:.0%}, the rows being read in "
+            f"creation order, which here mixes due dates evenly: the whole catch-up would take "
+            f"about {total_seconds:,.0f} s ({total_seconds / 60:.0f} min) of sweeping and "
+            f"create about {catch_up.created / share:,.0f} notifications"
+        )
+    runs_needed = max(1, round(total_seconds / budget + 0.5))
+    print(
+        f"in production the worker sweeps {budget:.0f} s per 5-minute cron run, so the "
+        f"catch-up would take about {runs_needed} runs, {runs_needed * 5 / 60:.1f} h of wall "
+        "clock (derived, not measured), each batch committed as it goes"
+    )
+    if catch_up.stopped:
+        started = time.perf_counter()
+        shortcut, due = await _shortcut(engine, settings, NOW)
+        print(
+            f"\nSET-UP SHORTCUT (not the sweep, not counted above): for the {shortcut:,} "
+            "waiting obligations with no reminder due at the moment, next_reminder_at by the "
+            "real reminders.next_reminder_moment computed in Python and written with COPY into "
+            f"a temporary table and one UPDATE … FROM: {time.perf_counter() - started:.1f} s. "
+            f"The {due:,} with a reminder due are left to the real sweep:"
+        )
+        finish = await _worker_sweep(engine, settings, NOW, float("inf"))
+        print(f"the rest of the catch-up, for real: {finish.line()}")
+    capture.statements.clear()
+    print(f"\nafter the catch-up: {await _dead_rows(engine)}")
+
+    # 2. The steady state: what the 5-minute cron does every day.
+    await _steady(engine, settings, NOW + timedelta(minutes=5), "NOW + 5 min", capture, runs)
+    started = time.perf_counter()
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM (ANALYZE) obligations"))
+    print(
+        f"\nVACUUM (ANALYZE) obligations, autovacuum's work after the catch-up's updates: "
+        f"{time.perf_counter() - started:.1f} s; now {await _dead_rows(engine)}"
+    )
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        working = await deadlines.calendar(session)
+    next_day = working.next_working_day(local_day(NOW))
+    morning = datetime.combine(next_day, dtime(8), tzinfo=LONDON).astimezone(UTC)
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FILTER (WHERE due_at < :at),"
+                    " count(*) FILTER (WHERE due_at = :end_of_day),"
+                    " count(*) FILTER (WHERE due_at > :end_of_day)"
+                    " FROM obligations WHERE state = 'OPEN' AND next_reminder_at <= :at"
+                ),
+                {"at": morning, "end_of_day": end_of_day(next_day)},
+            )
+        ).one()
+    print(
+        f"\nthe next working day, {next_day:%A %d %B}: every moment of its reminders is 00:00 "
+        "London (the start of the day, or a due moment + 1 µs), so the first sweep after "
+        f"midnight does this; at 08:00 London waiting: {row[0]:,} overdue (newly, or the next "
+        f"manager up), {row[1]:,} due that day, {row[2]:,} due later (a working day before)"
+    )
+    label = f"{next_day:%a %d %b} 08:00 London"
+    await _steady(engine, settings, morning, label, capture, runs)
+    await _steady(
+        engine, settings, morning + timedelta(minutes=5), f"{label} + 5 min", capture, runs=3
+    )
+
+    # `qaf due` (obligations.due_and_overdue): what is due and overdue, by ix_obligations_open_due.
     capture.statements.clear()
     capture.on = True
-    sessions = create_session_factory(engine)
     async with sessions() as session, session.begin():
         await obligations.due_and_overdue(session=session, at=NOW, limit=1000, skip_locked=True)
     capture.on = False
     await _explain_and_time(
         engine,
-        "due_statement LIMIT 1000, as due_and_overdue sends it (owners joined, SKIP LOCKED)",
+        "`qaf due`: due_statement LIMIT 1000, as due_and_overdue sends it (owners joined, "
+        "SKIP LOCKED)",
         *capture.statements[0],
         runs=runs,
+        index="ix_obligations_open_due",
     )
 
     async def through_orm() -> None:
@@ -424,7 +716,7 @@ async def main(port: int, out: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--open", type=int, default=1_000_000, help="open obligations")
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--sweep-seconds", type=float, default=300)
+    parser.add_argument("--sweep-seconds", type=float, default=900)
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--senders", default="1,4", help="senders at once, e.g. 1,4")
     parser.add_argument("--skip-sweep", action="store_true")
