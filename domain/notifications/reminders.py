@@ -169,11 +169,15 @@ def next_reminder_moment(
             candidates.append(start_of_day(due_day))  # due today
             n = policy_settings.reminder_working_days_before
             if n > 0:
-                window = max(
-                    calendar.working_days_before(due_day, n), calendar.next_working_day(today)
-                )
-                if window < due_day:
-                    candidates.append(start_of_day(window))  # a working day to remind before
+                opens = calendar.working_days_before(due_day, n)
+                if today < opens:
+                    candidates.append(start_of_day(opens))  # the reminder before
+                elif not calendar.is_working_day(today):
+                    # In the window on a closed day, so the reminder before is still to come:
+                    # on the next working day, if that is before the due day.
+                    following = calendar.next_working_day(today)
+                    if following < due_day:
+                        candidates.append(start_of_day(following))
     else:
         interval = policy_settings.escalation_interval_working_days
         for level in range(2, min(line_length, MAX_LEVELS) + 1):
@@ -340,12 +344,14 @@ async def _remind(
             }
     if not notifications:
         return
+    # One statement for the batch, given its rows as parameters (executemany, batched by
+    # SQLAlchemy's insertmanyvalues) rather than rendered into a new VALUES list each batch.
     created = list(
         await session.scalars(
             insert(Notification)
-            .values(notifications)
             .on_conflict_do_nothing(index_elements=[Notification.key])
-            .returning(Notification.key)
+            .returning(Notification.key),
+            notifications,
         )
     )
     result.notifications_created += len(created)
@@ -356,9 +362,9 @@ async def _remind(
         queued = list(
             await session.scalars(
                 insert(OutboxMessage)
-                .values(to_queue)
                 .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
-                .returning(OutboxMessage.key)
+                .returning(OutboxMessage.key),
+                to_queue,
             )
         )
         result.emails_queued += len(queued)
