@@ -245,15 +245,13 @@ async def test_a_fully_reminded_obligation_is_not_read_again(
     assert (await _sweep(session_factory, clock)).obligations_seen == 1
     # Nothing to say until the reminder before: 2 working days before Thursday 24 December.
     assert await _next(session_factory, oid) == start_of_day(date(2026, 12, 22))
-    clock.set(
-        at(
-            date(
-                2026,
-                12,
-                21,
-            )
-        )
-    )
+    clock.set(at(date(2026, 12, 21)))
+    assert (await _sweep(session_factory, clock)).obligations_seen == 0
+    # Reminded before on Tuesday 22: nothing more until the due day itself.
+    clock.set(at(date(2026, 12, 22)))
+    assert (await _sweep(session_factory, clock)).notifications_created == 1
+    assert await _next(session_factory, oid) == start_of_day(DUE)
+    clock.set(at(date(2026, 12, 23)))
     assert (await _sweep(session_factory, clock)).obligations_seen == 0
 
     # Overdue on Tuesday 29 December: owner and Tom at once, Hana 2 working days on
