@@ -79,6 +79,7 @@ async def open_obligation(
     opening the same one at once: the second waits for the first and then finds it."""
     _check_aware(due_at)
     key = key or obligation_key(kind, subject_id)
+    now = clock.now()
     opened: Obligation | None = await session.scalar(
         insert(Obligation)
         .values(
@@ -90,8 +91,8 @@ async def open_obligation(
             due_at=due_at,
             state=OPEN,
             key=key,
-            created_at=clock.now(),
-            next_reminder_at=clock.now(),
+            created_at=now,
+            next_reminder_at=now,  # the next sweep works out its reminders
         )
         .on_conflict_do_nothing(index_elements=[Obligation.key])
         .returning(Obligation)

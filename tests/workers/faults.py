@@ -363,6 +363,38 @@ class Scene:
     async def notification_keys(self) -> set[str]:
         return set((await self.monitor.execute(select(Notification.key))).scalars())
 
+    async def whole_batches(self, expected_before: set[str]) -> int:
+        """After a sweep was interrupted: the sweep commits batch by batch, so every open
+        obligation is either untouched (no reminder, its next moment unchanged) or wholly
+        reminded (each reminder due for it exists, its next moment moved on); nothing is
+        half done. Returns how many were wholly reminded."""
+        rows = (
+            await self.monitor.execute(
+                select(Obligation.id, Obligation.created_at, Obligation.next_reminder_at).where(
+                    Obligation.state == ObligationState.OPEN
+                )
+            )
+        ).all()
+        made: dict[str, set[str]] = {}
+        for key in await self.notification_keys():
+            made.setdefault(key.split(":")[1], set()).add(key)
+        due: dict[str, set[str]] = {}
+        for key in expected_before:
+            due.setdefault(key.split(":")[1], set()).add(key)
+        done = 0
+        for obligation_id, created_at, next_at in rows:
+            oid = str(obligation_id)
+            if next_at == created_at:
+                assert oid not in made, f"reminders of an obligation not yet swept: {oid}"
+            else:
+                assert made.get(oid, set()) == due.get(oid, set()), (
+                    f"half-swept: {oid}",
+                    made.get(oid),
+                    due.get(oid),
+                )
+                done += 1
+        return done
+
     async def held_unsent(self, worker: WorkerProcess) -> set[str]:
         """The keys of the outbox messages `worker` has claimed and not marked sent."""
         rows = await self.monitor.execute(
