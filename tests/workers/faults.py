@@ -286,6 +286,24 @@ class Scene:
         )
         return [int(pid) for pid in rows.scalars()]
 
+    async def sweeps_waiting_to_insert(self, workers: list[WorkerProcess]) -> int:
+        """How many sweeps (transactions holding obligation rows and waiting to insert
+        reminders) the workers are running: arq runs a job on whichever worker takes it, so
+        two sweeps may be two workers' or one worker's two jobs."""
+        pids = [pid for worker in workers for pid in await self.backends(worker)]
+        if not pids:
+            return 0
+        found = await self.monitor.scalar(
+            text(
+                "SELECT count(DISTINCT l.pid) FROM pg_locks l WHERE l.pid = ANY(:pids) "
+                "AND l.relation = 'obligations'::regclass AND l.mode = 'RowShareLock' "
+                "AND EXISTS (SELECT 1 FROM pg_locks n WHERE n.pid = l.pid "
+                "AND n.relation = 'notifications'::regclass AND NOT n.granted)"
+            ),
+            {"pids": pids},
+        )
+        return int(found or 0)
+
     async def waiting_to_insert(self, worker: WorkerProcess) -> bool:
         """`worker` is in a sweep (holding obligation rows) and waits to insert reminders."""
         pids = await self.backends(worker)

@@ -19,7 +19,6 @@ committed.
 from __future__ import annotations
 
 import asyncio
-import functools
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -155,19 +154,20 @@ async def test_two_workers_sweeping_at_the_same_time_send_nothing_twice(
     scene: Scene, engine: AsyncEngine
 ) -> None:
     before = await expected_reminders(scene.session_factory, scene.settings)
-    # Hold reminders back until both workers are inside their startup sweep, each holding
-    # obligation rows: then both sweeps go on at once. (No other sweep: a scheduled one could
-    # fall in the same second as a startup and, run by one worker beside its own, take rows
-    # enough that the other's sweep finds all locked.)
+    # Hold reminders back until two startup sweeps are inside, each holding obligation rows:
+    # then both go on at once. (Each worker enqueues its startup sweep; arq gives a job to
+    # whichever worker takes it, so the two sweeps may run on both workers or on one. No
+    # scheduled sweep: only the two startup ones.)
     async with engine.begin() as conn:
         await conn.execute(text("LOCK TABLE notifications IN SHARE MODE"))
         workers = [scene.start_worker(SWEEP_EVERY_SECONDS="3600") for _ in range(2)]
-        for worker in workers:
-            await scene.wait_for(
-                "a worker inside a sweep",
-                functools.partial(scene.waiting_to_insert, worker),
-                within=30,
-            )
+
+        async def two_sweeps() -> bool:
+            return await scene.sweeps_waiting_to_insert(workers) >= 2
+
+        await scene.wait_for("two sweeps at once", two_sweeps, within=30)
+        on_both = all([await scene.waiting_to_insert(w) for w in workers])
+        print(f"two sweeps at once, on {'both workers' if on_both else 'one worker'}")
     await scene.wait_until_done()
     await _stop_all(scene)
     result = await outcome(scene, before)
