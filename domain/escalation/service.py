@@ -1042,8 +1042,8 @@ async def obligations_of(
         return out
     rows = await session.scalars(
         select(Obligation).where(
-            (Obligation.subject_type == SUBJECT) & Obligation.subject_id.in_(out)
-            | (Obligation.kind == K.AUDIT_DUE) & Obligation.subject_id.in_(by_audit)
+            (Obligation.subject_type == SUBJECT) & Obligation.subject_id.in_(list(out))
+            | (Obligation.kind == K.AUDIT_DUE) & Obligation.subject_id.in_(list(by_audit))
         )
     )
     for row in rows:
