@@ -385,6 +385,23 @@ def sweep(
             raise typer.Exit(1)
 
 
+@app.command("rework-reminders")
+def rework_reminders() -> None:
+    """After changing the reminder policy settings (or a line of management), have the next
+    sweep work out every open obligation's reminders afresh. Nothing is sent twice: each
+    reminder has its unique key."""
+    from domain.deadlines import obligations
+
+    _load_dev_env()
+
+    async def work(session: AsyncSession) -> int:
+        async with session.begin():
+            return await obligations.rework_reminders(session=session)
+
+    count = _run(work)
+    console.print(f"{count} open obligations will be worked out afresh at the next sweep.")
+
+
 @app.command("export-schema")
 def export_schema(
     check: Annotated[bool, typer.Option(help="Fail if schema.graphql is stale.")] = False,

@@ -250,3 +250,16 @@ async def due_and_overdue(
     if skip_locked:
         stmt = stmt.with_for_update(skip_locked=True, of=Obligation)
     return list(await session.scalars(stmt))
+
+
+async def rework_reminders(*, session: AsyncSession) -> int:
+    """Have the next sweep work out every open obligation's reminders afresh (after the
+    reminder policy settings or a line of management changed): each one's next moment goes
+    back to its creation. Creates nothing itself, and no reminder is ever created twice (each
+    has its unique key). Returns how many open obligations there are."""
+    reworked = await session.execute(
+        update(Obligation)
+        .where(Obligation.state == OPEN)
+        .values(next_reminder_at=Obligation.created_at)
+    )
+    return int(reworked.rowcount or 0)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 from domain.core.settings import get_settings
 from domain.deadlines import obligations
 from domain.deadlines.calendar import end_of_day
-from domain.deadlines.models import ObligationKind
+from domain.deadlines.models import Obligation, ObligationKind
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
@@ -203,3 +203,39 @@ def test_a_date_or_an_offset_is_understood(qaf: CliRunner, owed: dict[str, Perso
     assert "Sunday 25 October 2026 01:30 BST" in " ".join(result.output.split())
     result = run(qaf, "due", "--at", "2026-10-25T01:30Z")
     assert "Sunday 25 October 2026 01:30 GMT" in " ".join(result.output.split())
+
+
+def test_rework_reminders_has_the_next_sweep_look_at_every_open_obligation_again(
+    qaf: CliRunner, owed: dict[str, Person], world: World
+) -> None:
+    url = world.settings.database_url
+
+    def waiting() -> int:
+        """Open obligations the next sweep will read (their next moment is their creation)."""
+
+        async def read() -> int:
+            engine = create_async_engine(url, poolclass=NullPool)
+            try:
+                async with engine.connect() as conn:
+                    found = await conn.scalar(
+                        select(func.count())
+                        .select_from(Obligation)
+                        .where(Obligation.next_reminder_at == Obligation.created_at)
+                    )
+            finally:
+                await engine.dispose()
+            return found or 0
+
+        return asyncio.run(read())
+
+    assert waiting() == 2
+    assert run(qaf, "sweep", "--at", OVERDUE_AT).exit_code == 0
+    assert waiting() == 0  # each has its next moment (or none left)
+
+    result = run(qaf, "rework-reminders")
+    assert result.exit_code == 0, result.output
+    assert "2 open obligations will be worked out afresh" in result.output
+    assert waiting() == 2
+    before = counts(url)
+    assert run(qaf, "sweep", "--at", OVERDUE_AT).exit_code == 0
+    assert counts(url) == before  # read again, and still nothing twice
