@@ -54,7 +54,7 @@ from domain.feedback.models import (
 )
 from domain.history import service as history
 from domain.history.models import HistoryEntry
-from domain.people.models import Person, RoleGrant, Team
+from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import Actor, Role, ScopeType
 
 SUBJECT = "FeedbackRecord"
@@ -153,8 +153,6 @@ async def _about(
         return team_service, team_id
     if service_id is None:
         raise InvalidInput("Say which team or service it is about.", field="serviceId")
-    from domain.people.models import Service
-
     if await session.get(Service, service_id) is None:
         raise NotFound("service", field="serviceId")
     return service_id, None

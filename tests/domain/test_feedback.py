@@ -20,6 +20,7 @@ from domain.deadlines.calendar import WorkingCalendar, end_of_day
 from domain.deadlines.models import ObligationKind, ObligationState
 from domain.feedback import service as feedback
 from domain.feedback.models import ComplaintFinding, ComplaintStage, ComplaintStatus
+from domain.history import service as history
 from domain.history.models import HistoryEntry
 from domain.notifications.reminders import WHAT
 from tests.conftest import World
@@ -465,3 +466,12 @@ async def test_outside_the_register_a_complaint_reads_as_not_found(auth: Authori
             await feedback.trends(
                 session=s, actor=auth.actor(auth.bob), since=RECEIVED, until=RECEIVED
             )
+
+
+async def test_an_administrator_reads_no_history_of_the_register(auth: Authority) -> None:
+    record = await complaint(auth, auth.team_a, RECEIVED)
+    flt = history.HistoryFilter(object_id=record.id)
+    async with auth.world.session_factory() as s:
+        mine = await history.count_history(session=s, actor=auth.actor(auth.admin), filters=flt)
+        qa = await history.count_history(session=s, actor=auth.actor(auth.qa_lead), filters=flt)
+    assert (mine, qa) == (0, 1)
