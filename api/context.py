@@ -33,6 +33,8 @@ from domain.escalation import service as escalation
 from domain.escalation.models import InadequateEscalation, OtherCaseReview, SupervisionReview
 from domain.events import service as events
 from domain.events.models import DomainEvent
+from domain.feedback import service as feedback
+from domain.feedback.models import ComplaintStage
 from domain.history.models import HistoryEntry
 from domain.people import service as people
 from domain.people.models import Person, RoleGrant, Service, Team
@@ -85,6 +87,10 @@ class Loaders:
         self.escalation_obligations = DataLoader[InadequateEscalation, list[Obligation]](
             self._escalation_obligations, cache_key_fn=_escalation_id
         )
+        # The register: the caller already sees the record, so these read its parts.
+        self.themes_of_feedback = DataLoader[uuid.UUID, list[Theme]](self._themes_of_feedback)
+        self.complaint_stages = DataLoader[uuid.UUID, list[ComplaintStage]](self._complaint_stages)
+        self.feedback_history = DataLoader[uuid.UUID, list[HistoryEntry]](self._feedback_history)
 
     async def _people(self, ids: list[uuid.UUID]) -> list[Person | None]:
         if self._actor is None:
@@ -180,6 +186,21 @@ class Loaders:
         async with self._sf() as session:
             found = await escalation.obligations_of(session, processes)
         return [found[p.id] for p in processes]
+
+    async def _themes_of_feedback(self, ids: list[uuid.UUID]) -> list[list[Theme]]:
+        async with self._sf() as session:
+            found = await feedback.themes_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _complaint_stages(self, ids: list[uuid.UUID]) -> list[list[ComplaintStage]]:
+        async with self._sf() as session:
+            found = await feedback.stages_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _feedback_history(self, ids: list[uuid.UUID]) -> list[list[HistoryEntry]]:
+        async with self._sf() as session:
+            found = await feedback.history_of(session, ids)
+        return [found[i] for i in ids]
 
     async def _events(self, ids: list[uuid.UUID]) -> list[list[DomainEvent]]:
         async with self._sf() as session:

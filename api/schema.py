@@ -17,6 +17,7 @@ from api.calendar_schema import CalendarMutation, CalendarQuery
 from api.context import Context
 from api.escalation_schema import EscalationMutation, EscalationQuery, InadequateEscalation
 from api.extensions import build_extensions
+from api.feedback_schema import FeedbackMutation, FeedbackQuery, FeedbackRecord
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
 from api.types.audits import (
@@ -93,6 +94,7 @@ NODE_TYPES: dict[str, Any] = {
         Obligation,
         Notification,
         InadequateEscalation,
+        FeedbackRecord,
     )
 }
 
@@ -233,7 +235,14 @@ class PolicySettings:
 
 
 @strawberry.type(description="Everything the front-end reads.")
-class Query(AuditQuery, CalendarQuery, ObligationQuery, NotificationQuery, EscalationQuery):
+class Query(
+    AuditQuery,
+    CalendarQuery,
+    ObligationQuery,
+    NotificationQuery,
+    EscalationQuery,
+    FeedbackQuery,
+):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
         permission_classes=[IsAuthenticated],
@@ -499,7 +508,9 @@ def _given(value: Any) -> bool:
 
 
 @strawberry.type(description="Changes. Each is one unit of work with its history, or nothing.")
-class Mutation(AuditMutation, CalendarMutation, NotificationMutation, EscalationMutation):
+class Mutation(
+    AuditMutation, CalendarMutation, NotificationMutation, EscalationMutation, FeedbackMutation
+):
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(
         self,

@@ -18,6 +18,7 @@ from domain.core.db import Base
 from domain.deadlines.models import ClosureDay, Obligation
 from domain.escalation.models import InadequateEscalation, OtherCaseReview, SupervisionReview
 from domain.events.models import DomainEvent
+from domain.feedback.models import ComplaintStage, FeedbackRecord
 from domain.history.models import HistoryEntry
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person, RoleGrant, Service, Team
@@ -33,7 +34,9 @@ __all__ = [
     "BenchmarkRound",
     "Child",
     "ClosureDay",
+    "ComplaintStage",
     "DomainEvent",
+    "FeedbackRecord",
     "HistoryEntry",
     "InadequateEscalation",
     "LearningPoint",

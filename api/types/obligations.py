@@ -66,6 +66,23 @@ class ObligationKind(Enum):
         description="The practitioner's supervisor reviews the inadequate case in supervision "
         "(monthly, three times). The subject is the `InadequateEscalation`.",
     )
+    COMPLAINT_STAGE1_DUE = strawberry.enum_value(
+        "COMPLAINT_STAGE1_DUE",
+        description="The responder (the Head of Service of the service concerned, or a named "
+        "responder) sends the stage 1 response to a complaint (policy: 10 working days after "
+        "it was received, 20 when extended). The subject is the `FeedbackRecord`.",
+    )
+    COMPLAINT_STAGE2_DUE = strawberry.enum_value(
+        "COMPLAINT_STAGE2_DUE",
+        description="The responder sends the stage 2 investigation's response (policy: 25 "
+        "working days after the complainant asked for stage 2, 65 when extended). The subject "
+        "is the `FeedbackRecord`.",
+    )
+    COMPLAINT_STAGE3_PANEL_DUE = strawberry.enum_value(
+        "COMPLAINT_STAGE3_PANEL_DUE",
+        description="The stage 3 review panel is held (policy: within 30 working days of the "
+        "complainant's request). The subject is the `FeedbackRecord`.",
+    )
 
 
 @strawberry.enum(description="Where an obligation stands.")

@@ -43,6 +43,10 @@ class ObligationKind(StrEnum):
     OTHER_CASES_REVIEW_DUE = "OTHER_CASES_REVIEW_DUE"  # the HoS or TM reviews the other cases
     EXCEPTION_REPORT_DUE = "EXCEPTION_REPORT_DUE"  # the HoS sends the report to the AED
     SUPERVISION_REVIEW_DUE = "SUPERVISION_REVIEW_DUE"  # a monthly review in supervision
+    # The complaints procedure (domain/feedback); the subject is the FeedbackRecord.
+    COMPLAINT_STAGE1_DUE = "COMPLAINT_STAGE1_DUE"  # the stage 1 response
+    COMPLAINT_STAGE2_DUE = "COMPLAINT_STAGE2_DUE"  # the stage 2 investigation's response
+    COMPLAINT_STAGE3_PANEL_DUE = "COMPLAINT_STAGE3_PANEL_DUE"  # the stage 3 review panel
 
 
 class ObligationState(StrEnum):

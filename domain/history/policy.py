@@ -14,8 +14,10 @@ from domain.history.models import HistoryEntry
 from domain.people.roles import Actor, Role
 
 # Object types whose history is about a child; every later concept that links to a child
-# (audits, escalations, surveys) adds its type here.
-CHILD_LINKED_TYPES: frozenset[str] = frozenset({"Child", "Audit", "InadequateEscalation"})
+# (audits, escalations, complaints, surveys) adds its type here.
+CHILD_LINKED_TYPES: frozenset[str] = frozenset(
+    {"Child", "Audit", "InadequateEscalation", "FeedbackRecord"}
+)
 
 
 def check_can_read(actor: Actor) -> None:

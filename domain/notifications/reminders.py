@@ -77,6 +77,9 @@ WHAT = {
     ObligationKind.SUPERVISION_REVIEW_DUE: (
         "a review in supervision of a case whose practice was Inadequate"
     ),
+    ObligationKind.COMPLAINT_STAGE1_DUE: "a stage 1 response to a complaint to send",
+    ObligationKind.COMPLAINT_STAGE2_DUE: "a stage 2 response to a complaint to send",
+    ObligationKind.COMPLAINT_STAGE3_PANEL_DUE: "a stage 3 complaint review panel to hold",
 }
 
 

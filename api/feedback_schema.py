@@ -1,0 +1,733 @@
+"""The compliments and complaints register (`FeedbackRecord`): its type, list, trends and the
+mutations that record compliments, complaints and each step of the complaints procedure.
+Who may do what, and in which order, is the domain's decision (`domain/feedback/policy.py`
+and `flows.py`); these resolvers translate."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.types import Info
+
+from api.context import Context
+from api.types.audits import After, First, Theme
+from api.types.children import Child
+from api.types.common import (
+    CountedConnection,
+    IsAuthenticated,
+    UserError,
+    connection,
+    decode_id,
+    decode_optional_id,
+    global_id,
+    mutate,
+    node_ids,
+    read,
+)
+from api.types.history import HistoryEntry
+from api.types.organisation import Person, Service, Team
+from domain.deadlines.calendar import end_of_day
+from domain.feedback import models
+from domain.feedback import service as domain
+from domain.people.roles import Actor
+
+
+@strawberry.enum(description="A compliment or a complaint.")
+class FeedbackKind(Enum):
+    COMPLIMENT = strawberry.enum_value("COMPLIMENT", description="Praise for the service.")
+    COMPLAINT = strawberry.enum_value(
+        "COMPLAINT", description="A complaint, handled under the statutory children's procedure."
+    )
+
+
+@strawberry.enum(description="Who the compliment or complaint came from.")
+class FeedbackSource(Enum):
+    CHILD = strawberry.enum_value("CHILD", description="A child or young person.")
+    PARENT_CARER = strawberry.enum_value("PARENT_CARER", description="A parent or carer.")
+    CARE_LEAVER = strawberry.enum_value("CARE_LEAVER", description="A care leaver.")
+    PROFESSIONAL = strawberry.enum_value(
+        "PROFESSIONAL", description="A professional, of this or another agency."
+    )
+    OTHER = strawberry.enum_value("OTHER", description="Anyone else.")
+
+
+@strawberry.enum(description="What the compliment or complaint is about.")
+class FeedbackCategory(Enum):
+    COMMUNICATION = strawberry.enum_value(
+        "COMMUNICATION", description="Being kept informed, listened to, calls returned."
+    )
+    QUALITY_OF_SERVICE = strawberry.enum_value(
+        "QUALITY_OF_SERVICE", description="The help or support given."
+    )
+    STAFF_CONDUCT = strawberry.enum_value(
+        "STAFF_CONDUCT", description="The attitude or behaviour of staff."
+    )
+    DELAY = strawberry.enum_value(
+        "DELAY", description="Delay in an assessment, a service or a decision."
+    )
+    DECISION = strawberry.enum_value(
+        "DECISION", description="A decision about the child or family."
+    )
+    CONTACT_ARRANGEMENTS = strawberry.enum_value(
+        "CONTACT_ARRANGEMENTS", description="Family time for a child in care."
+    )
+    PLACEMENT = strawberry.enum_value(
+        "PLACEMENT", description="Where a child lives, and the support to carers."
+    )
+    OTHER = strawberry.enum_value("OTHER", description="Anything else.")
+
+
+@strawberry.enum(description="Where a complaint stands in the statutory procedure.")
+class ComplaintStatus(Enum):
+    STAGE_1 = strawberry.enum_value(
+        "STAGE_1", description="Local resolution: the stage 1 response is owed."
+    )
+    STAGE_1_RESPONDED = strawberry.enum_value(
+        "STAGE_1_RESPONDED",
+        description="Responded at stage 1: the complainant accepts it (`closeComplaint`) or "
+        "asks for stage 2 (`escalateComplaint`).",
+    )
+    STAGE_2 = strawberry.enum_value(
+        "STAGE_2", description="Investigation: the stage 2 response is owed."
+    )
+    STAGE_2_RESPONDED = strawberry.enum_value(
+        "STAGE_2_RESPONDED",
+        description="Responded at stage 2: the complainant accepts it or asks for a review panel.",
+    )
+    STAGE_3 = strawberry.enum_value(
+        "STAGE_3", description="A review panel was requested and is to be held."
+    )
+    CLOSED = strawberry.enum_value("CLOSED", description="The procedure has ended.")
+    WITHDRAWN = strawberry.enum_value(
+        "WITHDRAWN", description="The complainant withdrew the complaint."
+    )
+
+
+@strawberry.enum(description="A stage's response on a complaint, or the review panel's finding.")
+class ComplaintFinding(Enum):
+    UPHELD = strawberry.enum_value("UPHELD", description="Upheld.")
+    PARTLY_UPHELD = strawberry.enum_value("PARTLY_UPHELD", description="Partly upheld.")
+    NOT_UPHELD = strawberry.enum_value("NOT_UPHELD", description="Not upheld.")
+
+
+async def _person(info: Info[Context, None], person_id: uuid.UUID | None) -> Person | None:
+    if person_id is None:
+        return None
+    m = await info.context.loaders.person.load(person_id)
+    return Person.from_model(m) if m else None
+
+
+@strawberry.type(
+    description="One stage a complaint reached: 1 (local resolution), 2 (investigation) or 3 "
+    "(review panel), with its deadline in working days and its response."
+)
+class ComplaintStage:
+    stage: int = strawberry.field(description="1, 2 or 3.")
+    started_on: date = strawberry.field(
+        description="Stage 1: the day the complaint was received; 2 and 3: the day the "
+        "complainant asked for it. Working days count from this day."
+    )
+    due_on: date = strawberry.field(
+        description="The day the response (stage 3: the panel) is due, extension included."
+    )
+    extended: bool = strawberry.field(description="True once the stage was extended.")
+    extension_reason: str | None = strawberry.field(description="Why it was extended.")
+    finding: ComplaintFinding | None = strawberry.field(
+        description="The response's finding (stage 3: the panel's); null until responded."
+    )
+    responded_on: date | None = strawberry.field(
+        description="The day of the response (stage 3: the day the panel was held)."
+    )
+    response: str | None = strawberry.field(
+        description="A summary of the response (stage 3: the panel's recommendations)."
+    )
+    overdue: bool = strawberry.field(
+        description="True when there is no response yet and its due day is over."
+    )
+    owner_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Who owes the response (the obligation's owner).")
+    async def owner(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.owner_id)
+
+    @classmethod
+    def from_model(cls, m: models.ComplaintStage, now: datetime) -> ComplaintStage:
+        return cls(
+            stage=m.stage,
+            started_on=m.started_on,
+            due_on=m.due_on,
+            extended=m.extended_at is not None,
+            extension_reason=m.extension_reason,
+            finding=ComplaintFinding(m.finding.value) if m.finding else None,
+            responded_on=m.responded_on,
+            response=m.response,
+            overdue=m.responded_at is None and now > end_of_day(m.due_on),
+            owner_id=m.owner_id,
+        )
+
+
+@strawberry.type(
+    description="A compliment or complaint in the register: when it was received, from whom "
+    "(by kind of person only), about which service or team, its category, themes, outcome and "
+    "learning; for a complaint, its stages. You see it as the QA Lead, the DCS or the AED; as "
+    "Head of Service or Group Manager of its service; as Team Manager of its team; or as the "
+    "complaint's named responder."
+)
+class FeedbackRecord(relay.Node):
+    id: relay.NodeID[str]
+    kind: FeedbackKind = strawberry.field(description="Compliment or complaint.")
+    received_on: date = strawberry.field(description="The day it was received.")
+    source: FeedbackSource = strawberry.field(description="Who it came from, by kind.")
+    category: FeedbackCategory = strawberry.field(description="What it is about.")
+    summary: str = strawberry.field(
+        description="What was said, in a few sentences, without names: the register holds the "
+        "least it needs (names stay in the case management system and the complaints file)."
+    )
+    outcome: str | None = strawberry.field(
+        description="What came of it: for a complaint, its latest response or the panel's "
+        "recommendations."
+    )
+    learning: str | None = strawberry.field(description="What the service learnt from it.")
+    status: ComplaintStatus | None = strawberry.field(
+        description="Where a complaint stands; null for a compliment."
+    )
+    is_open: bool = strawberry.field(
+        description="True while a complaint is not closed or withdrawn (false for compliments)."
+    )
+    closed_at: datetime | None = strawberry.field(
+        description="When the complaint closed or was withdrawn."
+    )
+    withdrawn_reason: str | None = strawberry.field(description="Why it was withdrawn.")
+    created_at: datetime = strawberry.field(description="When it was recorded.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    model: strawberry.Private[models.FeedbackRecord]
+
+    @classmethod
+    def from_model(cls, m: models.FeedbackRecord) -> FeedbackRecord:
+        return cls(
+            id=str(m.id),
+            kind=FeedbackKind(m.kind.value),
+            received_on=m.received_on,
+            source=FeedbackSource(m.source.value),
+            category=FeedbackCategory(m.category.value),
+            summary=m.summary,
+            outcome=m.outcome,
+            learning=m.learning,
+            status=ComplaintStatus(m.status.value) if m.status else None,
+            is_open=m.status in models.OPEN_STATUSES,
+            closed_at=m.closed_at,
+            withdrawn_reason=m.withdrawn_reason,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            model=m,
+        )
+
+    @strawberry.field(description="The service it is about.")
+    async def service(self, info: Info[Context, None]) -> Service:
+        m = await info.context.loaders.service.load(self.model.service_id)
+        assert m is not None  # a foreign key
+        return Service.from_model(m)
+
+    @strawberry.field(description="The team it is about; null when about the service as a whole.")
+    async def team(self, info: Info[Context, None]) -> Team | None:
+        if self.model.team_id is None:
+            return None
+        m = await info.context.loaders.team.load(self.model.team_id)
+        return Team.from_model(m) if m else None
+
+    @strawberry.field(description="The child whose case it concerns, if linked and you may see it.")
+    async def child(self, info: Info[Context, None]) -> Child | None:
+        if self.model.child_id is None:
+            return None
+        m = await info.context.loaders.child.load(self.model.child_id)
+        return Child.from_model(m) if m else None
+
+    @strawberry.field(description="The themes it is tagged with, by name.")
+    async def themes(self, info: Info[Context, None]) -> list[Theme]:
+        found = await info.context.loaders.themes_of_feedback.load(self.model.id)
+        return [Theme.from_model(t) for t in found]
+
+    @strawberry.field(description="Who owes a complaint's responses.")
+    async def responder(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.model.responder_id)
+
+    @strawberry.field(description="Who recorded it.")
+    async def recorded_by(self, info: Info[Context, None]) -> Person | None:
+        return await _person(info, self.model.recorded_by_id)
+
+    @strawberry.field(description="A complaint's stages so far, in order; empty for a compliment.")
+    async def stages(self, info: Info[Context, None]) -> list[ComplaintStage]:
+        found = await info.context.loaders.complaint_stages.load(self.model.id)
+        now = info.context.clock.now()
+        return [ComplaintStage.from_model(s, now) for s in found]
+
+    @strawberry.field(description="Who did what when, oldest first.")
+    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
+        found = await info.context.loaders.feedback_history.load(self.model.id)
+        return [HistoryEntry.from_model(m) for m in found]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = node_ids_list(node_ids)
+        actor = info.context.actor
+        if actor is None:
+            return [None] * len(ids)
+        async with info.context.session_factory() as session:
+            found = await domain.get_feedback_records(session=session, actor=actor, ids=ids)
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+
+def node_ids_list(values: Iterable[str]) -> list[uuid.UUID]:
+    return node_ids(list(values))
+
+
+@strawberry.type(description="A page of compliments and complaints.")
+class FeedbackRecordConnection(CountedConnection[FeedbackRecord]):
+    pass
+
+
+@strawberry.input(
+    description="Which compliments and complaints to list (always within what you see)."
+)
+class FeedbackRecordFilter:
+    kind: FeedbackKind | None = strawberry.field(
+        default=None, description="Only compliments, or only complaints."
+    )
+    statuses: list[ComplaintStatus] | None = strawberry.field(
+        default=None, description="Only complaints at these statuses."
+    )
+    open_only: bool = strawberry.field(
+        default=False, description="Only complaints still open (not closed or withdrawn)."
+    )
+    team_id: strawberry.ID | None = strawberry.field(default=None, description="Only this team's.")
+    service_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this service's (its teams' included)."
+    )
+    category: FeedbackCategory | None = strawberry.field(
+        default=None, description="Only this category."
+    )
+    received_from: date | None = strawberry.field(
+        default=None, description="Only those received on or after this day."
+    )
+    received_to: date | None = strawberry.field(
+        default=None, description="Only those received on or before this day."
+    )
+
+    def to_domain(self) -> domain.FeedbackFilter:
+        return domain.FeedbackFilter(
+            kind=models.FeedbackKind(self.kind.name) if self.kind else None,
+            statuses=tuple(models.ComplaintStatus(s.name) for s in self.statuses or ()),
+            open_only=self.open_only,
+            team_id=decode_optional_id(self.team_id, "Team", "teamId"),
+            service_id=decode_optional_id(self.service_id, "Service", "serviceId"),
+            category=models.FeedbackCategory(self.category.name) if self.category else None,
+            received_from=self.received_from,
+            received_to=self.received_to,
+        )
+
+
+@strawberry.type(description="How many were received in one group (a month, team, category…).")
+class TrendCount:
+    key: str | None = strawberry.field(
+        description="The group: a month (`2026-12`), a team's or theme's global id, or a "
+        "category; null for records about a service as a whole (by team)."
+    )
+    label: str = strawberry.field(description="The group, in words.")
+    count: int = strawberry.field(description="How many.")
+
+
+@strawberry.type(description="Counts of compliments, or of complaints, grouped four ways.")
+class FeedbackCounts:
+    total: int = strawberry.field(description="How many were received in the period.")
+    by_month: list[TrendCount] = strawberry.field(description="By month received, in order.")
+    by_team: list[TrendCount] = strawberry.field(description="By team, the largest first.")
+    by_category: list[TrendCount] = strawberry.field(description="By category, the largest first.")
+    by_theme: list[TrendCount] = strawberry.field(
+        description="By theme, the largest first (a record with two themes counts in both)."
+    )
+
+    @classmethod
+    def from_domain(cls, t: domain.KindTrends) -> FeedbackCounts:
+        def team(c: domain.TrendCount) -> TrendCount:
+            key = global_id("Team", uuid.UUID(c.key)) if c.key else None
+            return TrendCount(key=key, label=c.label, count=c.count)
+
+        def theme(c: domain.TrendCount) -> TrendCount:
+            assert c.key is not None
+            return TrendCount(
+                key=global_id("Theme", uuid.UUID(c.key)), label=c.label, count=c.count
+            )
+
+        def plain(c: domain.TrendCount) -> TrendCount:
+            return TrendCount(key=c.key, label=c.label, count=c.count)
+
+        return cls(
+            total=t.total,
+            by_month=[plain(c) for c in t.by_month],
+            by_team=[team(c) for c in t.by_team],
+            by_category=[plain(c) for c in t.by_category],
+            by_theme=[theme(c) for c in t.by_theme],
+        )
+
+
+@strawberry.type(
+    description="Trends in compliments and complaints received in a period, within your scope: "
+    "counts only, never the records themselves."
+)
+class FeedbackTrends:
+    since: date = strawberry.field(name="from", description="The first day counted.")
+    until: date = strawberry.field(name="to", description="The last day counted.")
+    compliments: FeedbackCounts = strawberry.field(description="Compliments.")
+    complaints: FeedbackCounts = strawberry.field(description="Complaints.")
+
+
+@strawberry.type(
+    description="What the front-end reads about the compliments and complaints register."
+)
+class FeedbackQuery:
+    @strawberry.field(
+        description="Compliments and complaints you may see, most recently received first.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def feedback_records(
+        self,
+        info: Info[Context, None],
+        filter: Annotated[
+            FeedbackRecordFilter | None, strawberry.argument(description="Narrow the list.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> FeedbackRecordConnection:
+        flt = filter or FeedbackRecordFilter()
+
+        async def lister(s: AsyncSession, a: Actor) -> Any:
+            return await domain.list_feedback(
+                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
+            )
+
+        async def counter(s: AsyncSession, a: Actor) -> int:
+            return await domain.count_feedback(session=s, actor=a, filters=flt.to_domain())
+
+        return await connection(
+            info, FeedbackRecordConnection, FeedbackRecord.from_model, lister, counter
+        )
+
+    @strawberry.field(
+        description="Counts of compliments and of complaints received between two days "
+        "(inclusive), by month, team, category and theme, within your scope (QA Lead, DCS, "
+        "AED, and managers of services and teams).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def feedback_trends(
+        self,
+        info: Info[Context, None],
+        since: Annotated[date, strawberry.argument(name="from", description="The first day.")],
+        until: Annotated[date, strawberry.argument(name="to", description="The last day.")],
+    ) -> FeedbackTrends:
+        found = await read(
+            info, lambda s, a: domain.trends(session=s, actor=a, since=since, until=until)
+        )
+        return FeedbackTrends(
+            since=found.since,
+            until=found.until,
+            compliments=FeedbackCounts.from_domain(found.compliments),
+            complaints=FeedbackCounts.from_domain(found.complaints),
+        )
+
+
+# --- mutations -------------------------------------------------------------------------------
+
+
+@strawberry.input(description="A compliment received.")
+class RecordComplimentInput:
+    received_on: date = strawberry.field(description="The day it was received.")
+    source: FeedbackSource = strawberry.field(description="Who it came from, by kind.")
+    category: FeedbackCategory = strawberry.field(description="What it is about.")
+    summary: str = strawberry.field(
+        description="What was said, without names: the register holds the least it needs."
+    )
+    service_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The service it is about (or give a team)."
+    )
+    team_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The team it is about (its service is then the service)."
+    )
+    child_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The child whose case it concerns, where that matters."
+    )
+    theme_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Themes to tag it with."
+    )
+    outcome: str | None = strawberry.field(default=None, description="What came of it.")
+    learning: str | None = strawberry.field(default=None, description="What was learnt.")
+
+
+@strawberry.input(description="A complaint received: it starts at stage 1.")
+class RecordComplaintInput(RecordComplimentInput):
+    responder_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Who responds; by default the Head of Service of the service concerned.",
+    )
+
+
+@strawberry.input(description="Extend the current stage's response (stages 1 and 2, once each).")
+class ExtendComplaintStageInput:
+    feedback_id: strawberry.ID = strawberry.field(description="The complaint.")
+    reason: str = strawberry.field(description="Why more time is needed.")
+
+
+@strawberry.input(description="The response of the current stage (1 or 2).")
+class RespondToComplaintInput:
+    feedback_id: strawberry.ID = strawberry.field(description="The complaint.")
+    finding: ComplaintFinding = strawberry.field(description="Upheld, partly, or not.")
+    response: str = strawberry.field(description="A summary of the response, without names.")
+    learning: str | None = strawberry.field(default=None, description="What was learnt.")
+
+
+@strawberry.input(description="The complainant asks for the next stage (2 or 3).")
+class EscalateComplaintInput:
+    feedback_id: strawberry.ID = strawberry.field(description="The complaint.")
+    requested_on: date | None = strawberry.field(
+        default=None, description="The day they asked (today when left out)."
+    )
+    responder_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A new responder for this stage (the same one if left out)."
+    )
+
+
+@strawberry.input(description="The complainant accepts the response (or does not escalate).")
+class CloseComplaintInput:
+    feedback_id: strawberry.ID = strawberry.field(description="The complaint.")
+    learning: str | None = strawberry.field(default=None, description="What was learnt.")
+
+
+@strawberry.input(description="The complainant withdraws the complaint.")
+class WithdrawComplaintInput:
+    feedback_id: strawberry.ID = strawberry.field(description="The complaint.")
+    reason: str = strawberry.field(description="Why, as they said it (without names).")
+
+
+@strawberry.input(description="The stage 3 review panel was held.")
+class RecordComplaintPanelInput:
+    feedback_id: strawberry.ID = strawberry.field(description="The complaint.")
+    held_on: date = strawberry.field(description="The day the panel was held.")
+    finding: ComplaintFinding = strawberry.field(description="The panel's finding.")
+    recommendations: str = strawberry.field(description="The panel's recommendations.")
+    learning: str | None = strawberry.field(default=None, description="What was learnt.")
+
+
+@strawberry.type(description="The compliment or complaint as it now is, or why nothing changed.")
+class FeedbackRecordPayload:
+    record: FeedbackRecord | None = strawberry.field(
+        description="The record after the change; null if refused."
+    )
+    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
+
+
+def _feedback_id(value: strawberry.ID) -> uuid.UUID:
+    return decode_id(value, "FeedbackRecord", "feedbackId")
+
+
+def _details(input: RecordComplimentInput) -> domain.FeedbackDetails:
+    return domain.FeedbackDetails(
+        received_on=input.received_on,
+        source=models.FeedbackSource(input.source.name),
+        category=models.FeedbackCategory(input.category.name),
+        summary=input.summary,
+        service_id=decode_optional_id(input.service_id, "Service", "serviceId"),
+        team_id=decode_optional_id(input.team_id, "Team", "teamId"),
+        child_id=decode_optional_id(input.child_id, "Child", "childId"),
+        theme_ids=[decode_id(t, "Theme", "themeIds") for t in input.theme_ids or ()],
+        outcome=input.outcome,
+        learning=input.learning,
+    )
+
+
+async def _run(info: Info[Context, None], use_case: Any) -> FeedbackRecordPayload:
+    result, errors = await mutate(info, use_case)
+    return FeedbackRecordPayload(
+        record=FeedbackRecord.from_model(result) if result is not None else None, errors=errors
+    )
+
+
+@strawberry.type(
+    description="Recording in the register, and the steps of the complaints procedure."
+)
+class FeedbackMutation:
+    @strawberry.mutation(description="Record a compliment in the register.")
+    async def record_compliment(
+        self,
+        info: Info[Context, None],
+        input: Annotated[RecordComplimentInput, strawberry.argument(description="The compliment.")],
+    ) -> FeedbackRecordPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.record_compliment(
+                session=s, actor=a, clock=ctx.clock, details=_details(input)
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(
+        description="Record a complaint: it starts at stage 1, its response owed by the "
+        "responder within the policy's working days of its receipt."
+    )
+    async def record_complaint(
+        self,
+        info: Info[Context, None],
+        input: Annotated[RecordComplaintInput, strawberry.argument(description="The complaint.")],
+    ) -> FeedbackRecordPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.record_complaint(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                details=_details(input),
+                responder_id=decode_optional_id(input.responder_id, "Person", "responderId"),
+                policy_settings=ctx.settings.policy,
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(
+        description="Extend the current stage's response, once, with a reason (stage 1 to 20 "
+        "working days, stage 2 to 65, by default)."
+    )
+    async def extend_complaint_stage(
+        self,
+        info: Info[Context, None],
+        input: Annotated[ExtendComplaintStageInput, strawberry.argument(description="Which.")],
+    ) -> FeedbackRecordPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.extend_stage(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                feedback_id=_feedback_id(input.feedback_id),
+                reason=input.reason,
+                policy_settings=ctx.settings.policy,
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(description="Record the response of the current stage (1 or 2).")
+    async def respond_to_complaint(
+        self,
+        info: Info[Context, None],
+        input: Annotated[RespondToComplaintInput, strawberry.argument(description="Response.")],
+    ) -> FeedbackRecordPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.respond(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                feedback_id=_feedback_id(input.feedback_id),
+                finding=models.ComplaintFinding(input.finding.name),
+                response=input.response,
+                learning=input.learning,
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(
+        description="The complainant asks for the next stage after a response: stage 2's "
+        "investigation, or stage 3's review panel."
+    )
+    async def escalate_complaint(
+        self,
+        info: Info[Context, None],
+        input: Annotated[EscalateComplaintInput, strawberry.argument(description="Request.")],
+    ) -> FeedbackRecordPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.escalate(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                feedback_id=_feedback_id(input.feedback_id),
+                requested_on=input.requested_on,
+                responder_id=decode_optional_id(input.responder_id, "Person", "responderId"),
+                policy_settings=ctx.settings.policy,
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(description="Close a complaint after a response the complainant accepts.")
+    async def close_complaint(
+        self,
+        info: Info[Context, None],
+        input: Annotated[CloseComplaintInput, strawberry.argument(description="Which.")],
+    ) -> FeedbackRecordPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.close(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                feedback_id=_feedback_id(input.feedback_id),
+                learning=input.learning,
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(description="The complainant withdraws: what was owed is cancelled.")
+    async def withdraw_complaint(
+        self,
+        info: Info[Context, None],
+        input: Annotated[WithdrawComplaintInput, strawberry.argument(description="Which.")],
+    ) -> FeedbackRecordPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.withdraw(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                feedback_id=_feedback_id(input.feedback_id),
+                reason=input.reason,
+            )
+
+        return await _run(info, use_case)
+
+    @strawberry.mutation(
+        description="Record the stage 3 review panel: its finding and recommendations close "
+        "the complaint."
+    )
+    async def record_complaint_panel(
+        self,
+        info: Info[Context, None],
+        input: Annotated[RecordComplaintPanelInput, strawberry.argument(description="Panel.")],
+    ) -> FeedbackRecordPayload:
+        ctx = info.context
+
+        async def use_case(s: AsyncSession, a: Actor) -> Any:
+            return await domain.record_panel(
+                session=s,
+                actor=a,
+                clock=ctx.clock,
+                feedback_id=_feedback_id(input.feedback_id),
+                held_on=input.held_on,
+                finding=models.ComplaintFinding(input.finding.name),
+                recommendations=input.recommendations,
+                learning=input.learning,
+            )
+
+        return await _run(info, use_case)
