@@ -21,6 +21,7 @@ from domain.events.models import DomainEvent
 from domain.history.models import HistoryEntry
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person, RoleGrant, Service, Team
+from domain.surveys.models import Survey, SurveyVersion
 from domain.system.models import WorkerHeartbeat
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "Sample",
     "Service",
     "SupervisionReview",
+    "Survey",
+    "SurveyVersion",
     "Team",
     "Theme",
     "WorkerHeartbeat",
