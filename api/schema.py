@@ -19,6 +19,7 @@ from api.escalation_schema import EscalationMutation, EscalationQuery, Inadequat
 from api.extensions import build_extensions
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
+from api.surveys_schema import Survey, SurveyMutation, SurveyQuery, SurveyVersion
 from api.types.audits import (
     Audit,
     AuditAction,
@@ -93,6 +94,8 @@ NODE_TYPES: dict[str, Any] = {
         Obligation,
         Notification,
         InadequateEscalation,
+        Survey,
+        SurveyVersion,
     )
 }
 
@@ -233,7 +236,9 @@ class PolicySettings:
 
 
 @strawberry.type(description="Everything the front-end reads.")
-class Query(AuditQuery, CalendarQuery, ObligationQuery, NotificationQuery, EscalationQuery):
+class Query(
+    AuditQuery, CalendarQuery, ObligationQuery, NotificationQuery, EscalationQuery, SurveyQuery
+):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
         permission_classes=[IsAuthenticated],
@@ -499,7 +504,9 @@ def _given(value: Any) -> bool:
 
 
 @strawberry.type(description="Changes. Each is one unit of work with its history, or nothing.")
-class Mutation(AuditMutation, CalendarMutation, NotificationMutation, EscalationMutation):
+class Mutation(
+    AuditMutation, CalendarMutation, NotificationMutation, EscalationMutation, SurveyMutation
+):
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(
         self,
