@@ -20,6 +20,7 @@ from api.extensions import build_extensions
 from api.feedback_schema import FeedbackMutation, FeedbackQuery, FeedbackRecord
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
+from api.surveys_schema import Survey, SurveyMutation, SurveyQuery, SurveyVersion
 from api.types.audits import (
     Audit,
     AuditAction,
@@ -95,6 +96,8 @@ NODE_TYPES: dict[str, Any] = {
         Notification,
         InadequateEscalation,
         FeedbackRecord,
+        Survey,
+        SurveyVersion,
     )
 }
 
@@ -242,6 +245,7 @@ class Query(
     NotificationQuery,
     EscalationQuery,
     FeedbackQuery,
+    SurveyQuery,
 ):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
@@ -509,7 +513,12 @@ def _given(value: Any) -> bool:
 
 @strawberry.type(description="Changes. Each is one unit of work with its history, or nothing.")
 class Mutation(
-    AuditMutation, CalendarMutation, NotificationMutation, EscalationMutation, FeedbackMutation
+    AuditMutation,
+    CalendarMutation,
+    NotificationMutation,
+    EscalationMutation,
+    FeedbackMutation,
+    SurveyMutation,
 ):
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(

@@ -67,12 +67,15 @@ def migrate_command() -> None:
 
 
 def _ensure_reference_data() -> int:
-    """The default audit templates and themes, where missing (idempotent)."""
+    """The default audit templates, themes and surveys, where missing (idempotent)."""
     from domain.audits.reference import ensure_defaults
+    from domain.surveys import reference as surveys
 
     async def work(session: AsyncSession) -> int:
         async with session.begin():
-            return await ensure_defaults(session=session, clock=SystemClock())
+            clock = SystemClock()
+            added = await ensure_defaults(session=session, clock=clock)
+            return added + await surveys.ensure_defaults(session=session, clock=clock)
 
     return _run(work)
 

@@ -22,6 +22,7 @@ from domain.feedback.models import ComplaintStage, FeedbackRecord
 from domain.history.models import HistoryEntry
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person, RoleGrant, Service, Team
+from domain.surveys.models import Survey, SurveyVersion
 from domain.system.models import WorkerHeartbeat
 
 __all__ = [
@@ -51,6 +52,8 @@ __all__ = [
     "Sample",
     "Service",
     "SupervisionReview",
+    "Survey",
+    "SurveyVersion",
     "Team",
     "Theme",
     "WorkerHeartbeat",
