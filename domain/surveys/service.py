@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -55,16 +56,32 @@ async def publish_version(
     clean_purpose = (purpose or "").strip() or None
     if clean_name is not None and len(clean_name) > 200:
         raise InvalidInput("A survey's name is at most 200 characters.", field="name")
+    created_id: uuid.UUID | None = None
     if survey is None:
         if clean_name is None:
             raise InvalidInput("A new survey needs a name.", field="name")
         if clean_purpose is None:
             raise InvalidInput("A new survey needs its purpose.", field="purpose")
-        survey = Survey(
-            key=survey_key, name=clean_name, purpose=clean_purpose, created_at=now, updated_at=now
+        # Two first publications of one new survey at once: the second waits for the first
+        # and then publishes the next version of the survey the first created.
+        created_id = await session.scalar(
+            pg_insert(Survey)
+            .values(
+                id=uuid.uuid4(),
+                key=survey_key,
+                name=clean_name,
+                purpose=clean_purpose,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[Survey.key])
+            .returning(Survey.id)
         )
-        session.add(survey)
-        await session.flush()
+        survey = await session.scalar(
+            select(Survey).where(Survey.key == survey_key).with_for_update()
+        )
+        assert survey is not None
+    if created_id is not None:
         await history.record(
             session=session,
             actor=actor,

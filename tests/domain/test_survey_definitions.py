@@ -5,11 +5,12 @@ and the default surveys seeded once."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from domain.core.errors import InvalidInput, NotAllowed
@@ -457,6 +458,23 @@ async def test_publishing_again_adds_a_version_and_keeps_the_old_one(world: Worl
         actions = set(await s.scalars(select(HistoryEntry.action)))
     assert actions == {"survey.created", "survey_version.published"}
     assert second.change_note == "Wording"
+
+
+async def test_two_first_publications_of_a_new_survey_at_once_make_versions_1_and_2(
+    world: World,
+) -> None:
+    first, second = await asyncio.gather(
+        publish(world, SYSTEM, sample()), publish(world, SYSTEM, sample())
+    )
+    assert sorted([first.version, second.version]) == [1, 2]
+    async with world.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(Survey)) == 1
+        created = list(
+            await s.scalars(
+                select(HistoryEntry.action).where(HistoryEntry.action == "survey.created")
+            )
+        )
+    assert created == ["survey.created"]
 
 
 async def test_a_published_version_cannot_be_changed_even_in_sql(world: World) -> None:
