@@ -61,8 +61,9 @@ from domain.history import service as history
 from domain.history.models import HistoryEntry
 from domain.notifications.messages import tell
 from domain.notifications.models import NotificationKind
+from domain.people import service as people
 from domain.people.models import Person, RoleGrant, Team
-from domain.people.roles import SYSTEM, Actor, Role, ScopeType
+from domain.people.roles import SYSTEM, Actor, Role
 
 SUBJECT = "InadequateEscalation"
 MODERATION_WORKING_DAYS = 3  # DOMAIN.md: the framework's own number, not a policy setting
@@ -121,48 +122,14 @@ async def _record(
     )
 
 
-async def _holder(
-    session: AsyncSession,
-    role: Role,
-    *,
-    service_id: uuid.UUID | None = None,
-    team_id: uuid.UUID | None = None,
-    exclude: Sequence[uuid.UUID | None] = (),
-) -> Person | None:
-    """The active holder of a role (for a service or team when given), the same one every
-    time (by name), leaving out `exclude`."""
-    stmt = (
-        select(Person)
-        .join(RoleGrant, RoleGrant.person_id == Person.id)
-        .where(RoleGrant.role == role, Person.is_active.is_(True))
-        .order_by(Person.display_name, Person.id)
-        .limit(1)
-    )
-    if service_id is not None:
-        stmt = stmt.where(RoleGrant.scope == ScopeType.SERVICE, RoleGrant.service_id == service_id)
-    if team_id is not None:
-        stmt = stmt.where(RoleGrant.scope == ScopeType.TEAM, RoleGrant.team_id == team_id)
-    excluded = [i for i in exclude if i is not None]
-    if excluded:
-        stmt = stmt.where(Person.id.not_in(excluded))
-    return await session.scalar(stmt)
-
-
 async def _qa_lead(session: AsyncSession, auditor_id: uuid.UUID | None) -> Person | None:
     """Who owes the QA Lead's steps: a QA Lead who is not the auditor (nobody moderates their
     own audit); failing one, the AED, so that the step is owed by someone."""
-    return await _holder(session, Role.QA_LEAD, exclude=[auditor_id]) or await _holder(
+    return await people.active_holder(
+        session, Role.QA_LEAD, exclude=[auditor_id]
+    ) or await people.active_holder(
         session, Role.ASSISTANT_EXECUTIVE_DIRECTOR, exclude=[auditor_id]
     )
-
-
-async def _head_of_service(session: AsyncSession, service_id: uuid.UUID | None) -> Person | None:
-    """The responsible Head of Service: of the service of the child's team; failing one (a
-    vacancy), the AED, so that the child's safety is still someone's to assure."""
-    found = None
-    if service_id is not None:
-        found = await _holder(session, Role.HEAD_OF_SERVICE, service_id=service_id)
-    return found or await _holder(session, Role.ASSISTANT_EXECUTIVE_DIRECTOR)
 
 
 async def _line_manager(session: AsyncSession, person_id: uuid.UUID | None) -> uuid.UUID | None:
@@ -178,7 +145,7 @@ async def _supervisor(session: AsyncSession, escalation: InadequateEscalation) -
     if manager is not None:
         return manager
     team_manager = (
-        await _holder(session, Role.TEAM_MANAGER, team_id=escalation.team_id)
+        await people.active_holder(session, Role.TEAM_MANAGER, team_id=escalation.team_id)
         if escalation.team_id is not None
         else None
     )
@@ -428,7 +395,7 @@ async def _confirm(
     escalation.moderation_id = moderation.id
     escalation.moderated_at = moderation.moderated_at
     await _discharge(session, clock, actor, escalation, K.MODERATION_DUE)
-    hos = await _head_of_service(session, escalation.service_id)
+    hos = await people.responsible_head_of_service(session, escalation.service_id)
     escalation.head_of_service_id = hos.id if hos is not None else None
     escalation.hos_told_at = now
     working = await deadlines.calendar(session)
@@ -804,7 +771,7 @@ async def _plan_desk_top_audit(
     if qa_lead_id is None or not await session.scalar(
         select(Person.is_active).where(Person.id == qa_lead_id)
     ):
-        qa_lead = await _holder(session, Role.QA_LEAD)
+        qa_lead = await people.active_holder(session, Role.QA_LEAD)
         if qa_lead is None:
             raise Conflict("There is no QA Lead to carry out the desk-top audit.", field="stage")
         qa_lead_id = escalation.qa_lead_id = qa_lead.id
@@ -1020,16 +987,7 @@ async def history_of(
     session: AsyncSession, escalation_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HistoryEntry]]:
     """Who did what when, oldest first (for processes the caller may already see)."""
-    out: dict[uuid.UUID, list[HistoryEntry]] = {i: [] for i in escalation_ids}
-    if escalation_ids:
-        rows = await session.scalars(
-            select(HistoryEntry)
-            .where(HistoryEntry.object_type == SUBJECT, HistoryEntry.object_id.in_(escalation_ids))
-            .order_by(HistoryEntry.occurred_at, HistoryEntry.id)
-        )
-        for row in rows:
-            out[row.object_id].append(row)
-    return out
+    return await history.entries_of(session, SUBJECT, escalation_ids)
 
 
 async def obligations_of(

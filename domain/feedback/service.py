@@ -54,8 +54,9 @@ from domain.feedback.models import (
 )
 from domain.history import service as history
 from domain.history.models import HistoryEntry
-from domain.people.models import Person, RoleGrant, Service, Team
-from domain.people.roles import Actor, Role, ScopeType
+from domain.people import service as people
+from domain.people.models import Person, Service, Team
+from domain.people.roles import Actor
 
 SUBJECT = "FeedbackRecord"
 MAX_TEXT = 10_000
@@ -227,21 +228,6 @@ async def record_compliment(
     return record
 
 
-async def _holder(
-    session: AsyncSession, role: Role, service_id: uuid.UUID | None = None
-) -> uuid.UUID | None:
-    stmt = (
-        select(Person.id)
-        .join(RoleGrant, RoleGrant.person_id == Person.id)
-        .where(RoleGrant.role == role, Person.is_active.is_(True))
-        .order_by(Person.display_name, Person.id)
-        .limit(1)
-    )
-    if service_id is not None:
-        stmt = stmt.where(RoleGrant.scope == ScopeType.SERVICE, RoleGrant.service_id == service_id)
-    return await session.scalar(stmt)
-
-
 async def _responder(
     session: AsyncSession, actor: Actor, service_id: uuid.UUID, named: uuid.UUID | None
 ) -> uuid.UUID:
@@ -252,11 +238,8 @@ async def _responder(
         if not active:
             raise NotFound("person", field="responderId")
         return named
-    found = (
-        await _holder(session, Role.HEAD_OF_SERVICE, service_id)
-        or await _holder(session, Role.ASSISTANT_EXECUTIVE_DIRECTOR)
-        or actor.person_id
-    )
+    responsible = await people.responsible_head_of_service(session, service_id)
+    found = responsible.id if responsible is not None else actor.person_id
     if found is None:
         raise InvalidInput("Name who responds to this complaint.", field="responderId")
     return found
@@ -721,16 +704,7 @@ async def stages_of(
 async def history_of(
     session: AsyncSession, feedback_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HistoryEntry]]:
-    out: dict[uuid.UUID, list[HistoryEntry]] = {i: [] for i in feedback_ids}
-    if feedback_ids:
-        rows = await session.scalars(
-            select(HistoryEntry)
-            .where(HistoryEntry.object_type == SUBJECT, HistoryEntry.object_id.in_(feedback_ids))
-            .order_by(HistoryEntry.occurred_at, HistoryEntry.id)
-        )
-        for row in rows:
-            out[row.object_id].append(row)
-    return out
+    return await history.entries_of(session, SUBJECT, feedback_ids)
 
 
 # --- trends ------------------------------------------------------------------------------------

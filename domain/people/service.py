@@ -601,3 +601,41 @@ async def teams_of_services(
     for team in rows:
         out[team.service_id].append(team)
     return out
+
+
+async def active_holder(
+    session: AsyncSession,
+    role: Role,
+    *,
+    service_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    exclude: Sequence[uuid.UUID | None] = (),
+) -> Person | None:
+    """The active holder of a role (held for that service or team, when given), the same one
+    every time (by name), leaving out `exclude`: who owes a step that a role owns."""
+    stmt = (
+        select(Person)
+        .join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role == role, Person.is_active.is_(True))
+        .order_by(Person.display_name, Person.id)
+        .limit(1)
+    )
+    if service_id is not None:
+        stmt = stmt.where(RoleGrant.scope == ScopeType.SERVICE, RoleGrant.service_id == service_id)
+    if team_id is not None:
+        stmt = stmt.where(RoleGrant.scope == ScopeType.TEAM, RoleGrant.team_id == team_id)
+    excluded = [i for i in exclude if i is not None]
+    if excluded:
+        stmt = stmt.where(Person.id.not_in(excluded))
+    return await session.scalar(stmt)
+
+
+async def responsible_head_of_service(
+    session: AsyncSession, service_id: uuid.UUID | None
+) -> Person | None:
+    """The Head of Service responsible for a service; failing one (a vacancy), the AED, so
+    that what a Head of Service owes is still someone's."""
+    found = None
+    if service_id is not None:
+        found = await active_holder(session, Role.HEAD_OF_SERVICE, service_id=service_id)
+    return found or await active_holder(session, Role.ASSISTANT_EXECUTIVE_DIRECTOR)
