@@ -447,6 +447,11 @@ def worker() -> None:
 def dev(host: str = "127.0.0.1", port: int = 8000) -> None:
     """`make run`: embedded services unless configured, migrate, seed, API and worker."""
     started = time.monotonic()
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # so that a SIGTERM, too, stops the API and worker it started
+
+    signal.signal(signal.SIGTERM, stop)
     env = dict(os.environ)
     redis_server: embedded.EmbeddedRedis | None = None
     if not env.get("DATABASE_URL"):
