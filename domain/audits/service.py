@@ -38,6 +38,7 @@ from domain.audits.reference import current_template, themes_by_ids
 from domain.audits.templates import check_answers, graded_sections, parse_sections
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
+from domain.core.db import rows_by
 from domain.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.core.pagination import Page, count, paginate
 from domain.core.settings import PolicySettings
@@ -1102,31 +1103,18 @@ async def round_blindness(
     return out
 
 
-async def _grouped_by_audit(
-    session: AsyncSession, model: Any, audit_ids: Sequence[uuid.UUID], order_by: Any, *options: Any
-) -> dict[uuid.UUID, list[Any]]:
-    """Rows of one of an audit's follow-ups for many audits, in one statement. The audits
-    themselves were read through the policy by the caller."""
-    out: dict[uuid.UUID, list[Any]] = {i: [] for i in audit_ids}
-    if audit_ids:
-        stmt = select(model).where(model.audit_id.in_(audit_ids)).order_by(order_by)
-        for row in await session.scalars(stmt.options(*options)):
-            out[row.audit_id].append(row)
-    return out
-
-
 async def actions_of(
     session: AsyncSession, audit_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[AuditAction]]:
-    return await _grouped_by_audit(session, AuditAction, audit_ids, AuditAction.due_date)
+    return await rows_by(session, AuditAction.audit_id, audit_ids, AuditAction.due_date)
 
 
 async def learning_of(
     session: AsyncSession, audit_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[LearningPoint]]:
-    return await _grouped_by_audit(
+    return await rows_by(
         session,
-        LearningPoint,
+        LearningPoint.audit_id,
         audit_ids,
         LearningPoint.created_at,
         selectinload(LearningPoint.themes),
@@ -1136,7 +1124,7 @@ async def learning_of(
 async def moderations_of(
     session: AsyncSession, audit_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Moderation]]:
-    return await _grouped_by_audit(session, Moderation, audit_ids, Moderation.moderated_at)
+    return await rows_by(session, Moderation.audit_id, audit_ids, Moderation.moderated_at)
 
 
 async def themes_of(

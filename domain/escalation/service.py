@@ -37,6 +37,7 @@ from domain.audits.kinds import AuditKind, AuditStatus, Grade
 from domain.audits.models import Audit, Moderation
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
+from domain.core.db import rows_by
 from domain.core.errors import Conflict, InvalidInput, NotFound
 from domain.core.pagination import Page, count, paginate
 from domain.core.settings import PolicySettings
@@ -956,31 +957,17 @@ async def escalations_of_audits(
 async def other_cases_of(
     session: AsyncSession, escalation_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[OtherCaseReview]]:
-    out: dict[uuid.UUID, list[OtherCaseReview]] = {i: [] for i in escalation_ids}
-    if escalation_ids:
-        rows = await session.scalars(
-            select(OtherCaseReview)
-            .where(OtherCaseReview.escalation_id.in_(escalation_ids))
-            .order_by(OtherCaseReview.case_reference)
-        )
-        for row in rows:
-            out[row.escalation_id].append(row)
-    return out
+    return await rows_by(
+        session, OtherCaseReview.escalation_id, escalation_ids, OtherCaseReview.case_reference
+    )
 
 
 async def supervision_reviews_of(
     session: AsyncSession, escalation_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[SupervisionReview]]:
-    out: dict[uuid.UUID, list[SupervisionReview]] = {i: [] for i in escalation_ids}
-    if escalation_ids:
-        rows = await session.scalars(
-            select(SupervisionReview)
-            .where(SupervisionReview.escalation_id.in_(escalation_ids))
-            .order_by(SupervisionReview.number)
-        )
-        for row in rows:
-            out[row.escalation_id].append(row)
-    return out
+    return await rows_by(
+        session, SupervisionReview.escalation_id, escalation_ids, SupervisionReview.number
+    )
 
 
 async def history_of(

@@ -32,6 +32,7 @@ from domain.audits.models import Theme
 from domain.audits.reference import themes_by_ids
 from domain.children import service as children
 from domain.core.clock import Clock, local_today
+from domain.core.db import rows_by
 from domain.core.errors import Conflict, InvalidInput, NotFound
 from domain.core.pagination import Page, count, paginate
 from domain.core.settings import PolicySettings
@@ -689,16 +690,7 @@ async def themes_of(
 async def stages_of(
     session: AsyncSession, feedback_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[ComplaintStage]]:
-    out: dict[uuid.UUID, list[ComplaintStage]] = {i: [] for i in feedback_ids}
-    if feedback_ids:
-        rows = await session.scalars(
-            select(ComplaintStage)
-            .where(ComplaintStage.feedback_id.in_(feedback_ids))
-            .order_by(ComplaintStage.stage)
-        )
-        for row in rows:
-            out[row.feedback_id].append(row)
-    return out
+    return await rows_by(session, ComplaintStage.feedback_id, feedback_ids, ComplaintStage.stage)
 
 
 async def history_of(
