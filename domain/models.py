@@ -22,7 +22,14 @@ from domain.feedback.models import ComplaintStage, FeedbackRecord
 from domain.history.models import HistoryEntry
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person, RoleGrant, Service, Team
-from domain.surveys.models import Survey, SurveyVersion
+from domain.surveys.models import (
+    Survey,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyOptOut,
+    SurveyResponse,
+    SurveyVersion,
+)
 from domain.system.models import WorkerHeartbeat
 
 __all__ = [
@@ -53,6 +60,10 @@ __all__ = [
     "Service",
     "SupervisionReview",
     "Survey",
+    "SurveyCampaign",
+    "SurveyInvitation",
+    "SurveyOptOut",
+    "SurveyResponse",
     "SurveyVersion",
     "Team",
     "Theme",

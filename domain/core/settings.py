@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-never-use-in-production-0123456789"
+DEVELOPMENT_SURVEY_TOKEN_KEY = "development-only-survey-token-key-never-use-in-production-01234"  # noqa: S105
 
 
 # Intervals a cron schedule repeats evenly: divisors of a minute, in seconds, and whole minutes
@@ -109,6 +110,21 @@ class Settings(BaseSettings):
     send_every_seconds: int = 60
     outbox_claim_timeout_seconds: int = Field(300, ge=1, le=24 * 3600)
 
+    # Survey links: the public address respondents open (the phone page is at /s/<token>), and
+    # the key from which each invitation's token is derived (HMAC of a per-invitation salt),
+    # so that the database alone holds no usable token. At least 32 characters.
+    public_base_url: str = "http://127.0.0.1:8000"
+    survey_token_key: SecretStr = Field(SecretStr(DEVELOPMENT_SURVEY_TOKEN_KEY), min_length=32)
+    # Respondents' requests allowed in a window of `respondent_rate_window_seconds`: per link,
+    # and per client address (which also limits guessing links).
+    respondent_rate_window_seconds: int = Field(600, ge=1)
+    respondent_requests_per_token: int = Field(30, ge=1)
+    respondent_requests_per_address: int = Field(300, ge=1)
+    # Invitations sent per second through each channel (GOV.UK Notify allows 3,000 messages a
+    # minute per service; SMTP relays have their own limits).
+    survey_email_per_second: float = Field(40, gt=0)
+    survey_sms_per_second: float = Field(40, gt=0)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("sweep_every_seconds", "send_every_seconds")
@@ -139,6 +155,10 @@ class Settings(BaseSettings):
                 "DEV_SIGNING_KEY is set: a development signing key is refused in production "
                 "(set DEV_SIGNING_KEY to an empty value and use AUTH_JWKS_URL)."
             )
+        if self.survey_token_key.get_secret_value() == DEVELOPMENT_SURVEY_TOKEN_KEY:
+            problems.append("SURVEY_TOKEN_KEY must be set to a secret of its own in production.")
+        if "public_base_url" not in self.model_fields_set:
+            problems.append("PUBLIC_BASE_URL must be set in production (survey links use it).")
         if self.graphiql is GraphiQLAccess.EVERYONE:
             problems.append(
                 "GRAPHIQL=everyone opens GraphiQL to non-admins: use 'admins' or 'off'."

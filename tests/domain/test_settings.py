@@ -16,6 +16,8 @@ PRODUCTION = {
     "auth_audience": "api://qaf",
     "auth_jwks_url": "https://login.example.org/tenant/discovery/v2.0/keys",
     "dev_signing_key": "",
+    "public_base_url": "https://voices.example.org",
+    "survey_token_key": "a-production-secret-of-at-least-32-characters",
 }
 
 
@@ -32,7 +34,15 @@ def test_production_names_every_problem() -> None:
     with pytest.raises(ConfigurationError) as refused:
         check_startable(settings)
     text = str(refused.value)
-    for name in ("DATABASE_URL", "REDIS_URL", "AUTH_JWKS_URL", "DEV_SIGNING_KEY", "GRAPHIQL"):
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "AUTH_JWKS_URL",
+        "DEV_SIGNING_KEY",
+        "GRAPHIQL",
+        "SURVEY_TOKEN_KEY",
+        "PUBLIC_BASE_URL",
+    ):
         assert name in text
 
 
