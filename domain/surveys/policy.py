@@ -31,3 +31,29 @@ def can_read(actor: Actor) -> bool:
 def visible_surveys(actor: Actor) -> ColumnElement[bool]:
     """The SQL filter for every list of surveys or versions: all of them, or none."""
     return true() if can_read(actor) else false()
+
+
+# Campaigns.
+#
+# - The QA Lead and the PSW run campaigns (create, invite, launch, close): they design the
+#   surveys too. An audit's auditor asks for feedback on that audit (campaigns.py).
+# - Every member of staff (not partner-agency members) sees campaigns and their progress:
+#   a campaign's name, dates and counts say nothing about any child. Who was invited, their
+#   contact details and tokens are never readable through the staff API at all.
+# - Results are read by scope (results.py).
+
+RUNNERS = PUBLISHERS
+
+
+def runs_campaigns(actor: Actor) -> bool:
+    return actor.is_system or actor.has_role(*RUNNERS)
+
+
+def check_can_run_campaigns(actor: Actor) -> None:
+    if not runs_campaigns(actor):
+        raise NotAllowed("The QA Lead or the Principal Social Worker runs survey campaigns.")
+
+
+def visible_campaigns(actor: Actor) -> ColumnElement[bool]:
+    """The SQL filter for every list of campaigns: all of them for staff, none otherwise."""
+    return true() if can_read(actor) else false()

@@ -1,0 +1,244 @@
+"""Answering a survey with a one-time link: what the mobile survey client and the phone page
+both call. The token is all a respondent has; nothing here needs or reveals anything else.
+
+- `open_link` finds the invitation by the token's hash and says what the link is for (the
+  survey version in the respondent's language), or why it no longer works.
+- `submit` checks the answers against the version and stores them once. The client makes a
+  submission id; the same submission sent again (an offline phone retrying, twenty times at
+  once) gets the same receipt, because the invitation row is locked while it is answered and
+  keeps the submission's hash and its receipt. A different submission on a used link is
+  refused. The response is stored without any link to the invitation.
+- `opt_out` stops the invitation and every later one to the same person.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from domain.core.clock import Clock
+from domain.core.errors import DomainError, ErrorCode, InvalidInput
+from domain.deadlines.calendar import local_day
+from domain.surveys import campaigns, tokens
+from domain.surveys.definitions import (
+    ENGLISH,
+    AnswerProblem,
+    Definition,
+    check_answers,
+    load_definition,
+)
+from domain.surveys.models import (
+    CampaignState,
+    InvitationStatus,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveyVersion,
+)
+
+SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+
+
+class LinkProblem(StrEnum):
+    """Why a link does not open a survey. Each reads the same for every link it applies to,
+    and none says anything about who the link was for."""
+
+    UNKNOWN = "UNKNOWN"
+    NOT_OPEN_YET = "NOT_OPEN_YET"
+    EXPIRED = "EXPIRED"
+    ALREADY_ANSWERED = "ALREADY_ANSWERED"
+    OPTED_OUT = "OPTED_OUT"
+
+
+MESSAGES = {
+    LinkProblem.UNKNOWN: (
+        "We do not recognise this link. Check that it was copied or typed in full."
+    ),
+    LinkProblem.NOT_OPEN_YET: "This survey is not open yet. Please try again later.",
+    LinkProblem.EXPIRED: "This survey has closed. Thank you for wanting to take part.",
+    LinkProblem.ALREADY_ANSWERED: "This link has already been used to answer. Thank you.",
+    LinkProblem.OPTED_OUT: (
+        "You asked us not to send you surveys, so this link no longer works. "
+        "Thank you for letting us know."
+    ),
+}
+
+
+class LinkRefused(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+    def __init__(self, problem: LinkProblem) -> None:
+        super().__init__(MESSAGES[problem], field="token")
+        self.problem = problem
+
+
+class AnswersInvalid(InvalidInput):
+    """The answers do not fit the survey: every problem, by question."""
+
+    def __init__(self, problems: tuple[AnswerProblem, ...]) -> None:
+        super().__init__("Some answers need another look.", field="answers")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class OpenLink:
+    """What a link opens: the survey to answer and in which language."""
+
+    invitation: SurveyInvitation
+    campaign: SurveyCampaign
+    version: SurveyVersion
+    definition: Definition
+    language: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    receipt: str
+    answered_at: datetime
+    # True when this was a retry of a submission already stored.
+    repeated: bool
+
+
+def _problem(
+    invitation: SurveyInvitation, campaign: SurveyCampaign, now: datetime
+) -> LinkProblem | None:
+    match invitation.status:
+        case InvitationStatus.ANSWERED:
+            return LinkProblem.ALREADY_ANSWERED
+        case InvitationStatus.OPTED_OUT:
+            return LinkProblem.OPTED_OUT
+        case InvitationStatus.EXPIRED:
+            return LinkProblem.EXPIRED
+    if campaign.state is CampaignState.CLOSED or invitation.expires_at <= now:
+        return LinkProblem.EXPIRED
+    if campaign.state is not CampaignState.OPEN:
+        return LinkProblem.NOT_OPEN_YET
+    return None
+
+
+async def _find(
+    session: AsyncSession, raw_token: str | None, *, for_update: bool
+) -> SurveyInvitation:
+    token = tokens.normalise(raw_token)
+    if token is None:
+        raise LinkRefused(LinkProblem.UNKNOWN)
+    stmt = (
+        select(SurveyInvitation)
+        .where(SurveyInvitation.token_hash == tokens.hash_token(token))
+        .options(selectinload(SurveyInvitation.campaign))
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=SurveyInvitation)
+    invitation = await session.scalar(stmt)
+    if invitation is None:
+        raise LinkRefused(LinkProblem.UNKNOWN)
+    return invitation
+
+
+def token_hash_of(raw_token: str | None) -> str | None:
+    """The hash a rate limiter may key on (never the token itself), or None for garbage."""
+    token = tokens.normalise(raw_token)
+    return tokens.hash_token(token) if token else None
+
+
+async def open_link(
+    *, session: AsyncSession, clock: Clock, token: str | None, language: str | None = None
+) -> OpenLink:
+    invitation = await _find(session, token, for_update=False)
+    problem = _problem(invitation, invitation.campaign, clock.now())
+    if problem is not None:
+        raise LinkRefused(problem)
+    version = await session.get(SurveyVersion, invitation.survey_version_id)
+    assert version is not None
+    definition = load_definition(version.definition)
+    chosen = language if language in definition.translations else invitation.language
+    if chosen not in definition.translations:
+        chosen = ENGLISH
+    return OpenLink(
+        invitation=invitation,
+        campaign=invitation.campaign,
+        version=version,
+        definition=definition,
+        language=chosen,
+    )
+
+
+def check_submission_id(submission_id: str | None) -> str:
+    if not submission_id or not SUBMISSION_ID.match(submission_id):
+        raise InvalidInput(
+            "A submission id is 8 to 100 letters, digits, '-' or '_' (a UUID will do).",
+            field="submissionId",
+        )
+    return submission_id
+
+
+async def submit(
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    token: str | None,
+    submission_id: str | None,
+    answers: Any,
+    language: str | None = None,
+) -> Receipt:
+    """Store the answers once. The caller commits; a refusal changes nothing."""
+    submission = check_submission_id(submission_id)
+    invitation = await _find(session, token, for_update=True)
+    now = clock.now()
+    submission_hash = tokens.hash_submission(submission)
+    if invitation.status is InvitationStatus.ANSWERED:
+        if invitation.submission_hash == submission_hash and invitation.receipt:
+            assert invitation.answered_at is not None
+            return Receipt(invitation.receipt, invitation.answered_at, repeated=True)
+        raise LinkRefused(LinkProblem.ALREADY_ANSWERED)
+    problem = _problem(invitation, invitation.campaign, now)
+    if problem is not None:
+        raise LinkRefused(problem)
+    version = await session.get(SurveyVersion, invitation.survey_version_id)
+    assert version is not None
+    checked = check_answers(load_definition(version.definition), answers)
+    if not checked.ok:
+        raise AnswersInvalid(checked.problems)
+    definition = load_definition(version.definition)
+    used_language = language if language in definition.translations else invitation.language
+    session.add(
+        SurveyResponse(
+            campaign_id=invitation.campaign_id,
+            survey_version_id=version.id,
+            audience=invitation.audience,
+            team_id=invitation.team_id,
+            service_id=invitation.service_id,
+            cohort=invitation.cohort,
+            language=used_language,
+            answers=checked.answers,
+            submitted_on=local_day(now),
+        )
+    )
+    receipt = "R-" + tokens.printed(secrets.token_hex(4))
+    invitation.status = InvitationStatus.ANSWERED
+    invitation.answered_at = now
+    invitation.submission_hash = submission_hash
+    invitation.receipt = receipt
+    invitation.next_send_at = None
+    await session.flush()
+    return Receipt(receipt, now, repeated=False)
+
+
+async def opt_out(*, session: AsyncSession, clock: Clock, token: str | None) -> None:
+    """The respondent asks for no more surveys: this invitation and every later one to them
+    stop at once. An answered link may still opt out of future surveys."""
+    invitation = await _find(session, token, for_update=True)
+    await campaigns.opt_out(
+        session=session,
+        clock=clock,
+        child_id=invitation.child_id,
+        person_id=invitation.person_id,
+    )
