@@ -20,6 +20,12 @@ from api.extensions import build_extensions
 from api.feedback_schema import FeedbackMutation, FeedbackQuery, FeedbackRecord
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
+from api.survey_campaigns_schema import (
+    SurveyCampaign,
+    SurveyCampaignMutation,
+    SurveyCampaignQuery,
+    SurveyInvitationFailure,
+)
 from api.surveys_schema import Survey, SurveyMutation, SurveyQuery, SurveyVersion
 from api.types.audits import (
     Audit,
@@ -98,6 +104,8 @@ NODE_TYPES: dict[str, Any] = {
         FeedbackRecord,
         Survey,
         SurveyVersion,
+        SurveyCampaign,
+        SurveyInvitationFailure,
     )
 }
 
@@ -246,6 +254,7 @@ class Query(
     EscalationQuery,
     FeedbackQuery,
     SurveyQuery,
+    SurveyCampaignQuery,
 ):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
@@ -519,6 +528,7 @@ class Mutation(
     EscalationMutation,
     FeedbackMutation,
     SurveyMutation,
+    SurveyCampaignMutation,
 ):
     @strawberry.mutation(description="Add a service (administrators).")
     async def create_service(

@@ -974,6 +974,19 @@ async def progress_of(
     return {c: Progress(by_status=s) for c, s in found.items()}
 
 
+def _failures(actor: Actor, campaign_id: uuid.UUID) -> Select[Any]:
+    return select(SurveyInvitation).where(
+        SurveyInvitation.campaign_id == campaign_id,
+        SurveyInvitation.campaign_id.in_(
+            select(SurveyCampaign.id).where(policy.visible_campaigns(actor))
+        ),
+        or_(
+            SurveyInvitation.status == InvitationStatus.FAILED,
+            SurveyInvitation.last_error.is_not(None),
+        ),
+    )
+
+
 async def failures_of(
     *, session: AsyncSession, actor: Actor, campaign_id: uuid.UUID, first: int, after: str | None
 ) -> Page[SurveyInvitation]:
@@ -981,17 +994,31 @@ async def failures_of(
     policy.check_can_run_campaigns(actor)
     return await paginate(
         session,
-        select(SurveyInvitation).where(
-            SurveyInvitation.campaign_id == campaign_id,
-            SurveyInvitation.campaign_id.in_(
-                select(SurveyCampaign.id).where(policy.visible_campaigns(actor))
-            ),
-            or_(
-                SurveyInvitation.status == InvitationStatus.FAILED,
-                SurveyInvitation.last_error.is_not(None),
-            ),
-        ),
+        _failures(actor, campaign_id),
         order_by=[SurveyInvitation.created_at, SurveyInvitation.id],
         first=first,
         after=after,
     )
+
+
+async def count_failures(*, session: AsyncSession, actor: Actor, campaign_id: uuid.UUID) -> int:
+    policy.check_can_run_campaigns(actor)
+    return await count(session, _failures(actor, campaign_id))
+
+
+async def get_failures(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, SurveyInvitation]:
+    """Failed invitations by id, for the campaign runners only (empty for anyone else)."""
+    if not policy.runs_campaigns(actor) or not ids:
+        return {}
+    rows = await session.scalars(
+        select(SurveyInvitation).where(
+            SurveyInvitation.id.in_(ids),
+            or_(
+                SurveyInvitation.status == InvitationStatus.FAILED,
+                SurveyInvitation.last_error.is_not(None),
+            ),
+        )
+    )
+    return {r.id: r for r in rows}

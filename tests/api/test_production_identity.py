@@ -46,6 +46,8 @@ async def production(
         auth_jwks_url=JWKS_URL,
         dev_signing_key="",
         graphiql="admins",
+        public_base_url="https://voices.example.org",
+        survey_token_key="a-production-secret-of-at-least-32-characters",
     )
     jwks = KeySet([provider_key]).as_dict(private=False)
     # The identity provider is outside this system; its JWKS endpoint is served in-process.

@@ -1,0 +1,262 @@
+"""Survey campaigns through GraphQL: the QA Lead or PSW creates one, invites people (typed
+errors by field, nothing changed on a bad invitee), launches and closes it; staff follow its
+progress; no output ever carries a contact detail or a token; and the list's cost is fixed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from graphql import build_schema
+
+from domain.people.models import Person
+from domain.surveys.models import SurveyInvitation, SurveyOptOut
+from tests.conftest import GraphQL, StatementCounter, World
+from tests.domain.audit_helpers import Authority, build_authority, count_rows
+from tests.domain.survey_helpers import survey_defaults
+
+CREATE = """
+mutation($input: CreateSurveyCampaignInput!) {
+  createSurveyCampaign(input: $input) {
+    surveyCampaign { id name kind state survey { key } reminderDays opensAt closesAt }
+    errors { code field message }
+  }
+}
+"""
+INVITE = """
+mutation($id: ID!, $invitees: [SurveyInviteeInput!]!) {
+  inviteToSurveyCampaign(campaignId: $id, invitees: $invitees) {
+    invited skipped { index reason }
+    surveyCampaign { progress { invited queued handedOver } }
+    errors { code field message }
+  }
+}
+"""
+LAUNCH = """
+mutation($id: ID!) { launchSurveyCampaign(campaignId: $id) {
+  surveyCampaign { state openedAt } errors { code field message } } }
+"""
+CLOSE = """
+mutation($id: ID!) { closeSurveyCampaign(campaignId: $id) {
+  surveyCampaign { state closedAt progress { expired invited } } errors { code message } } }
+"""
+CAMPAIGNS = """
+query($first: Int) { surveyCampaigns(first: $first) { totalCount edges { node {
+  id name kind state survey { key name }
+  progress { invited queued sent handedOver answered optedOut failed expired responseRate } } } } }
+"""
+
+
+@pytest.fixture
+async def town(world: World) -> Authority:
+    authority = await build_authority(world)
+    await survey_defaults(world)
+    return authority
+
+
+def campaign_input(world: World, **overrides: Any) -> dict[str, Any]:
+    now = world.clock.now()
+    return {
+        "name": "Annual survey 2027",
+        "kind": "ANNUAL_SURVEY",
+        "surveyKey": "annual_children_and_families",
+        "opensAt": now.isoformat(),
+        "closesAt": (now + timedelta(days=28)).isoformat(),
+        "reminderDays": [7, 14],
+        **overrides,
+    }
+
+
+async def create(gql: GraphQL, world: World, as_: Person, **overrides: Any) -> dict[str, Any]:
+    body = await gql(CREATE, {"input": campaign_input(world, **overrides)}, as_=as_)
+    assert "errors" not in body, body
+    payload: dict[str, Any] = body["data"]["createSurveyCampaign"]
+    return payload
+
+
+async def test_the_qa_lead_runs_a_campaign_from_draft_to_closed(
+    town: Authority, gql: GraphQL, world: World
+) -> None:
+    made = await create(gql, world, town.qa_lead)
+    assert made["errors"] == []
+    campaign = made["surveyCampaign"]
+    assert (campaign["state"], campaign["reminderDays"]) == ("DRAFT", [7, 14])
+    refs = [c.case_reference for c in town.ann_children]
+    invitees = [
+        {"channel": "EMAIL", "childReference": refs[0], "contact": "family@example.org"},
+        {"channel": "SMS", "childReference": refs[1], "contact": "07700 900123"},
+        {"channel": "PRINT", "childReference": refs[2]},
+        {"channel": "PRINT", "childReference": refs[2], "audience": "PARENT_CARER"},
+        {"channel": "PRINT", "childReference": refs[2]},
+    ]
+    body = await gql(INVITE, {"id": campaign["id"], "invitees": invitees}, as_=town.qa_lead)
+    result = body["data"]["inviteToSurveyCampaign"]
+    assert result["errors"] == [] and result["invited"] == 4
+    assert result["skipped"] == [{"index": 4, "reason": "Invited to this campaign already."}]
+    assert result["surveyCampaign"]["progress"] == {"invited": 4, "queued": 2, "handedOver": 2}
+    launched = (await gql(LAUNCH, {"id": campaign["id"]}, as_=town.qa_lead))["data"]
+    assert launched["launchSurveyCampaign"]["surveyCampaign"]["state"] == "OPEN"
+    again = (await gql(LAUNCH, {"id": campaign["id"]}, as_=town.qa_lead))["data"]
+    assert again["launchSurveyCampaign"]["errors"][0]["code"] == "CONFLICT"
+    # Any member of staff follows its progress.
+    listed = await gql(CAMPAIGNS, {"first": 10}, as_=town.tm_a)
+    node = listed["data"]["surveyCampaigns"]["edges"][0]["node"]
+    assert node["progress"]["invited"] == 4 and node["progress"]["responseRate"] == 0
+    closed = (await gql(CLOSE, {"id": campaign["id"]}, as_=town.psw))["data"]["closeSurveyCampaign"]
+    assert closed["surveyCampaign"]["state"] == "CLOSED"
+    assert closed["surveyCampaign"]["progress"] == {"expired": 4, "invited": 4}
+    async with world.session_factory() as s:
+        from sqlalchemy import select
+
+        rows = list(await s.scalars(select(SurveyInvitation)))
+    assert rows and all(r.contact is None and r.token_salt is None for r in rows)
+
+
+async def test_a_bad_invitee_refuses_the_whole_call_by_field_and_adds_nothing(
+    town: Authority, gql: GraphQL, world: World
+) -> None:
+    campaign = (await create(gql, world, town.qa_lead))["surveyCampaign"]
+    ref = town.bob_children[0].case_reference
+    for invitee, field in (
+        ({"channel": "EMAIL", "childReference": ref, "contact": "nope"}, "invitees.1"),
+        ({"channel": "SMS", "childReference": ref, "contact": "0123"}, "invitees.1"),
+        ({"channel": "PRINT", "childReference": ref, "contact": "x@example.org"}, "invitees.1"),
+        ({"channel": "PRINT"}, "invitees.1"),
+        ({"channel": "PRINT", "personId": "not-an-id"}, "invitees.1.personId"),
+    ):
+        body = await gql(
+            INVITE,
+            {
+                "id": campaign["id"],
+                "invitees": [{"channel": "PRINT", "childReference": ref}, invitee],
+            },
+            as_=town.qa_lead,
+        )
+        errors = body["data"]["inviteToSurveyCampaign"]["errors"]
+        assert [(e["code"], e["field"]) for e in errors] == [("INVALID", field)], invitee
+    assert await count_rows(world, SurveyInvitation) == 0
+
+
+async def test_bad_campaign_input_is_refused_with_its_field(
+    town: Authority, gql: GraphQL, world: World
+) -> None:
+    now = world.clock.now()
+    for overrides, field in (
+        ({"name": "  "}, "name"),
+        ({"closesAt": (now - timedelta(days=1)).isoformat()}, "closesAt"),
+        ({"closesAt": (now + timedelta(days=400)).isoformat()}, "closesAt"),
+        ({"reminderDays": [0]}, "reminderDays"),
+        ({"surveyKey": "no_such_survey"}, "surveyKey"),
+        ({"kind": "STAFF_SURVEY"}, "surveyKey"),
+        ({"kind": "AUDIT_FEEDBACK"}, "kind"),
+    ):
+        made = await create(gql, world, town.qa_lead, **overrides)
+        assert made["surveyCampaign"] is None
+        assert made["errors"][0]["field"] == field, overrides
+
+
+@pytest.mark.parametrize("role", ["ann", "tm_a", "hos_csc", "dcs", "aed", "admin", "partner"])
+async def test_only_the_qa_lead_and_psw_create_and_run_campaigns(
+    town: Authority, gql: GraphQL, world: World, role: str
+) -> None:
+    refused = await create(gql, world, town.person(role))
+    assert refused["surveyCampaign"] is None
+    assert refused["errors"][0]["code"] == "NOT_ALLOWED"
+    campaign = (await create(gql, world, town.psw))["surveyCampaign"]
+    for mutation in (LAUNCH, CLOSE):
+        body = await gql(mutation, {"id": campaign["id"]}, as_=town.person(role))
+        errors = next(iter(body["data"].values()))["errors"]
+        assert errors and errors[0]["code"] in {"NOT_ALLOWED", "NOT_FOUND"}
+    body = await gql(
+        INVITE,
+        {"id": campaign["id"], "invitees": [{"channel": "PRINT", "childReference": "X"}]},
+        as_=town.person(role),
+    )
+    assert body["data"]["inviteToSurveyCampaign"]["errors"][0]["code"] == "NOT_ALLOWED"
+
+
+async def test_partner_agency_members_and_strangers_see_no_campaigns(
+    town: Authority, gql: GraphQL, world: World
+) -> None:
+    await create(gql, world, town.qa_lead)
+    body = await gql(CAMPAIGNS, {"first": 10}, as_=town.partner)
+    assert body["data"]["surveyCampaigns"]["totalCount"] == 0
+    anonymous = await gql(CAMPAIGNS, {"first": 10})
+    assert anonymous["data"] is None or anonymous["data"]["surveyCampaigns"] is None
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_staff_survey_invites_whole_teams_by_email(
+    town: Authority, gql: GraphQL, world: World
+) -> None:
+    campaign = (
+        await create(
+            gql, world, town.qa_lead, kind="STAFF_SURVEY", surveyKey="staff_annual_health_check"
+        )
+    )["surveyCampaign"]
+    assert campaign is not None
+    from api.types.common import global_id
+
+    body = await gql(
+        """mutation($id: ID!, $teams: [ID!]!) { inviteTeamsToSurveyCampaign(campaignId: $id,
+        teamIds: $teams) { invited errors { code field } surveyCampaign { progress { queued } } } }""",
+        {"id": campaign["id"], "teams": [global_id("Team", town.team_a.id)]},
+        as_=town.qa_lead,
+    )
+    result = body["data"]["inviteTeamsToSurveyCampaign"]
+    # Team A: its manager and two practitioners.
+    assert result["errors"] == [] and result["invited"] == 3
+    assert result["surveyCampaign"]["progress"]["queued"] == 3
+
+
+async def test_an_opt_out_told_to_staff_is_recorded_by_those_who_see_the_child(
+    town: Authority, gql: GraphQL, world: World
+) -> None:
+    query = """mutation($ref: String) { recordSurveyOptOut(childReference: $ref) {
+        recorded errors { code field } } }"""
+    ref = town.cat_children[0].case_reference
+    refused = await gql(query, {"ref": ref}, as_=town.ann)
+    assert refused["data"]["recordSurveyOptOut"]["errors"][0]["code"] == "NOT_FOUND"
+    done = await gql(query, {"ref": ref}, as_=town.cat)
+    assert done["data"]["recordSurveyOptOut"] == {"recorded": True, "errors": []}
+    assert await count_rows(world, SurveyOptOut) == 1
+
+
+def test_no_output_type_carries_a_contact_detail_or_a_token() -> None:
+    """Contact details and link tokens go in (an invitation's input) and never come out."""
+    from pathlib import Path
+
+    schema = build_schema(Path("schema.graphql").read_text())
+    for name, type_ in schema.type_map.items():
+        fields = getattr(type_, "fields", None)
+        if name.startswith("__") or fields is None or name.endswith("Input"):
+            continue
+        for field_name in fields:
+            lowered = field_name.lower()
+            assert "contact" not in lowered and "token" not in lowered, (name, field_name)
+
+
+async def test_the_list_of_campaigns_costs_the_same_for_one_or_many(
+    town: Authority, gql: GraphQL, world: World, sql_counter: StatementCounter
+) -> None:
+    refs = [c.case_reference for c in town.ann_children + town.bob_children]
+    for n in range(6):
+        campaign = (await create(gql, world, town.qa_lead, name=f"Campaign {n}"))["surveyCampaign"]
+        await gql(
+            INVITE,
+            {
+                "id": campaign["id"],
+                "invitees": [{"channel": "PRINT", "childReference": r} for r in refs[: n + 1]],
+            },
+            as_=town.qa_lead,
+        )
+
+    async def cost(first: int) -> int:
+        sql_counter.start()
+        body = await gql(CAMPAIGNS, {"first": first}, as_=town.qa_lead)
+        assert "errors" not in body, body
+        assert len(body["data"]["surveyCampaigns"]["edges"]) == first
+        return sql_counter.stop()
+
+    assert await cost(1) == await cost(6), sql_counter.statements
