@@ -260,3 +260,50 @@ async def test_the_list_of_campaigns_costs_the_same_for_one_or_many(
         return sql_counter.stop()
 
     assert await cost(1) == await cost(6), sql_counter.statements
+
+
+FEEDBACK = """
+mutation($audit: ID!, $invitees: [SurveyInviteeInput!]!) {
+  requestAuditFeedback(auditId: $audit, invitees: $invitees) {
+    invited skipped { index reason }
+    surveyCampaign { kind state auditId reminderDays survey { key } progress { queued } }
+    errors { code field message }
+  }
+}
+"""
+
+
+async def test_an_auditor_asks_the_child_and_family_for_feedback_on_their_audit(
+    town: Authority, gql: GraphQL, world: World, audit_defaults: None
+) -> None:
+    from api.types.common import global_id
+    from domain.audits.kinds import AuditKind
+    from tests.domain.audit_helpers import plan
+
+    child = town.ann_children[0]
+    audit = await plan(world, AuditKind.CASE_FILE, town.tm_b, child)
+    invitees = [
+        {"channel": "EMAIL", "contact": "young.person@example.org"},
+        {"channel": "SMS", "contact": "+447700900456", "audience": "PARENT_CARER"},
+    ]
+    variables = {"audit": global_id("Audit", audit.id), "invitees": invitees}
+    # Someone who is neither its auditor nor a campaign runner is refused; nothing is made.
+    refused = await gql(FEEDBACK, variables, as_=town.bob)
+    assert refused["data"]["requestAuditFeedback"]["errors"][0]["code"] in {
+        "NOT_ALLOWED",
+        "NOT_FOUND",
+    }
+    body = await gql(FEEDBACK, variables, as_=town.tm_b)
+    result = body["data"]["requestAuditFeedback"]
+    assert result["errors"] == [] and result["invited"] == 2
+    campaign = result["surveyCampaign"]
+    assert (campaign["kind"], campaign["state"], campaign["survey"]["key"]) == (
+        "AUDIT_FEEDBACK",
+        "OPEN",
+        "post_audit_feedback",
+    )
+    assert campaign["auditId"] == global_id("Audit", audit.id)
+    # Asking again uses the same campaign and does not invite anyone twice.
+    again = (await gql(FEEDBACK, variables, as_=town.qa_lead))["data"]["requestAuditFeedback"]
+    assert again["invited"] == 0 and len(again["skipped"]) == 2
+    assert again["surveyCampaign"]["progress"]["queued"] == 2
