@@ -18,6 +18,7 @@ from api.context import Context
 from api.escalation_schema import EscalationMutation, EscalationQuery, InadequateEscalation
 from api.extensions import build_extensions
 from api.feedback_schema import FeedbackMutation, FeedbackQuery, FeedbackRecord
+from api.learning_schema import LearningMutation, LearningQuery
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
 from api.surveys_schema import Survey, SurveyMutation, SurveyQuery, SurveyVersion
@@ -44,6 +45,7 @@ from api.types.common import (
 )
 from api.types.enums import Cohort, Role, RoleScope
 from api.types.history import HistoryEntry, HistoryEntryConnection
+from api.types.learning import TaskAndFinishGroup
 from api.types.obligations import Obligation
 from api.types.organisation import (
     Person,
@@ -96,6 +98,7 @@ NODE_TYPES: dict[str, Any] = {
         Notification,
         InadequateEscalation,
         FeedbackRecord,
+        TaskAndFinishGroup,
         Survey,
         SurveyVersion,
     )
@@ -245,6 +248,7 @@ class Query(
     NotificationQuery,
     EscalationQuery,
     FeedbackQuery,
+    LearningQuery,
     SurveyQuery,
 ):
     @strawberry.field(
@@ -518,6 +522,7 @@ class Mutation(
     NotificationMutation,
     EscalationMutation,
     FeedbackMutation,
+    LearningMutation,
     SurveyMutation,
 ):
     @strawberry.mutation(description="Add a service (administrators).")
