@@ -226,7 +226,8 @@ class PolicySettings:
         description="Months after an audit during which sampling leaves a child out."
     )
     minimum_group_size: int = strawberry.field(
-        description="The smallest group whose survey results are shown."
+        description="The smallest group whose survey results are shown, and the fewest "
+        "complaints about a team that trends show as a count."
     )
     benchmark_agreement_threshold: float = strawberry.field(
         description="Weighted kappa below which a benchmarking auditor is flagged."
