@@ -32,6 +32,7 @@ from api.types.audits import (
     Grade,
     LearningPoint,
     LearningPointConnection,
+    LearningSource,
     Moderation,
     ModerationOutcome,
     ProgrammeMonth,
@@ -137,16 +138,29 @@ class AuditFilter:
         )
 
 
-@strawberry.input(description="Which learning points to list (from audits you may see).")
+@strawberry.input(
+    description="Which learning points to list (from audits and Task and Finish Groups you may "
+    "see)."
+)
 class LearningFilter:
     theme_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only those tagged with this theme."
     )
+    source: LearningSource | None = strawberry.field(
+        default=None, description="Only from audits, or only from Task and Finish Groups."
+    )
     team_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only from audits of this team's work."
+        default=None,
+        description="Only from audits of this team's work (a group belongs to a service, so "
+        "this leaves group learning out).",
     )
     service_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only from audits of the work of this service's teams."
+        default=None,
+        description="Only from audits of the work of this service's teams and from this "
+        "service's Task and Finish Groups.",
+    )
+    task_and_finish_group_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only from this Task and Finish Group."
     )
     since: datetime | None = strawberry.field(
         default=None, description="Only those recorded from this moment."
@@ -160,6 +174,10 @@ class LearningFilter:
             service_id=decode_optional_id(self.service_id, "Service", "serviceId"),
             since=self.since,
             strengths_only=self.strengths_only,
+            sources=(audits.LearningSource(self.source.name),) if self.source else (),
+            task_and_finish_group_id=decode_optional_id(
+                self.task_and_finish_group_id, "TaskAndFinishGroup", "taskAndFinishGroupId"
+            ),
         )
 
 
@@ -312,7 +330,8 @@ class AuditQuery:
         return [Theme.from_model(t) for t in found]
 
     @strawberry.field(
-        description="Learning points from audits you may see, newest first.",
+        description="Learning points from the audits and the Task and Finish Groups you may "
+        "see, newest first.",
         permission_classes=[IsAuthenticated],
     )
     async def learning_points(

@@ -36,6 +36,8 @@ from domain.events.models import DomainEvent
 from domain.feedback import service as feedback
 from domain.feedback.models import ComplaintStage
 from domain.history.models import HistoryEntry
+from domain.learning import service as learning
+from domain.learning.models import TaskAndFinishGroup
 from domain.people import service as people
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import Actor
@@ -91,6 +93,10 @@ class Loaders:
         self.themes_of_feedback = DataLoader[uuid.UUID, list[Theme]](self._themes_of_feedback)
         self.complaint_stages = DataLoader[uuid.UUID, list[ComplaintStage]](self._complaint_stages)
         self.feedback_history = DataLoader[uuid.UUID, list[HistoryEntry]](self._feedback_history)
+        # Task and Finish Groups (through their policy) and, for a group the caller sees, its
+        # learning.
+        self.task_and_finish_group = DataLoader[uuid.UUID, TaskAndFinishGroup | None](self._groups)
+        self.learning_of_group = DataLoader[uuid.UUID, list[LearningPoint]](self._group_learning)
 
     async def _people(self, ids: list[uuid.UUID]) -> list[Person | None]:
         if self._actor is None:
@@ -200,6 +206,18 @@ class Loaders:
     async def _feedback_history(self, ids: list[uuid.UUID]) -> list[list[HistoryEntry]]:
         async with self._sf() as session:
             found = await feedback.history_of(session, ids)
+        return [found[i] for i in ids]
+
+    async def _groups(self, ids: list[uuid.UUID]) -> list[TaskAndFinishGroup | None]:
+        if self._actor is None:
+            return [None] * len(ids)
+        async with self._sf() as session:
+            found = await learning.get_groups(session=session, actor=self._actor, ids=ids)
+        return [found.get(i) for i in ids]
+
+    async def _group_learning(self, ids: list[uuid.UUID]) -> list[list[LearningPoint]]:
+        async with self._sf() as session:
+            found = await learning.learning_of(session, ids)
         return [found[i] for i in ids]
 
     async def _events(self, ids: list[uuid.UUID]) -> list[list[DomainEvent]]:

@@ -342,14 +342,25 @@ class TrendCount:
         "category; null for records about a service as a whole (by team)."
     )
     label: str = strawberry.field(description="The group, in words.")
-    count: int = strawberry.field(description="How many.")
+    count: int | None = strawberry.field(
+        description="How many; null when suppressed (see `suppressed`)."
+    )
+    suppressed: bool = strawberry.field(
+        description="True when the count is hidden: complaints about a team fewer than the "
+        "policy's `minimumGroupSize` (5) could identify a family, so the cell shows no count "
+        "(and, when only one cell would be hidden, the next smallest is hidden too, so the "
+        "total cannot give it away)."
+    )
 
 
 @strawberry.type(description="Counts of compliments, or of complaints, grouped four ways.")
 class FeedbackCounts:
     total: int = strawberry.field(description="How many were received in the period.")
     by_month: list[TrendCount] = strawberry.field(description="By month received, in order.")
-    by_team: list[TrendCount] = strawberry.field(description="By team, the largest first.")
+    by_team: list[TrendCount] = strawberry.field(
+        description="By team, the largest first; for complaints, a team's count below the "
+        "policy's `minimumGroupSize` is suppressed."
+    )
     by_category: list[TrendCount] = strawberry.field(description="By category, the largest first.")
     by_theme: list[TrendCount] = strawberry.field(
         description="By theme, the largest first (a record with two themes counts in both)."
@@ -359,16 +370,19 @@ class FeedbackCounts:
     def from_domain(cls, t: domain.KindTrends) -> FeedbackCounts:
         def team(c: domain.TrendCount) -> TrendCount:
             key = global_id("Team", uuid.UUID(c.key)) if c.key else None
-            return TrendCount(key=key, label=c.label, count=c.count)
+            return TrendCount(key=key, label=c.label, count=c.count, suppressed=c.suppressed)
 
         def theme(c: domain.TrendCount) -> TrendCount:
             assert c.key is not None
             return TrendCount(
-                key=global_id("Theme", uuid.UUID(c.key)), label=c.label, count=c.count
+                key=global_id("Theme", uuid.UUID(c.key)),
+                label=c.label,
+                count=c.count,
+                suppressed=c.suppressed,
             )
 
         def plain(c: domain.TrendCount) -> TrendCount:
-            return TrendCount(key=c.key, label=c.label, count=c.count)
+            return TrendCount(key=c.key, label=c.label, count=c.count, suppressed=c.suppressed)
 
         return cls(
             total=t.total,
@@ -434,7 +448,14 @@ class FeedbackQuery:
         until: Annotated[date, strawberry.argument(name="to", description="The last day.")],
     ) -> FeedbackTrends:
         found = await read(
-            info, lambda s, a: domain.trends(session=s, actor=a, since=since, until=until)
+            info,
+            lambda s, a: domain.trends(
+                session=s,
+                actor=a,
+                since=since,
+                until=until,
+                policy_settings=info.context.settings.policy,
+            ),
         )
         return FeedbackTrends(
             since=found.since,

@@ -18,6 +18,7 @@ from api.context import Context
 from api.escalation_schema import EscalationMutation, EscalationQuery, InadequateEscalation
 from api.extensions import build_extensions
 from api.feedback_schema import FeedbackMutation, FeedbackQuery, FeedbackRecord
+from api.learning_schema import LearningMutation, LearningQuery
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
 from api.survey_campaigns_schema import (
@@ -50,6 +51,7 @@ from api.types.common import (
 )
 from api.types.enums import Cohort, Role, RoleScope
 from api.types.history import HistoryEntry, HistoryEntryConnection
+from api.types.learning import TaskAndFinishGroup
 from api.types.obligations import Obligation
 from api.types.organisation import (
     Person,
@@ -102,6 +104,7 @@ NODE_TYPES: dict[str, Any] = {
         Notification,
         InadequateEscalation,
         FeedbackRecord,
+        TaskAndFinishGroup,
         Survey,
         SurveyVersion,
         SurveyCampaign,
@@ -231,7 +234,8 @@ class PolicySettings:
         description="Months after an audit during which sampling leaves a child out."
     )
     minimum_group_size: int = strawberry.field(
-        description="The smallest group whose survey results are shown."
+        description="The smallest group whose survey results are shown, and the fewest "
+        "complaints about a team that trends show as a count."
     )
     benchmark_agreement_threshold: float = strawberry.field(
         description="Weighted kappa below which a benchmarking auditor is flagged."
@@ -253,6 +257,7 @@ class Query(
     NotificationQuery,
     EscalationQuery,
     FeedbackQuery,
+    LearningQuery,
     SurveyQuery,
     SurveyCampaignQuery,
 ):
@@ -527,6 +532,7 @@ class Mutation(
     NotificationMutation,
     EscalationMutation,
     FeedbackMutation,
+    LearningMutation,
     SurveyMutation,
     SurveyCampaignMutation,
 ):

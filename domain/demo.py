@@ -30,6 +30,7 @@ from domain.people.service import PersonFields
 
 if TYPE_CHECKING:
     from domain.demo_audits import AuditDemoSummary
+    from domain.demo_feedback import FeedbackDemoSummary
 
 EMAIL_DOMAIN = "demo.qaf.local"
 CASE_REFERENCE_PREFIX = "DEMO-"
@@ -203,6 +204,8 @@ class DemoSummary:
     people: list[tuple[str, str, str]]
     # The year of audits: what was seeded, or found already there.
     audits: AuditDemoSummary | None = None
+    # Compliments, complaints and the Task and Finish Group: what the database holds.
+    register: FeedbackDemoSummary | None = None
 
     @property
     def people_count(self) -> int:
@@ -583,6 +586,17 @@ async def seed_demo_authority(
         f"Children: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged."
     )
+    # Imported here: the register's seed builds on this module's people and teams.
+    from domain.demo_feedback import seed_demo_feedback
+
+    register = await seed_demo_feedback(
+        session=session,
+        clock=clock,
+        people=people,
+        services=services,
+        teams=teams,
+        progress=progress,
+    )
     audits = None
     if with_audits:
         # Imported here: the audits' seed builds on this module's people and teams.
@@ -598,4 +612,5 @@ async def seed_demo_authority(
         already_seeded=created == 0,
         people=summary_people,
         audits=audits,
+        register=register,
     )

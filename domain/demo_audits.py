@@ -1917,7 +1917,7 @@ async def _summary(
         moderations=await count(Moderation),
         actions=await count(AuditAction),
         actions_done=await count(AuditAction, AuditAction.done_at.is_not(None)),
-        learning_points=await count(LearningPoint),
+        learning_points=await count(LearningPoint, LearningPoint.audit_id.is_not(None)),
         inadequate_events=await count(
             DomainEvent, DomainEvent.name == events.AUDIT_COMPLETED_INADEQUATE
         ),

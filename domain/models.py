@@ -20,6 +20,7 @@ from domain.escalation.models import InadequateEscalation, OtherCaseReview, Supe
 from domain.events.models import DomainEvent
 from domain.feedback.models import ComplaintStage, FeedbackRecord
 from domain.history.models import HistoryEntry
+from domain.learning.models import TaskAndFinishGroup
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.surveys.models import (
@@ -65,6 +66,7 @@ __all__ = [
     "SurveyOptOut",
     "SurveyResponse",
     "SurveyVersion",
+    "TaskAndFinishGroup",
     "Team",
     "Theme",
     "WorkerHeartbeat",

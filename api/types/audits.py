@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import strawberry
 from strawberry import relay
@@ -31,6 +31,9 @@ from domain.audits.templates import parse_sections
 from domain.core.pagination import MAX_PAGE_SIZE
 from domain.events.models import DomainEvent
 from domain.people import service as people
+
+if TYPE_CHECKING:
+    from api.types.learning import TaskAndFinishGroup
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
@@ -581,14 +584,29 @@ class AuditAction(relay.Node):
         return [cls.from_model(m) if m else None for m in found]
 
 
-@strawberry.type(description="Something learned from an audit: a strength or an area to develop.")
+@strawberry.enum(description="Where a learning point comes from.")
+class LearningSource(Enum):
+    AUDIT = strawberry.enum_value("AUDIT", description="An audit of any kind.")
+    TASK_AND_FINISH_GROUP = strawberry.enum_value(
+        "TASK_AND_FINISH_GROUP", description="A Task and Finish Group."
+    )
+
+
+@strawberry.type(
+    description="Something learned from an audit or a Task and Finish Group: a strength or an "
+    "area to develop."
+)
 class LearningPoint(relay.Node):
     id: relay.NodeID[str]
     text: str = strawberry.field(description="The learning, in the recorder's words.")
     is_strength: bool = strawberry.field(description="True for a strength, false for a worry.")
     themes: list[Theme] = strawberry.field(description="The themes it is tagged with.")
     created_at: datetime = strawberry.field(description="When it was recorded.")
-    audit_id: strawberry.Private[uuid.UUID]
+    source: LearningSource = strawberry.field(
+        description="Where it comes from: `audit` or `taskAndFinishGroup` says which."
+    )
+    audit_id: strawberry.Private[uuid.UUID | None]
+    group_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_model(cls, m: models.LearningPoint) -> LearningPoint:
@@ -598,12 +616,29 @@ class LearningPoint(relay.Node):
             is_strength=m.is_strength,
             themes=[Theme.from_model(t) for t in m.themes] if is_loaded(m, "themes") else [],
             created_at=m.created_at,
+            source=LearningSource.AUDIT
+            if m.audit_id is not None
+            else LearningSource.TASK_AND_FINISH_GROUP,
             audit_id=m.audit_id,
+            group_id=m.task_and_finish_group_id,
         )
 
-    @strawberry.field(description="The audit it comes from, if you may see it.")
+    @strawberry.field(description="The audit it comes from, if from an audit you may see.")
     async def audit(self, info: Info[Context, None]) -> Audit | None:
-        return await _audit(info, self.audit_id)
+        return None if self.audit_id is None else await _audit(info, self.audit_id)
+
+    @strawberry.field(
+        description="The Task and Finish Group it comes from, if from a group you may see."
+    )
+    async def task_and_finish_group(
+        self, info: Info[Context, None]
+    ) -> Annotated[TaskAndFinishGroup, strawberry.lazy("api.types.learning")] | None:
+        from api.types.learning import TaskAndFinishGroup
+
+        if self.group_id is None:
+            return None
+        m = await info.context.loaders.task_and_finish_group.load(self.group_id)
+        return TaskAndFinishGroup.from_model(m) if m else None
 
     @classmethod
     async def resolve_nodes(

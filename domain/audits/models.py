@@ -279,10 +279,19 @@ class AuditAction(Base):
 
 
 class LearningPoint(Base):
+    """Something learned, a strength or an area to develop, tagged with themes. It comes from
+    exactly one source: an audit, or a Task and Finish Group (`domain/learning/`)."""
+
     __tablename__ = "learning_points"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(audit_id, task_and_finish_group_id) = 1", name="one_source"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    audit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("audits.id"), index=True)
+    audit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("audits.id"), index=True)
+    task_and_finish_group_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("task_and_finish_groups.id"), index=True
+    )
     text: Mapped[str] = mapped_column(Text)
     is_strength: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("people.id"))

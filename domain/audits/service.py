@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -47,6 +47,8 @@ from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import ObligationKind, ObligationState
 from domain.events import service as events
 from domain.history import service as history
+from domain.learning import policy as learning_policy
+from domain.learning.models import TaskAndFinishGroup
 from domain.people.models import Person, Team
 from domain.people.roles import Actor, Role
 
@@ -1145,24 +1147,64 @@ async def themes_of(
     return out
 
 
+class LearningSource(StrEnum):
+    """Where a learning point comes from."""
+
+    AUDIT = "AUDIT"
+    TASK_AND_FINISH_GROUP = "TASK_AND_FINISH_GROUP"
+
+
 @dataclass(frozen=True)
 class LearningFilter:
     theme_id: uuid.UUID | None = None
+    # Audits of this team's work only (a group belongs to a service, not a team).
     team_id: uuid.UUID | None = None
+    # Audits of this service's teams, and this service's groups.
     service_id: uuid.UUID | None = None
     since: datetime | None = None
     strengths_only: bool = False
+    # Both sources when empty.
+    sources: tuple[LearningSource, ...] = ()
+    task_and_finish_group_id: uuid.UUID | None = None
+
+
+def _learning_visible(actor: Actor) -> ColumnElement[bool]:
+    """Learning the actor may see: from an audit they may see (audits' policy), or from a
+    Task and Finish Group they may see (the groups' policy)."""
+    return or_(
+        LearningPoint.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor))),
+        LearningPoint.task_and_finish_group_id.in_(
+            select(TaskAndFinishGroup.id).where(learning_policy.visible_groups(actor))
+        ),
+    )
 
 
 def _learning(actor: Actor, f: LearningFilter) -> Select[Any]:
-    visible = select(Audit.id).where(policy.visible_audits(actor))
+    sources = set(f.sources or LearningSource)
+    if f.team_id is not None or f.task_and_finish_group_id is not None:
+        sources &= (
+            {LearningSource.AUDIT}
+            if f.task_and_finish_group_id is None
+            else {LearningSource.TASK_AND_FINISH_GROUP}
+        )
+    from_audits = select(Audit.id).where(policy.visible_audits(actor))
     if f.team_id is not None:
-        visible = visible.where(Audit.team_id == f.team_id)
+        from_audits = from_audits.where(Audit.team_id == f.team_id)
     if f.service_id is not None:
-        visible = visible.where(
+        from_audits = from_audits.where(
             Audit.team_id.in_(select(Team.id).where(Team.service_id == f.service_id))
         )
-    stmt = select(LearningPoint).where(LearningPoint.audit_id.in_(visible))
+    from_groups = select(TaskAndFinishGroup.id).where(learning_policy.visible_groups(actor))
+    if f.service_id is not None:
+        from_groups = from_groups.where(TaskAndFinishGroup.service_id == f.service_id)
+    if f.task_and_finish_group_id is not None:
+        from_groups = from_groups.where(TaskAndFinishGroup.id == f.task_and_finish_group_id)
+    conditions: list[ColumnElement[bool]] = []
+    if LearningSource.AUDIT in sources:
+        conditions.append(LearningPoint.audit_id.in_(from_audits))
+    if LearningSource.TASK_AND_FINISH_GROUP in sources:
+        conditions.append(LearningPoint.task_and_finish_group_id.in_(from_groups))
+    stmt = select(LearningPoint).where(or_(*conditions) if conditions else false())
     if f.theme_id is not None:
         from domain.audits.models import learning_point_themes
 
@@ -1308,7 +1350,9 @@ async def get_follow_ups(
         return {}
     stmt = select(model).where(
         model.id.in_(ids),
-        model.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
+        _learning_visible(actor)
+        if model is LearningPoint
+        else model.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
         if model is not AuditAction
         else (
             AuditAction.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))

@@ -706,7 +706,8 @@ async def history_of(
 class TrendCount:
     key: str | None  # a month "2026-12", a team's or theme's id, a category; None: no team
     label: str
-    count: int
+    count: int | None  # None when suppressed
+    suppressed: bool = False
 
 
 @dataclass
@@ -739,10 +740,47 @@ CATEGORY_LABELS = {
 NO_TEAM = "The service as a whole"
 
 
-async def trends(*, session: AsyncSession, actor: Actor, since: date, until: date) -> Trends:
+def suppress_small_teams(cells: list[TrendCount], minimum: int) -> list[TrendCount]:
+    """Complaints by team with small counts hidden: a handful of complaints about one team in
+    a period can point to the family who made them, so a team's cell with fewer than
+    `minimum` complaints (`policy.minimum_group_size`, default 5) reads as suppressed, its
+    count None. Zero is never a cell (a team with none is not listed).
+
+    Secondary suppression: when exactly one cell is hidden, the complaints' `total` minus the
+    other cells would give it away, so the smallest other cell is hidden too (the row for the
+    service as a whole included). Only the team breakdown is suppressed: by month, category
+    and theme the counts are across teams, and no month-by-team breakdown exists."""
+    hidden = {
+        i
+        for i, c in enumerate(cells)
+        if c.key is not None and c.count is not None and c.count < minimum
+    }
+    if len(hidden) == 1:
+        others = [(c.count or 0, i) for i, c in enumerate(cells) if i not in hidden]
+        if others:
+            hidden.add(min(others)[1])
+    return [
+        TrendCount(c.key, c.label, None, suppressed=True) if i in hidden else c
+        for i, c in enumerate(cells)
+    ]
+
+
+async def trends(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    since: date,
+    until: date,
+    policy_settings: PolicySettings | None = None,
+) -> Trends:
     """Counts of the compliments and of the complaints received between `since` and `until`
     (inclusive) that the actor may see, by month, team, category and theme: four GROUP BY
-    statements, whatever the number of records. Only counts leave the database."""
+    statements, whatever the number of records. Only counts leave the database.
+
+    Complaints by team are subject to small-group suppression (`suppress_small_teams`):
+    a team's cell with fewer than `minimum_group_size` complaints shows no count. Compliments
+    identify no one who complained, so they are shown as counted."""
+    minimum = (policy_settings or PolicySettings()).minimum_group_size
     policy.check_can_read_trends(actor)
     if since > until:
         raise InvalidInput("The start comes before the end.", field="from")
@@ -788,9 +826,11 @@ async def trends(*, session: AsyncSession, actor: Actor, since: date, until: dat
         .order_by(n.desc(), Theme.name)
     ):
         out[kind].by_theme.append(TrendCount(str(theme_id), name, m))
+    complaints = out[FeedbackKind.COMPLAINT]
+    complaints.by_team = suppress_small_teams(complaints.by_team, minimum)
     return Trends(
         since=since,
         until=until,
         compliments=out[FeedbackKind.COMPLIMENT],
-        complaints=out[FeedbackKind.COMPLAINT],
+        complaints=complaints,
     )

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from strawberry import relay
 
-from domain.feedback.models import FeedbackCategory
+from domain.feedback import service as feedback
+from domain.feedback.models import FeedbackCategory, FeedbackSource
 from domain.people.models import Person
 from tests.conftest import GraphQL, StatementCounter, World
-from tests.domain.audit_helpers import Authority, build_authority
-from tests.domain.feedback_helpers import complaint, compliment, themes
+from tests.domain.audit_helpers import Authority, act, build_authority
+from tests.domain.feedback_helpers import POLICY, complaint, compliment, themes
 
 RECORD = """
 fragment Record on FeedbackRecord {
@@ -266,7 +267,7 @@ async def test_a_list_of_records_costs_the_same_statements_however_long(
 
 TRENDS = """
 fragment Counts on FeedbackCounts {
-  total byMonth { key label count } byTeam { key label count }
+  total byMonth { key label count } byTeam { key label count suppressed }
   byCategory { key label count } byTheme { key label count }
 }
 query { feedbackTrends(from: "2026-11-01", to: "2026-12-31") {
@@ -274,7 +275,7 @@ query { feedbackTrends(from: "2026-11-01", to: "2026-12-31") {
 """
 
 
-def counts(rows: list[dict[str, Any]]) -> dict[str | None, int]:
+def counts(rows: list[dict[str, Any]]) -> dict[str | None, int | None]:
     return {r["key"]: r["count"] for r in rows}
 
 
@@ -311,11 +312,76 @@ async def test_trends_count_the_seeded_records_by_month_team_category_and_theme(
     assert counts(praise["byTheme"]) == {gid("Theme", t1.id): 2, gid("Theme", t2.id): 1}
     assert worry["total"] == 3
     assert counts(worry["byMonth"]) == {"2026-11": 1, "2026-12": 2}
-    assert counts(worry["byTeam"]) == {a: 2, b: 1}
+    # Fewer than five complaints about a team: hidden (see the suppression test below).
+    assert counts(worry["byTeam"]) == {a: None, b: None}
+    assert all(r["suppressed"] for r in worry["byTeam"])
+    assert not any(r["suppressed"] for r in praise["byTeam"])
     assert counts(worry["byCategory"]) == {"DELAY": 2, "STAFF_CONDUCT": 1}
     assert counts(worry["byTheme"]) == {gid("Theme", t1.id): 1, gid("Theme", t2.id): 1}
 
     # A Team Manager's trends are their team's.
     mine = (await gql(TRENDS, as_=auth.tm_a))["data"]["feedbackTrends"]
     assert (mine["compliments"]["total"], mine["complaints"]["total"]) == (2, 2)
-    assert counts(mine["complaints"]["byTeam"]) == {a: 2}
+    assert counts(mine["complaints"]["byTeam"]) == {a: None}
+
+
+async def test_complaints_about_a_team_fewer_than_the_minimum_group_size_are_suppressed(
+    auth: Authority, gql: GraphQL
+) -> None:
+    """A small count of complaints about a team can identify a family: below
+    `minimumGroupSize` (5) the cell shows no count. With only one such cell, the next smallest
+    is hidden too, or the total minus the others would reveal it."""
+    a, b, c = (gid("Team", t.id) for t in (auth.team_a, auth.team_b, auth.team_c))
+    for day in range(1, 7):
+        await complaint(auth, auth.team_a, date(2026, 12, day))
+    for day in range(1, 6):
+        await complaint(auth, auth.team_c, date(2026, 12, day))
+    for day in range(1, 3):
+        await complaint(auth, auth.team_b, date(2026, 12, day))
+    for day in range(1, 4):
+        await compliment(auth, auth.team_b, date(2026, 12, day))
+    await act(
+        auth.world,
+        feedback.record_complaint,
+        auth.actor(auth.qa_lead),
+        details=feedback.FeedbackDetails(
+            received_on=date(2026, 12, 3),
+            source=FeedbackSource.PROFESSIONAL,
+            category=FeedbackCategory.DELAY,
+            summary="Delay in the service's response to a referral.",
+            service_id=auth.csc.id,
+        ),
+        responder_id=None,
+        policy_settings=POLICY,
+    )
+
+    body = await gql(TRENDS, as_=auth.qa_lead)
+    assert "errors" not in body, body
+    worry = body["data"]["feedbackTrends"]["complaints"]
+    assert worry["total"] == 14
+    assert worry["byTeam"] == [
+        {"key": a, "label": "Assessment Team A", "count": 6, "suppressed": False},
+        {"key": c, "label": "Community Team C", "count": 5, "suppressed": False},
+        {"key": b, "label": "Bridge Team B", "count": None, "suppressed": True},
+        # Not about a team, but hidden so that 14 - 6 - 5 cannot give team B's count away.
+        {"key": None, "label": "The service as a whole", "count": None, "suppressed": True},
+    ]
+    # Compliments and the other breakdowns are counted as they are.
+    praise = body["data"]["feedbackTrends"]["compliments"]
+    assert counts(praise["byTeam"]) == {b: 3}
+    assert counts(worry["byMonth"]) == {"2026-12": 14}
+
+
+def test_suppression_follows_the_policy_setting() -> None:
+    cells = [
+        feedback.TrendCount("a", "A", 4),
+        feedback.TrendCount("b", "B", 2),
+        feedback.TrendCount(None, "The service as a whole", 1),
+    ]
+    assert [c.count for c in feedback.suppress_small_teams(cells, 5)] == [None, None, 1]
+    assert [c.count for c in feedback.suppress_small_teams(cells, 3)] == [4, None, None]
+    assert [c.count for c in feedback.suppress_small_teams(cells, 1)] == [4, 2, 1]
+    # One cell only: hidden, and nothing else to hide.
+    assert feedback.suppress_small_teams(cells[1:2], 5) == [
+        feedback.TrendCount("b", "B", None, suppressed=True)
+    ]

@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from domain.audits.models import LearningPoint
 from domain.children.models import Child
 from domain.core.clock import SettableClock, local_today
 from domain.core.db import SessionFactory
 from domain.demo import DemoSummary, seed_demo_authority
+from domain.feedback.models import ComplaintStatus, FeedbackKind, FeedbackRecord
 from domain.history.models import HistoryEntry
+from domain.learning.models import TaskAndFinishGroup
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import ALLOWED_SCOPES, Role, ScopeType
 
@@ -56,13 +60,19 @@ async def test_first_run_creates_the_authority_with_history(
             ).all()
         )
         multi_agency = await s.scalar(select(Service.name).where(Service.is_multi_agency))
-    assert actions == {
+    organisation = {
         "service.created": 4,
         "team.created": 12,
         "person.created": len(summary.people),
         "role.granted": len(summary.people),
         "child.imported": 300,
     }
+    assert {a: n for a, n in actions.items() if a in organisation} == organisation
+    # The register and the Task and Finish Group are written through their use cases too.
+    assert actions["feedback.compliment_recorded"] == 3
+    assert actions["feedback.complaint_recorded"] == 7
+    assert actions["task_and_finish_group.created"] == 1
+    assert actions["learning.added"] == 3
     assert multi_agency == "Safeguarding Children Partnership"
 
 
@@ -162,3 +172,35 @@ async def test_children_cover_every_cohort_in_casework_teams(
     for child in care_leavers:
         age_in_days = (today - child.date_of_birth).days
         assert 18 * 365 <= age_in_days < 22 * 365 + 6
+
+
+async def test_the_register_has_a_complaint_at_every_stage_and_a_group_with_learning(
+    session_factory: SessionFactory, clock: SettableClock
+) -> None:
+    summary = await _seed(session_factory, clock)
+    assert summary.register is not None
+    assert (summary.register.compliments, summary.register.complaints) == (3, 7)
+    async with session_factory() as s:
+        statuses = set(
+            await s.scalars(
+                select(FeedbackRecord.status).where(FeedbackRecord.kind == FeedbackKind.COMPLAINT)
+            )
+        )
+        group = await s.scalar(select(TaskAndFinishGroup))
+        assert group is not None
+        points = list(
+            await s.scalars(
+                select(LearningPoint)
+                .where(LearningPoint.task_and_finish_group_id == group.id)
+                .options(selectinload(LearningPoint.themes))
+            )
+        )
+    assert statuses == set(ComplaintStatus)
+    assert group.ended_on is None and group.service_id is not None
+    assert len(points) == 3 and all(p.themes for p in points)
+    assert any(p.is_strength for p in points)
+
+    again = await _seed(session_factory, clock)
+    assert again.register == summary.register
+    assert await _count(session_factory, FeedbackRecord) == 10
+    assert await _count(session_factory, TaskAndFinishGroup) == 1
