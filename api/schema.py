@@ -20,6 +20,7 @@ from api.extensions import build_extensions
 from api.feedback_schema import FeedbackMutation, FeedbackQuery, FeedbackRecord
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
 from api.obligations_schema import ObligationQuery
+from api.survey_results_schema import SurveyResultsQuery
 from api.surveys_schema import Survey, SurveyMutation, SurveyQuery, SurveyVersion
 from api.types.audits import (
     Audit,
@@ -246,6 +247,7 @@ class Query(
     EscalationQuery,
     FeedbackQuery,
     SurveyQuery,
+    SurveyResultsQuery,
 ):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
