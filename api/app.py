@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz, and the
+exception report and survey results downloads."""
 
 from __future__ import annotations
 
@@ -21,14 +22,17 @@ from strawberry.asgi import GraphQL
 
 from api.context import Context, Loaders
 from api.schema import build_schema
+from api.survey_results_csv import comments_csv, results_csv
+from api.types.common import decode_id
 from domain.core.clock import Clock, SystemClock
 from domain.core.db import SessionFactory, create_engine, create_session_factory
-from domain.core.errors import NotFound, Unauthenticated
+from domain.core.errors import InvalidInput, NotAllowed, NotFound, Unauthenticated
 from domain.core.settings import GraphiQLAccess, Settings, check_startable, get_settings
 from domain.escalation import service as escalation
 from domain.history.service import current_request_id
 from domain.identity.tokens import TokenVerifier, authenticate
 from domain.people.roles import Actor
+from domain.surveys import results as survey_results
 from domain.system.service import check_readiness
 
 log = logging.getLogger("qaf.api")
@@ -192,6 +196,18 @@ class GraphQLView(GraphQL[Context, None]):
         return await super().render_graphql_ide(request)
 
 
+def _campaign_id(value: str) -> uuid.UUID | None:
+    """A campaign's global id (as GraphQL gives it) or its plain UUID."""
+    try:
+        return decode_id(value, "SurveyCampaign", "id")
+    except InvalidInput:
+        pass
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -256,6 +272,65 @@ def create_app(
         media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
         return Response(body, media_type=media, headers=headers)
 
+    async def survey_csv(request: Request) -> Response:
+        """A campaign's results (`results.csv`, `?by=TEAM|SERVICE|COHORT|AUDIENCE`) or its
+        free-text comments (`comments.csv`), with the GraphQL bearer token: the same figures,
+        suppression and scope as `surveyResults` and `surveyComments`. 401 unsigned, 403 for
+        a role that may not read them, 404 for a campaign that does not exist."""
+        actor: Actor | None = request.state.actor
+        request_id = request.state.request_id
+        if actor is None:
+            return _unauthorised("Sign in first.", request_id)
+        what = request.path_params["what"]
+        campaign_id = _campaign_id(request.path_params["campaign_id"])
+        if what not in ("results", "comments") or campaign_id is None:
+            return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
+        policy_settings = services.settings.policy
+        try:
+            async with services.session_factory() as session:
+                if what == "results":
+                    by_param = request.query_params.get("by")
+                    if by_param is not None and by_param not in {
+                        b.value for b in survey_results.Breakdown
+                    }:
+                        raise InvalidInput(
+                            "by is one of TEAM, SERVICE, COHORT or AUDIENCE.", field="by"
+                        )
+                    found = await survey_results.campaign_results(
+                        session=session,
+                        actor=actor,
+                        policy_settings=policy_settings,
+                        campaign_id=campaign_id,
+                        by=survey_results.Breakdown(by_param) if by_param else None,
+                    )
+                    body = results_csv(found)
+                else:
+                    export = await survey_results.all_comments(
+                        session=session,
+                        actor=actor,
+                        policy_settings=policy_settings,
+                        campaign_id=campaign_id,
+                    )
+                    body = comments_csv(export)
+        except NotFound:
+            return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
+        except NotAllowed as error:
+            return JSONResponse(
+                {"error": error.message, "code": error.code.value, "requestId": request_id},
+                status_code=403,
+            )
+        except InvalidInput as error:
+            return JSONResponse(
+                {"error": error.message, "field": error.field, "requestId": request_id},
+                status_code=400,
+            )
+        headers = {
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'attachment; filename="survey-{what}-{campaign_id}.csv"',
+        }
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -271,6 +346,7 @@ def create_app(
                 exception_report,
                 methods=["GET"],
             ),
+            Route("/survey-campaigns/{campaign_id}/{what}.csv", survey_csv, methods=["GET"]),
         ],
         middleware=[Middleware(RequestMiddleware, services=services)],
         lifespan=lifespan,

@@ -27,6 +27,7 @@ from api.survey_campaigns_schema import (
     SurveyCampaignQuery,
     SurveyInvitationFailure,
 )
+from api.survey_results_schema import SurveyResultsQuery
 from api.surveys_schema import Survey, SurveyMutation, SurveyQuery, SurveyVersion
 from api.types.audits import (
     Audit,
@@ -260,6 +261,7 @@ class Query(
     LearningQuery,
     SurveyQuery,
     SurveyCampaignQuery,
+    SurveyResultsQuery,
 ):
     @strawberry.field(
         description="The policy settings in force, for showing timescales.",
