@@ -99,7 +99,10 @@ def _seed() -> Any:
     async def work(session: AsyncSession) -> Any:
         async with session.begin():
             return await seed_demo_authority(
-                session=session, clock=SystemClock(), progress=lambda m: console.print(m)
+                session=session,
+                clock=SystemClock(),
+                progress=lambda m: console.print(m),
+                survey_token_key=get_settings().survey_token_key.get_secret_value(),
             )
 
     return _run(work)

@@ -31,6 +31,7 @@ from domain.people.service import PersonFields
 if TYPE_CHECKING:
     from domain.demo_audits import AuditDemoSummary
     from domain.demo_feedback import FeedbackDemoSummary
+    from domain.demo_surveys import SurveyDemoSummary
 
 EMAIL_DOMAIN = "demo.qaf.local"
 CASE_REFERENCE_PREFIX = "DEMO-"
@@ -206,6 +207,8 @@ class DemoSummary:
     audits: AuditDemoSummary | None = None
     # Compliments, complaints and the Task and Finish Group: what the database holds.
     register: FeedbackDemoSummary | None = None
+    # The survey campaigns seeded by this run (none when they were there already).
+    surveys: SurveyDemoSummary | None = None
 
     @property
     def people_count(self) -> int:
@@ -533,10 +536,12 @@ async def seed_demo_authority(
     clock: Clock,
     progress: Callable[[str], None] | None = None,
     with_audits: bool = True,
+    survey_token_key: str | None = None,
 ) -> DemoSummary:
     """Create (or find) the demo authority in the caller's unit of work; commits nothing.
 
-    With `with_audits`, it also gets a year of audits (once: see domain.demo_audits)."""
+    With `with_audits`, it also gets a year of audits (once: see domain.demo_audits); with a
+    `survey_token_key`, survey campaigns answered in part (once: see domain.demo_surveys)."""
 
     def say(message: str) -> None:
         if progress is not None:
@@ -597,6 +602,17 @@ async def seed_demo_authority(
         teams=teams,
         progress=progress,
     )
+    surveys = None
+    if survey_token_key is not None:
+        from domain.demo_surveys import seed_demo_surveys
+
+        surveys = await seed_demo_surveys(
+            session=session, clock=clock, people=people, token_key=survey_token_key
+        )
+        say(
+            f"Surveys: {surveys.campaigns} campaigns, {surveys.invitations} invitations, "
+            f"{surveys.responses} answered."
+        )
     audits = None
     if with_audits:
         # Imported here: the audits' seed builds on this module's people and teams.
@@ -613,4 +629,5 @@ async def seed_demo_authority(
         people=summary_people,
         audits=audits,
         register=register,
+        surveys=surveys,
     )

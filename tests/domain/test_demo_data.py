@@ -12,6 +12,7 @@ from domain.audits.models import LearningPoint
 from domain.children.models import Child
 from domain.core.clock import SettableClock, local_today
 from domain.core.db import SessionFactory
+from domain.core.settings import Settings
 from domain.demo import DemoSummary, seed_demo_authority
 from domain.feedback.models import ComplaintStatus, FeedbackKind, FeedbackRecord
 from domain.history.models import HistoryEntry
@@ -204,3 +205,42 @@ async def test_the_register_has_a_complaint_at_every_stage_and_a_group_with_lear
     assert again.register == summary.register
     assert await _count(session_factory, FeedbackRecord) == 10
     assert await _count(session_factory, TaskAndFinishGroup) == 1
+
+
+async def test_the_demo_surveys_are_answered_in_part_seeded_once_and_show_results(
+    session_factory: SessionFactory, clock: SettableClock, settings: Settings
+) -> None:
+    from domain.core.settings import PolicySettings
+    from domain.people.roles import SYSTEM
+    from domain.surveys import results
+    from domain.surveys.models import SurveyCampaign, SurveyResponse
+
+    key = settings.survey_token_key.get_secret_value()
+    async with session_factory() as s, s.begin():
+        first = await seed_demo_authority(
+            session=s, clock=clock, with_audits=False, survey_token_key=key
+        )
+    assert first.surveys is not None and first.surveys.campaigns == 2
+    assert first.surveys.invitations > 200
+    # About half the families and most staff answered, each through their link.
+    assert 0.4 < first.surveys.responses / first.surveys.invitations < 0.8
+    assert await _count(session_factory, SurveyResponse) == first.surveys.responses
+    async with session_factory() as s, s.begin():
+        again = await seed_demo_authority(
+            session=s, clock=clock, with_audits=False, survey_token_key=key
+        )
+    assert again.surveys is not None and again.surveys.campaigns == 0
+    assert await _count(session_factory, SurveyCampaign) == 2
+    async with session_factory() as s:
+        annual = await s.scalar(
+            select(SurveyCampaign).where(SurveyCampaign.kind == "ANNUAL_SURVEY")
+        )
+        assert annual is not None
+        shown = await results.campaign_results(
+            session=s,
+            actor=SYSTEM,
+            policy_settings=PolicySettings(),
+            campaign_id=annual.id,
+            by=None,
+        )
+    assert not shown.suppressed and shown.questions
