@@ -24,7 +24,7 @@ from domain.core.settings import Settings
 from domain.notifications import outbox
 from domain.notifications.models import Channel, OutboxMessage
 from domain.notifications.notify import NotifySender
-from domain.notifications.senders import Sender, SendFailed
+from domain.notifications.senders import Email, Sender, SendFailed
 
 log = logging.getLogger("qaf.email")
 
@@ -34,14 +34,14 @@ def message_id(key: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@qaf>"
 
 
-def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
+def build_message(email: Email, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = row.to_address
-    message["Subject"] = row.subject
-    message["Message-ID"] = message_id(row.key)
-    message["Date"] = format_datetime(row.created_at)
-    message.set_content(row.body)
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Message-ID"] = message_id(email.key)
+    message["Date"] = format_datetime(email.date)
+    message.set_content(email.body)
     return message
 
 
@@ -69,15 +69,58 @@ class SmtpSender:
         )
 
     async def send(self, message: OutboxMessage) -> None:
+        await self.send_email(Email.of_outbox(message))
+
+    async def send_email(self, email: Email) -> None:
+        """One connection per message (the outbox's way: a few messages now and then)."""
         try:
             await aiosmtplib.send(
-                build_message(message, self.sender),
+                build_message(email, self.sender),
                 hostname=self.host,
                 port=self.port,
                 timeout=self.timeout,
             )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise SendFailed(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        return None
+
+    def connection(self) -> SmtpConnection:
+        """A sender that keeps one SMTP connection open between messages (for many messages
+        in a row, such as a campaign's invitations); close it with `aclose`."""
+        return SmtpConnection(self)
+
+
+class SmtpConnection:
+    """One SMTP connection reused for message after message: opened on the first, and again
+    after any failure (a connection in an unknown state is never reused)."""
+
+    def __init__(self, sender: SmtpSender) -> None:
+        self.sender = sender
+        self._smtp: aiosmtplib.SMTP | None = None
+
+    async def send_email(self, email: Email) -> None:
+        try:
+            if self._smtp is None or not self._smtp.is_connected:
+                self._smtp = aiosmtplib.SMTP(
+                    hostname=self.sender.host,
+                    port=self.sender.port,
+                    timeout=self.sender.timeout,
+                )
+                await self._smtp.connect()
+            await self._smtp.send_message(build_message(email, self.sender.sender))
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            await self.aclose()
+            raise SendFailed(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and smtp.is_connected:
+            try:
+                await smtp.quit()
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                smtp.close()
 
 
 @dataclass
