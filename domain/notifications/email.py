@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime
 
 import aiosmtplib
@@ -43,6 +44,31 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     message["Date"] = format_datetime(email.date)
     message.set_content(email.body)
     return message
+
+
+def message_bytes(email: Email, sender: str) -> bytes:
+    """The message as sent over SMTP. Plain ASCII text with simple headers (every survey
+    invitation, most reminders) is written out directly: the standard library's `email`
+    package takes about a millisecond to build and flatten a message, most of a sender's
+    time when it sends hundreds a second. Anything else goes through `build_message`."""
+    headers = (sender, email.to, email.subject)
+    if (
+        all(h.isascii() and h.isprintable() and len(h) < 900 for h in headers)
+        and email.body.isascii()
+        and "\r" not in email.body
+        and all(
+            len(line) <= 998 and (line.isprintable() or not line) for line in email.body.split("\n")
+        )
+    ):
+        return (
+            f"From: {sender}\r\nTo: {email.to}\r\nSubject: {email.subject}\r\n"
+            f"Message-ID: {message_id(email.key)}\r\nDate: {format_datetime(email.date)}\r\n"
+            'MIME-Version: 1.0\r\nContent-Type: text/plain; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: 7bit\r\n\r\n"
+            + email.body.replace("\n", "\r\n")
+            + ("" if email.body.endswith("\n") else "\r\n")
+        ).encode("ascii")
+    return build_message(email, sender).as_bytes(policy=SMTP)
 
 
 def sender_from_settings(settings: Settings) -> Sender | None:
@@ -109,7 +135,9 @@ class SmtpConnection:
                     timeout=self.sender.timeout,
                 )
                 await self._smtp.connect()
-            await self._smtp.send_message(build_message(email, self.sender.sender))
+            await self._smtp.sendmail(
+                self.sender.sender, [email.to], message_bytes(email, self.sender.sender)
+            )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             await self.aclose()
             raise SendFailed(str(exc) or type(exc).__name__) from exc

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -158,11 +159,14 @@ async def claim_sends(
         .order_by(SurveyInvitation.next_send_at)
         .limit(limit)
         .with_for_update(of=SurveyInvitation, skip_locked=True)
+        # A CTE, so that the UPDATE joins the few rows found by primary key (an IN (…)
+        # subquery was planned as a hash join over the whole table).
+        .cte("claimable")
     )
     rows = await session.execute(
         update(SurveyInvitation)
         .where(
-            SurveyInvitation.id.in_(claimable.scalar_subquery()),
+            SurveyInvitation.id == claimable.c.id,
             SurveyCampaign.id == SurveyInvitation.campaign_id,
         )
         .values(claimed_at=now, claimed_by=worker_id, attempts=SurveyInvitation.attempts + 1)
@@ -197,7 +201,9 @@ async def claim_sends(
     ]
 
 
+@cache
 def _still_to_send() -> Any:
+    # Built once: building a statement costs more than running it, at hundreds a second.
     return select(SurveyInvitation.id).where(
         SurveyInvitation.id == bindparam("invitation_id"),
         SurveyInvitation.sends_done == bindparam("number"),
@@ -224,6 +230,7 @@ async def still_to_send(
     return found is not None
 
 
+@cache
 def _mark_sent_statement() -> Any:
     number = bindparam("number", type_=Integer)
     now: Any = bindparam("now")
