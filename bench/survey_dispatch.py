@@ -250,7 +250,7 @@ async def main(port: int, out: Path) -> None:
         "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench_dispatch"
     )
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         environment="development",
         database_url=db,
         redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
