@@ -6,6 +6,7 @@ against one PostgreSQL and one Redis: jobs are idempotent and their ids determin
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -23,7 +24,9 @@ from domain.core.settings import Settings, check_startable, get_settings
 from domain.deadlines import service as deadlines
 from domain.escalation import service as escalation
 from domain.history.service import current_request_id
-from domain.notifications import digest, email, reminders
+from domain.notifications import digest, email, reminders, throttle
+from domain.surveys import campaigns, dispatch
+from domain.surveys.models import Channel
 from domain.system import service as system
 
 log = logging.getLogger("qaf.worker")
@@ -41,6 +44,12 @@ OUTBOX_BATCH = 100
 # OUTBOX_CLAIM_TIMEOUT_SECONDS) and send jobs do not pile up on a worker, each slowing the
 # others until a batch outlasts the claim timeout and is taken over: sent twice.
 SEND_BUDGET = SEND_JOB_TIMEOUT / 2
+# Survey invitations likewise: a job sends batch after batch for each channel until none is
+# due, the budget has passed or the next job is due. A batch is at most a few seconds of its
+# channel's rate (dispatch.BATCH_SECONDS), well inside the claim timeout.
+INVITATIONS_JOB_TIMEOUT = timedelta(seconds=50)
+INVITATIONS_BUDGET = INVITATIONS_JOB_TIMEOUT / 2
+TIMEKEEPING_JOB_TIMEOUT = timedelta(seconds=60)
 
 
 def worker_id() -> str:
@@ -227,6 +236,83 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
             return sent
 
 
+async def send_invitations(ctx: dict[str, Any]) -> int:
+    """Send the survey invitations and reminders due now (domain.surveys.dispatch), email and
+    text messages side by side, each channel at its rate shared by every worker (a token
+    bucket in Redis), in batches claimed before sending, until none is due, the budget has
+    passed or the next job is due. A channel without a sender (text messages without
+    NOTIFY_SMS_TEMPLATE_ID) is left waiting. Returns how many were sent."""
+    settings: Settings = ctx["settings"]
+    channels = dispatch.channels_from_settings(settings)
+    budget = min(INVITATIONS_BUDGET.total_seconds(), settings.send_every_seconds)
+    started = time.monotonic()
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'send_invitations')}")
+
+    async def one_channel(
+        channel: Channel, lanes: list[Any] | None, per_second: float
+    ) -> dispatch.BatchResult:
+        total = dispatch.BatchResult()
+        if not lanes:
+            return total
+        bucket = throttle.for_channel(ctx["redis"], channel.value, per_second)
+        limit = dispatch.batch_size(per_second)
+        while True:
+            result = await dispatch.send_batch(
+                session_factory=ctx["session_factory"],
+                clock=ctx["clock"],
+                throttle=bucket,
+                lanes=lanes,
+                channel=channel,
+                worker_id=ctx["worker_id"],
+                token_key=settings.survey_token_key.get_secret_value(),
+                public_base_url=settings.public_base_url,
+                claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
+                limit=limit,
+            )
+            total.claimed += result.claimed
+            total.sent += result.sent
+            total.failed += result.failed
+            total.skipped += result.skipped
+            total.released += result.released
+            if result.claimed < limit or result.released or time.monotonic() - started > budget:
+                return total
+
+    try:
+        done = await asyncio.gather(
+            one_channel(Channel.EMAIL, channels.email, settings.survey_email_per_second),
+            one_channel(Channel.SMS, channels.sms, settings.survey_sms_per_second),
+        )
+    finally:
+        await channels.aclose()
+        current_request_id.reset(token)
+    for channel, result in zip((Channel.EMAIL, Channel.SMS), done, strict=True):
+        if result.claimed:
+            log.info(
+                "survey invitations by %s: %d sent, %d failed, %d stopped before sending",
+                channel.value,
+                result.sent,
+                result.failed,
+                result.skipped,
+            )
+    return sum(r.sent for r in done)
+
+
+async def survey_campaign_timekeeping(ctx: dict[str, Any]) -> tuple[int, int]:
+    """Open scheduled campaigns whose time has come and close those whose time has passed
+    (erasing their contact details): domain.surveys.campaigns.keep_time. Idempotent; at
+    startup and every minute, so a campaign closes within a minute or so of its time even
+    after downtime. Returns (opened, closed)."""
+    token = current_request_id.set(f"job:{ctx.get('job_id', 'survey_campaign_timekeeping')}")
+    try:
+        async with ctx["session_factory"]() as session, session.begin():
+            opened, closed = await campaigns.keep_time(session=session, clock=ctx["clock"])
+    finally:
+        current_request_id.reset(token)
+    if opened or closed:
+        log.info("survey campaigns: %d opened, %d closed", opened, closed)
+    return opened, closed
+
+
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
     return RedisSettings.from_dsn((settings or get_settings()).redis_url)
 
@@ -249,6 +335,8 @@ class WorkerSettings:
         sweep_deadlines,
         send_digests,
         send_outbox,
+        send_invitations,
+        survey_campaign_timekeeping,
     ]
     cron_jobs = [
         cron(
@@ -287,6 +375,18 @@ class WorkerSettings:
             **every(get_settings().send_every_seconds, at_second=15),
             run_at_startup=True,
             timeout=SEND_JOB_TIMEOUT,
+        ),
+        cron(
+            send_invitations,
+            **every(get_settings().send_every_seconds, at_second=40),
+            run_at_startup=True,
+            timeout=INVITATIONS_JOB_TIMEOUT,
+        ),
+        cron(
+            survey_campaign_timekeeping,
+            second={50},
+            run_at_startup=True,
+            timeout=TIMEKEEPING_JOB_TIMEOUT,
         ),
         cron(
             heartbeat,

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # email template with ((subject)) and ((body)) personalisation are set.
     notify_api_key: SecretStr | None = None
     notify_email_template_id: str | None = None
+    # Text messages (survey invitations by SMS) through Notify: the id of an SMS template with
+    # ((body)) personalisation. Without it (or the API key) text invitations wait, unsent.
+    notify_sms_template_id: str | None = None
     notify_base_url: str = "https://api.notifications.service.gov.uk"
     notify_timeout_seconds: float = Field(10, gt=0, le=120)
     # The worker's cadence: how often it sweeps deadlines and sends the outbox (a divisor of
@@ -121,7 +124,7 @@ class Settings(BaseSettings):
     respondent_requests_per_token: int = Field(30, ge=1)
     respondent_requests_per_address: int = Field(300, ge=1)
     # Invitations sent per second through each channel (GOV.UK Notify allows 3,000 messages a
-    # minute per service; SMTP relays have their own limits).
+    # minute per service; SMTP relays have their own limits), shared by every worker.
     survey_email_per_second: float = Field(40, gt=0)
     survey_sms_per_second: float = Field(40, gt=0)
 
@@ -180,6 +183,8 @@ class Settings(BaseSettings):
             )
         if self.notify_email_template_id and not key:
             problems.append("NOTIFY_EMAIL_TEMPLATE_ID is set without NOTIFY_API_KEY.")
+        if self.notify_sms_template_id and not key:
+            problems.append("NOTIFY_SMS_TEMPLATE_ID is set without NOTIFY_API_KEY.")
         # A Notify key is "<name>-<service id>-<secret>", the two ids 36 characters each.
         if key and len(key) < 74:
             problems.append("NOTIFY_API_KEY is not a GOV.UK Notify API key (it is too short).")

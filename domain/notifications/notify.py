@@ -1,15 +1,18 @@
-"""Email through GOV.UK Notify, with its official client (notifications-python-client).
+"""Email and text messages through GOV.UK Notify, with its official client
+(notifications-python-client).
 
-Notify sends from a template: ours has two personalisation fields, ((subject)) and ((body)),
-filled from the outbox message. The Notify `reference` is the outbox key, so a rare resend is
-recognisable in Notify's records as the same message (as the SMTP Message-ID is). The client
-is synchronous (requests), so each call runs in a thread.
+Notify sends from a template. Our email template has two personalisation fields, ((subject))
+and ((body)); our text message template has one, ((body)). The Notify `reference` is the
+message's key (the outbox key, or a survey invitation's send), so a rare resend is
+recognisable in Notify's records as the same message (as the SMTP Message-ID is). The client is
+synchronous (requests), so each call runs in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from notifications_python_client.errors import APIError
@@ -17,19 +20,36 @@ from notifications_python_client.notifications import NotificationsAPIClient
 
 from domain.core.settings import Settings
 from domain.notifications.models import OutboxMessage
-from domain.notifications.senders import SendFailed
+from domain.notifications.senders import Email, SendFailed, TextMessage
+
+
+@dataclass
+class _Client:
+    api_key: str = field(repr=False)
+    base_url: str
+    timeout: float
+    _client: NotificationsAPIClient | None = field(default=None, init=False, repr=False)
+
+    def get(self) -> Any:
+        if self._client is None:
+            # The client ships py.typed but leaves its functions unannotated.
+            self._client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
+                self.api_key, base_url=self.base_url, timeout=self.timeout
+            )
+        return self._client
 
 
 @dataclass
 class NotifySender:
-    """One deliver loop's sender: it sends one message at a time (the client is not
-    thread-safe, and its HTTP session is reused between messages)."""
+    """One deliver loop's email sender: it sends one message at a time (the client is not
+    thread-safe, and its HTTP session is reused between messages). Several at once are
+    several senders (`copy`)."""
 
     api_key: str = field(repr=False)
     template_id: str
     base_url: str = "https://api.notifications.service.gov.uk"
     timeout: float = 10
-    _client: NotificationsAPIClient | None = field(default=None, init=False, repr=False)
+    _client: _Client | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NotifySender | None:
@@ -42,21 +62,74 @@ class NotifySender:
             timeout=settings.notify_timeout_seconds,
         )
 
+    def copy(self) -> NotifySender:
+        return NotifySender(self.api_key, self.template_id, self.base_url, self.timeout)
+
     async def send(self, message: OutboxMessage) -> None:
+        await self.send_email(Email.of_outbox(message))
+
+    async def send_email(self, email: Email) -> None:
         try:
-            await asyncio.to_thread(self._send, message)
+            await asyncio.to_thread(self._send, email)
         except (APIError, requests.RequestException, OSError) as exc:
             raise SendFailed(f"GOV.UK Notify: {exc}") from exc
 
-    def _send(self, message: OutboxMessage) -> None:
+    async def aclose(self) -> None:
+        return None
+
+    def _send(self, email: Email) -> None:
         if self._client is None:
-            # The client ships py.typed but leaves its functions unannotated.
-            self._client = NotificationsAPIClient(  # type: ignore[no-untyped-call]
-                self.api_key, base_url=self.base_url, timeout=self.timeout
-            )
-        self._client.send_email_notification(  # type: ignore[no-untyped-call]
-            email_address=message.to_address,
+            self._client = _Client(self.api_key, self.base_url, self.timeout)
+        self._client.get().send_email_notification(
+            email_address=email.to,
             template_id=self.template_id,
-            personalisation={"subject": message.subject, "body": message.body},
-            reference=message.key,
+            personalisation={"subject": email.subject, "body": email.body},
+            reference=email.key,
+        )
+
+
+@dataclass
+class NotifyTextSender:
+    """Text messages through Notify's SMS template (((body)) personalisation); one message
+    at a time, like NotifySender."""
+
+    api_key: str = field(repr=False)
+    template_id: str
+    base_url: str = "https://api.notifications.service.gov.uk"
+    timeout: float = 10
+    _client: _Client | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> NotifyTextSender | None:
+        """None unless both the API key and the SMS template id are set: then text messages
+        are not sent, and wait."""
+        if settings.notify_api_key is None or not settings.notify_sms_template_id:
+            return None
+        return cls(
+            api_key=settings.notify_api_key.get_secret_value(),
+            template_id=settings.notify_sms_template_id,
+            base_url=settings.notify_base_url,
+            timeout=settings.notify_timeout_seconds,
+        )
+
+    def copy(self) -> NotifyTextSender:
+        return NotifyTextSender(self.api_key, self.template_id, self.base_url, self.timeout)
+
+    async def send_text(self, text: TextMessage) -> None:
+        try:
+            await asyncio.to_thread(self._send, text)
+        except (APIError, requests.RequestException, OSError) as exc:
+            raise SendFailed(f"GOV.UK Notify: {exc}") from exc
+
+    async def aclose(self) -> None:
+        return None
+
+    def _send(self, text: TextMessage) -> None:
+        if self._client is None:
+            self._client = _Client(self.api_key, self.base_url, self.timeout)
+        self._client.get().send_sms_notification(
+            phone_number=text.to,
+            template_id=self.template_id,
+            personalisation={"body": text.body},
+            reference=text.key,
         )

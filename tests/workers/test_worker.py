@@ -27,10 +27,12 @@ from workers.main import (
     nine_month_dip_samples,
     programme_timescales,
     send_digests,
+    send_invitations,
     send_outbox,
     shutdown,
     start_inadequate_processes,
     startup,
+    survey_campaign_timekeeping,
     sweep_deadlines,
 )
 
@@ -88,6 +90,8 @@ def test_the_worker_runs_its_jobs_on_a_schedule_and_at_startup() -> None:
         sweep_deadlines,
         send_digests,
         send_outbox,
+        send_invitations,
+        survey_campaign_timekeeping,
     }
     assert all(job.run_at_startup for job in jobs.values())
     # Digests every 5 minutes, each two minutes after a sweep.
