@@ -38,7 +38,7 @@ from api.types.common import (
 from domain.core.errors import InvalidInput
 from domain.people.roles import Actor
 from domain.surveys import campaigns as domain
-from domain.surveys import models
+from domain.surveys import dispatch, models
 from domain.surveys.definitions import ENGLISH, Audience
 
 
@@ -146,6 +146,48 @@ class SurveyCampaignProgress:
         )
 
 
+@strawberry.type(description="How a campaign's sending is going (invitations and reminders).")
+class SurveyDispatchProgress:
+    to_send: int = strawberry.field(description="Sends waiting: invitations and reminders.")
+    due_now: int = strawberry.field(description="Of those, due now (going out shortly).")
+    sent: int = strawberry.field(description="Invitations sent at least once.")
+    reminders_sent: int = strawberry.field(description="Reminders sent in all.")
+    retrying: int = strawberry.field(
+        description="Being tried again after an error (with back-off)."
+    )
+    failed: int = strawberry.field(
+        description="Given up after every retry (`retryFailedSurveyInvitations` tries again)."
+    )
+    waiting_for_channel: int = strawberry.field(
+        description="Due now but waiting for a channel not configured here (e.g. text "
+        "messages without NOTIFY_SMS_TEMPLATE_ID)."
+    )
+    next_send_at: datetime | None = strawberry.field(
+        description="When the next send is due; null when none is waiting."
+    )
+
+
+def _dispatch_loader(
+    info: Info[Context, None],
+) -> DataLoader[uuid.UUID, dispatch.DispatchProgress]:
+    """Every campaign in a response gets its sending progress from one statement."""
+    ctx = info.context
+    loader = ctx.extra.get("campaign_dispatch")
+    if loader is None:
+        configured = dispatch.configured_channels(ctx.settings)
+
+        async def load(ids: list[uuid.UUID]) -> list[dispatch.DispatchProgress]:
+            async with ctx.session_factory() as session:
+                found = await dispatch.dispatch_progress(
+                    session=session, clock=ctx.clock, campaign_ids=ids, configured=configured
+                )
+            return [found[i] for i in ids]
+
+        loader = DataLoader[uuid.UUID, dispatch.DispatchProgress](load)
+        ctx.extra["campaign_dispatch"] = loader
+    return cast(DataLoader[uuid.UUID, dispatch.DispatchProgress], loader)
+
+
 @strawberry.type(
     description="An invitation that could not be sent (or is being retried): which channel, "
     "how many attempts, the last error. Never who it was for, nor their contact details."
@@ -231,6 +273,20 @@ class SurveyCampaign(relay.Node):
     async def progress(self, info: Info[Context, None]) -> SurveyCampaignProgress:
         found = await _progress_loader(info).load(uuid.UUID(self.id))
         return SurveyCampaignProgress.from_domain(found)
+
+    @strawberry.field(description="How its sending is going: invitations and reminders.")
+    async def dispatch(self, info: Info[Context, None]) -> SurveyDispatchProgress:
+        p = await _dispatch_loader(info).load(uuid.UUID(self.id))
+        return SurveyDispatchProgress(
+            to_send=p.to_send,
+            due_now=p.due_now,
+            sent=p.sent,
+            reminders_sent=p.reminders_sent,
+            retrying=p.retrying,
+            failed=p.failed,
+            waiting_for_channel=p.waiting_for_channel,
+            next_send_at=p.next_send_at,
+        )
 
     @strawberry.field(
         description="Invitations that failed to send, or are being retried after an error "
@@ -435,6 +491,15 @@ class InvitationsPayload:
     errors: list[UserError] = strawberry.field(
         description="Empty when it succeeded; a malformed invitee refuses the whole call."
     )
+
+
+@strawberry.type(description="How many failed invitations will be tried again, or why none.")
+class RetryPayload:
+    retried: int = strawberry.field(description="Invitations put back to be sent.")
+    survey_campaign: SurveyCampaign | None = strawberry.field(
+        description="The campaign, when it succeeded."
+    )
+    errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
 
 
 @strawberry.type(description="The opt-out recorded, or why not.")
@@ -714,6 +779,27 @@ class SurveyCampaignMutation:
             return cast(models.SurveyCampaign, await _with_survey(s, campaign))
 
         return _campaign_payload(*await mutate(info, use_case))
+
+    @strawberry.mutation(
+        description="Try a campaign's FAILED invitations again, due now (the QA Lead or the "
+        "PSW), say after the mail server was mended. Not for a closed campaign."
+    )
+    async def retry_failed_survey_invitations(
+        self, info: Info[Context, None], campaign_id: CampaignId
+    ) -> RetryPayload:
+        clock = info.context.clock
+
+        async def use_case(s: AsyncSession, a: Actor) -> tuple[int, models.SurveyCampaign]:
+            cid = decode_id(campaign_id, "SurveyCampaign", "campaignId")
+            retried = await dispatch.retry_failed(session=s, actor=a, clock=clock, campaign_id=cid)
+            return retried, await _campaign_of(s, a, cid)
+
+        result, errors = await mutate(info, use_case)
+        if result is None:
+            return RetryPayload(retried=0, survey_campaign=None, errors=errors)
+        return RetryPayload(
+            retried=result[0], survey_campaign=SurveyCampaign.from_model(result[1]), errors=[]
+        )
 
     @strawberry.mutation(
         description="Record that a child's family, or a member of staff, asked not to be "

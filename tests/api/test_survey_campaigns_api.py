@@ -307,3 +307,62 @@ async def test_an_auditor_asks_the_child_and_family_for_feedback_on_their_audit(
     again = (await gql(FEEDBACK, variables, as_=town.qa_lead))["data"]["requestAuditFeedback"]
     assert again["invited"] == 0 and len(again["skipped"]) == 2
     assert again["surveyCampaign"]["progress"]["queued"] == 2
+
+
+async def test_runners_see_failed_invitations_and_try_them_again(
+    town: Authority, gql: GraphQL, world: World
+) -> None:
+    from sqlalchemy import update
+
+    from domain.surveys.models import InvitationStatus
+
+    campaign = (await create(gql, world, town.qa_lead))["surveyCampaign"]
+    refs = [c.case_reference for c in town.bob_children]
+    invitees = [
+        {"channel": "EMAIL", "childReference": r, "contact": f"f{n}@example.org"}
+        for n, r in enumerate(refs)
+    ]
+    await gql(INVITE, {"id": campaign["id"], "invitees": invitees}, as_=town.qa_lead)
+    await gql(LAUNCH, {"id": campaign["id"]}, as_=town.qa_lead)
+    # The mail server refused one address after every retry.
+    async with world.session_factory() as s, s.begin():
+        failed = await s.scalar(
+            update(SurveyInvitation)
+            .where(SurveyInvitation.id.in_(select_one_invitation()))
+            .values(
+                status=InvitationStatus.FAILED,
+                attempts=5,
+                last_error="550 mailbox unavailable",
+                next_send_at=None,
+            )
+            .returning(SurveyInvitation.id)
+        )
+    assert failed is not None
+    query = """query($id: ID!) { surveyCampaign(id: $id) {
+      dispatch { toSend dueNow failed sent }
+      failedInvitations(first: 10) { totalCount edges { node {
+        channel audience status attempts lastError } } } } }"""
+    seen = await gql(query, {"id": campaign["id"]}, as_=town.qa_lead)
+    node = seen["data"]["surveyCampaign"]
+    assert node["dispatch"] == {"toSend": 2, "dueNow": 2, "failed": 1, "sent": 0}
+    failure = node["failedInvitations"]["edges"][0]["node"]
+    assert failure["lastError"] == "550 mailbox unavailable" and failure["status"] == "FAILED"
+    # A team manager sees the campaign's progress, not its failures.
+    manager = await gql(query, {"id": campaign["id"]}, as_=town.tm_a)
+    assert manager["errors"][0]["extensions"]["code"] == "NOT_ALLOWED"
+    retry = """mutation($id: ID!) { retryFailedSurveyInvitations(campaignId: $id) {
+      retried errors { code } surveyCampaign { dispatch { toSend failed } } } }"""
+    refused = await gql(retry, {"id": campaign["id"]}, as_=town.tm_a)
+    assert refused["data"]["retryFailedSurveyInvitations"]["errors"][0]["code"] == "NOT_ALLOWED"
+    done = (await gql(retry, {"id": campaign["id"]}, as_=town.psw))["data"]
+    assert done["retryFailedSurveyInvitations"]["retried"] == 1
+    assert done["retryFailedSurveyInvitations"]["surveyCampaign"]["dispatch"] == {
+        "toSend": 3,
+        "failed": 0,
+    }
+
+
+def select_one_invitation() -> Any:
+    from sqlalchemy import select
+
+    return select(SurveyInvitation.id).order_by(SurveyInvitation.id).limit(1).scalar_subquery()
