@@ -8,7 +8,7 @@ see counts and failures, never the people behind them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, cast
@@ -747,18 +747,7 @@ class SurveyCampaignMutation:
     async def launch_survey_campaign(
         self, info: Info[Context, None], campaign_id: CampaignId
     ) -> SurveyCampaignPayload:
-        clock = info.context.clock
-
-        async def use_case(s: AsyncSession, a: Actor) -> models.SurveyCampaign:
-            campaign = await domain.launch_campaign(
-                session=s,
-                actor=a,
-                clock=clock,
-                campaign_id=decode_id(campaign_id, "SurveyCampaign", "campaignId"),
-            )
-            return cast(models.SurveyCampaign, await _with_survey(s, campaign))
-
-        return _campaign_payload(*await mutate(info, use_case))
+        return await _change_state(info, campaign_id, domain.launch_campaign)
 
     @strawberry.mutation(
         description="Close a campaign now: links stop working, nothing more is sent, and "
@@ -767,18 +756,7 @@ class SurveyCampaignMutation:
     async def close_survey_campaign(
         self, info: Info[Context, None], campaign_id: CampaignId
     ) -> SurveyCampaignPayload:
-        clock = info.context.clock
-
-        async def use_case(s: AsyncSession, a: Actor) -> models.SurveyCampaign:
-            campaign = await domain.close_campaign(
-                session=s,
-                actor=a,
-                clock=clock,
-                campaign_id=decode_id(campaign_id, "SurveyCampaign", "campaignId"),
-            )
-            return cast(models.SurveyCampaign, await _with_survey(s, campaign))
-
-        return _campaign_payload(*await mutate(info, use_case))
+        return await _change_state(info, campaign_id, domain.close_campaign)
 
     @strawberry.mutation(
         description="Try a campaign's FAILED invitations again, due now (the QA Lead or the "
@@ -830,6 +808,26 @@ class SurveyCampaignMutation:
 
         recorded, errors = await mutate(info, use_case)
         return SurveyOptOutPayload(recorded=bool(recorded), errors=errors)
+
+
+async def _change_state(
+    info: Info[Context, None],
+    campaign_id: strawberry.ID,
+    change: Callable[..., Awaitable[models.SurveyCampaign]],
+) -> SurveyCampaignPayload:
+    """Launch or close: one domain call on the campaign, the campaign or typed errors back."""
+    clock = info.context.clock
+
+    async def use_case(s: AsyncSession, a: Actor) -> models.SurveyCampaign:
+        campaign = await change(
+            session=s,
+            actor=a,
+            clock=clock,
+            campaign_id=decode_id(campaign_id, "SurveyCampaign", "campaignId"),
+        )
+        return cast(models.SurveyCampaign, await _with_survey(s, campaign))
+
+    return _campaign_payload(*await mutate(info, use_case))
 
 
 async def _campaign_of(s: AsyncSession, a: Actor, campaign_id: uuid.UUID) -> models.SurveyCampaign:
