@@ -1,4 +1,6 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz, the exception
+report, and the survey respondents' surfaces: the JSON API (/respond/v1/...), the phone page
+(/s/...) and the sheet of printed invitations."""
 
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api.context import Context, Loaders
+from api.printed_invitations import PrintedInvitations
+from api.rate_limit import RespondentRateLimiter
+from api.respond_api import RespondentAPI
+from api.respond_pages import PhonePages
 from api.schema import build_schema
 from domain.core.clock import Clock, SystemClock
 from domain.core.db import SessionFactory, create_engine, create_session_factory
@@ -256,6 +262,17 @@ def create_app(
         media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
         return Response(body, media_type=media, headers=headers)
 
+    limiter = RespondentRateLimiter(services.redis, settings)
+    respondent_api = RespondentAPI(
+        session_factory=services.session_factory, clock=services.clock, limiter=limiter
+    )
+    phone_pages = PhonePages(
+        session_factory=services.session_factory, clock=services.clock, limiter=limiter
+    )
+    printed = PrintedInvitations(
+        session_factory=services.session_factory, clock=services.clock, settings=settings
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -271,6 +288,13 @@ def create_app(
                 exception_report,
                 methods=["GET"],
             ),
+            Route(
+                "/survey-campaigns/{campaign_id}/printed-invitations.html",
+                printed,
+                methods=["GET"],
+            ),
+            *respondent_api.routes(),
+            *phone_pages.routes(),
         ],
         middleware=[Middleware(RequestMiddleware, services=services)],
         lifespan=lifespan,
