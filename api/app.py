@@ -290,7 +290,7 @@ def create_app(
             ),
             Route(
                 "/survey-campaigns/{campaign_id}/printed-invitations.html",
-                printed,
+                printed.page,
                 methods=["GET"],
             ),
             *respondent_api.routes(),

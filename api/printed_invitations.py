@@ -60,7 +60,7 @@ class PrintedInvitations:
         self.clock = clock
         self.settings = settings
 
-    async def __call__(self, request: Request) -> Response:
+    async def page(self, request: Request) -> Response:
         actor: Actor | None = request.state.actor
         request_id = request.state.request_id
         if actor is None:

@@ -305,9 +305,7 @@ async def test_guessing_links_spends_the_address_allowance(
 ) -> None:
     made = await campaign_of(world, town)
     guesses = [
-        (
-            await limited_client.get(SURVEY, headers=token_header(uuid.uuid4().hex[:26]))
-        ).status_code
+        (await limited_client.get(SURVEY, headers=token_header(uuid.uuid4().hex[:26]))).status_code
         for _ in range(6)
     ]
     assert guesses == [404] * 6
