@@ -46,6 +46,8 @@ async def production(
         auth_jwks_url=JWKS_URL,
         dev_signing_key="",
         graphiql="admins",
+        survey_token_key="a-production-survey-token-key-for-this-test-only-0123",
+        public_base_url="https://surveys.example.org",
     )
     jwks = KeySet([provider_key]).as_dict(private=False)
     # The identity provider is outside this system; its JWKS endpoint is served in-process.
