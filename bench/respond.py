@@ -175,19 +175,31 @@ async def _phase(
     queue = list(reversed(tokens))
     audience_of: dict[str, str] = {}
 
-    async def timed(name: str, request: Any) -> httpx.Response:
-        started = time.perf_counter()
-        response: httpx.Response = await request
-        run.latencies[name].append(time.perf_counter() - started)
-        run.statuses[(name, response.status_code)] += 1
-        return response
+    async def timed(name: str, send: Any) -> httpx.Response:
+        """One request; a connection dropped under it counts as an error (status 0) and is
+        sent again once, as a client would (a submission is idempotent)."""
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                response: httpx.Response = await send()
+            except httpx.TransportError:
+                run.statuses[(name, 0)] += 1
+                if attempt == 2:
+                    raise
+                continue
+            run.latencies[name].append(time.perf_counter() - started)
+            run.statuses[(name, response.status_code)] += 1
+            return response
+        raise AssertionError("unreachable")
 
     async def one_client() -> None:
         while queue:
             token = queue.pop()
             headers = {"Survey-Token": token}
             if get_first:
-                got = await timed("GET survey", client.get("/respond/v1/survey", headers=headers))
+                got = await timed(
+                    "GET survey", lambda h=headers: client.get("/respond/v1/survey", headers=h)
+                )
                 if got.status_code != 200:
                     continue
                 audience_of[token] = got.json()["audience"]
@@ -195,7 +207,7 @@ async def _phase(
             body = {"submissionId": str(uuid.uuid4()), "answers": answers[audience]}
             posted = await timed(
                 "POST submission",
-                client.post("/respond/v1/submissions", json=body, headers=headers),
+                lambda b=body, h=headers: client.post("/respond/v1/submissions", json=b, headers=h),
             )
             if posted.status_code == 201:
                 run.answered += 1
@@ -203,6 +215,15 @@ async def _phase(
     started = time.perf_counter()
     await asyncio.gather(*(one_client() for _ in range(concurrency)))
     return run, time.perf_counter() - started
+
+
+async def _retrying(client: httpx.AsyncClient, token: str, run: Run) -> httpx.Response:
+    for _ in range(3):
+        try:
+            return await client.get("/respond/v1/survey", headers={"Survey-Token": token})
+        except httpx.TransportError:
+            run.statuses[("warm-up GET", 0)] += 1
+    raise RuntimeError("the API dropped the connection three times")
 
 
 # Each token's audience, learnt before the POST-only phase (a mobile client has the survey).
@@ -216,7 +237,11 @@ def _ms(values: list[float], q: float) -> float:
 
 def _report(title: str, run: Run, elapsed: float) -> None:
     requests = sum(run.statuses.values())
-    errors = {f"{name} {status}": n for (name, status), n in run.statuses.items() if status >= 300}
+    errors = {
+        f"{name} {status or 'connection dropped'}": n
+        for (name, status), n in run.statuses.items()
+        if status >= 300 or status == 0
+    }
     print(
         f"{title}: {run.answered} links answered in {elapsed:.2f} s: "
         f"{requests / elapsed:.0f} req/s, {run.answered / elapsed:.0f} links answered/s; "
@@ -268,8 +293,9 @@ async def main() -> None:
         ) as client:
             # The POST-only clients already have their survey (as an app would): learn each
             # link's audience first, outside the measurement.
+            warm = Run()
             for token in tokens[:half]:
-                got = await client.get("/respond/v1/survey", headers={"Survey-Token": token})
+                got = await _retrying(client, token, warm)
                 _audiences[token] = got.json()["audience"]
             flush = Redis.from_url(redis)
             await flush.flushdb()  # the counts of that warm-up are not the benchmark's
