@@ -1019,8 +1019,8 @@ async def printed_cards(
 ) -> tuple[SurveyCampaign, list[PrintedCard]]:
     """The cards to print for a campaign's PRINT invitations that are handed over and still
     open (not answered, opted out or expired). Only those who run campaigns print them: a card
-    opens a survey. Numbers count every printed invitation, so a card keeps its number when
-    others are answered."""
+    opens a survey. Numbers count every printed invitation in the order added (by id within
+    one call), so a card keeps its number when others are answered."""
     policy.check_can_run_campaigns(actor)
     campaign = await session.scalar(
         select(SurveyCampaign).where(
