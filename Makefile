@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck schema migrate seed token worker api clean
+# The browser test (tests/api/test_phone_page_browser.py) drives Debian's Chromium, not a
+# browser Playwright downloads: `make browser` installs it (and an emoji font) where it is missing.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji
+
+.PHONY: install browser run test lint typecheck schema migrate seed token worker api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +21,23 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+browser:
+	@if [ -x "$(CHROMIUM)" ] && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then \
+		echo "browser: $(CHROMIUM)"; \
+	elif ! command -v apt-get >/dev/null; then \
+		echo "browser: no $(CHROMIUM) and no apt-get: the browser test will be skipped"; \
+	else \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		echo "browser: installing $(BROWSER_PACKAGES) (about 30 s)"; \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$(BROWSER_PACKAGES) >/dev/null; \
+	fi
+
 run: install
 	$(BIN)/qaf dev
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .

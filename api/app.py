@@ -1,5 +1,6 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz, and the
-exception report and survey results downloads."""
+"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz, the exception
+report and survey results downloads, and the survey respondents' surfaces: the JSON API
+(/respond/v1/...), the phone page (/s/...) and the sheet of printed invitations."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api.context import Context, Loaders
+from api.printed_invitations import PrintedInvitations
+from api.rate_limit import RespondentRateLimiter
+from api.respond_api import RespondentAPI
+from api.respond_pages import PhonePages
 from api.schema import build_schema
 from api.survey_results_csv import comments_csv, results_csv
 from api.types.common import decode_id
@@ -331,6 +336,17 @@ def create_app(
         }
         return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
+    limiter = RespondentRateLimiter(services.redis, settings)
+    respondent_api = RespondentAPI(
+        session_factory=services.session_factory, clock=services.clock, limiter=limiter
+    )
+    phone_pages = PhonePages(
+        session_factory=services.session_factory, clock=services.clock, limiter=limiter
+    )
+    printed = PrintedInvitations(
+        session_factory=services.session_factory, clock=services.clock, settings=settings
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -347,6 +363,13 @@ def create_app(
                 methods=["GET"],
             ),
             Route("/survey-campaigns/{campaign_id}/{what}.csv", survey_csv, methods=["GET"]),
+            Route(
+                "/survey-campaigns/{campaign_id}/printed-invitations.html",
+                printed.page,
+                methods=["GET"],
+            ),
+            *respondent_api.routes(),
+            *phone_pages.routes(),
         ],
         middleware=[Middleware(RequestMiddleware, services=services)],
         lifespan=lifespan,

@@ -1022,3 +1022,79 @@ async def get_failures(
         )
     )
     return {r.id: r for r in rows}
+
+
+@dataclass(frozen=True)
+class PrintedCard:
+    """One printed invitation still to be handed over: its number in the campaign's printed
+    invitations (in the order they were added), the survey's title for its audience, and the
+    token. Nothing about whom it is for."""
+
+    number: int
+    audience: Audience
+    title: str
+    token: str
+
+
+async def printed_cards(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    campaign_id: uuid.UUID,
+    token_key: str,
+) -> tuple[SurveyCampaign, list[PrintedCard]]:
+    """The cards to print for a campaign's PRINT invitations that are handed over and still
+    open (not answered, opted out or expired). Only those who run campaigns print them: a card
+    opens a survey. Numbers count every printed invitation in the order added (by id within
+    one call), so a card keeps its number when others are answered."""
+    policy.check_can_run_campaigns(actor)
+    campaign = await session.scalar(
+        select(SurveyCampaign).where(
+            SurveyCampaign.id == campaign_id, policy.visible_campaigns(actor)
+        )
+    )
+    if campaign is None:
+        raise NotFound("survey campaign", field="campaignId")
+    if campaign.state is CampaignState.CLOSED:
+        return campaign, []
+    now = clock.now()
+    rows = list(
+        await session.scalars(
+            select(SurveyInvitation)
+            .where(
+                SurveyInvitation.campaign_id == campaign.id,
+                SurveyInvitation.channel == Channel.PRINT,
+            )
+            .order_by(SurveyInvitation.created_at, SurveyInvitation.id)
+        )
+    )
+    version_ids = {i.survey_version_id for i in rows}
+    wording: dict[uuid.UUID, dict[str, Any]] = {}
+    if version_ids:
+        for version in await session.scalars(
+            select(SurveyVersion).where(SurveyVersion.id.in_(version_ids))
+        ):
+            wording[version.id] = version.definition.get("translations", {})
+    cards = []
+    for number, invitation in enumerate(rows, start=1):
+        token = token_of(invitation, token_key)
+        if (
+            invitation.status is InvitationStatus.HANDED_OVER
+            and invitation.expires_at > now
+            and token is not None
+        ):
+            cards.append(
+                PrintedCard(
+                    number=number,
+                    audience=invitation.audience,
+                    title=_title(wording.get(invitation.survey_version_id, {}), invitation),
+                    token=token,
+                )
+            )
+    return campaign, cards
+
+
+def _title(translations: dict[str, Any], invitation: SurveyInvitation) -> str:
+    chosen = translations.get(invitation.language) or translations.get(ENGLISH) or {}
+    return str(chosen.get("title", ""))

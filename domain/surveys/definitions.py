@@ -447,6 +447,11 @@ def _unanswered(value: Any) -> bool:
     )
 
 
+def _unstorable(text: str) -> bool:
+    """NUL and lone surrogates: text PostgreSQL cannot store, nor UTF-8 write."""
+    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 def check_answers(definition: Definition, answers: Any) -> AnswerCheck:
     """Every problem with a set of answers to a version, by question key: unknown questions,
     required ones unanswered, wrong types, a face outside 1 to 5, a scale outside 0 to 10,
@@ -522,6 +527,12 @@ def check_answers(definition: Definition, answers: Any) -> AnswerCheck:
             case QuestionType.FREE_TEXT:
                 if not isinstance(value, str):
                     refuse(q.key, AnswerProblemKind.WRONG_TYPE, "The answer is text.")
+                elif _unstorable(value):
+                    refuse(
+                        q.key,
+                        AnswerProblemKind.WRONG_TYPE,
+                        "The text has characters that are not letters or symbols.",
+                    )
                 elif len(value.strip()) > q.text_limit:
                     refuse(
                         q.key,

@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from domain.children.models import Child
+from domain.people.models import Team
 from domain.people.roles import Actor
 from domain.surveys import campaigns
 from domain.surveys import reference as survey_reference
@@ -109,3 +111,19 @@ def valid_answers(
             case "FREE_TEXT":
                 answers[q["key"]] = text
     return answers
+
+
+async def young_child(world: World, team: Team, reference: str, *, age: int = 6) -> Child:
+    """A child of `age` (under 8 by default: they answer the faces version)."""
+    now = world.clock.now()
+    child = Child(
+        case_reference=reference,
+        team_id=team.id,
+        date_of_birth=date(now.year - age, 1, 15),
+        child_in_need=True,
+        created_at=now,
+        updated_at=now,
+    )
+    async with world.session_factory() as s, s.begin():
+        s.add(child)
+    return child

@@ -1,0 +1,327 @@
+"""Benchmark: respondents answering through the JSON API, the way a survey's busiest hour looks
+(everyone with a printed card answering at once).
+
+    .venv/bin/python -m bench.respond [--links 2000] [--concurrency 50]
+
+Creates a campaign of the annual survey with `--links` printed invitations through the domain
+(database `qaf_bench_respond`, created and migrated as the tests do, dropped at the end unless
+`--keep-data`; Redis db 12; BENCH_DATABASE_URL / BENCH_REDIS_URL override them), serves the
+real app with uvicorn (one process), and has `--concurrency` clients each answer distinct links:
+half of the links with a POST alone (a mobile client that already has the survey), the other
+half as a phone does, GET the survey then POST. Each link is answered once. Prints requests/s,
+links answered/s, p50/p95/max latency and every non-2xx answer, then checks that PostgreSQL
+holds exactly one response per link answered.
+
+The respondent limits are raised for the server (every client is 127.0.0.1, one address), but
+every request is still counted in Redis: the limiter's cost is in the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from cli import embedded, migrate
+from domain.children.models import Child
+from domain.core.clock import SystemClock
+from domain.core.db import create_engine, create_session_factory
+from domain.core.settings import Settings
+from domain.people import service as people
+from domain.people.roles import SYSTEM
+from domain.surveys import campaigns
+from domain.surveys import reference as survey_reference
+from domain.surveys.campaigns import Invitee
+from domain.surveys.models import CampaignKind, Channel, SurveyResponse, SurveyVersion
+from tests.domain.survey_helpers import valid_answers
+
+
+async def _recreate(url: str) -> None:
+    from tests.conftest import _recreate_database
+
+    await _recreate_database(url)
+
+
+async def _drop(url: str) -> None:
+    target = make_url(url)
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+async def _prepare(settings: Settings, links: int) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The campaign's tokens, and a valid set of answers per audience version."""
+    await _recreate(settings.database_url)
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    engine = create_engine(settings)
+    clock = SystemClock()
+    factory = create_session_factory(engine)
+    now = clock.now()
+    key = settings.survey_token_key.get_secret_value()
+    async with factory() as s, s.begin():
+        await survey_reference.ensure_defaults(session=s, clock=clock)
+        service = await people.create_service(session=s, actor=SYSTEM, clock=clock, name="CSC")
+        team = await people.create_team(
+            session=s, actor=SYSTEM, clock=clock, service_id=service.id, name="Team A"
+        )
+        # Ages 5 to 16: every children's version of the survey is answered.
+        s.add_all(
+            Child(
+                case_reference=f"BENCH-{i:06d}",
+                team_id=team.id,
+                date_of_birth=date(now.year - 5 - i % 12, 1 + i % 12, 1 + i % 28),
+                child_in_need=True,
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(links)
+        )
+        campaign = await campaigns.create_campaign(
+            session=s,
+            actor=SYSTEM,
+            clock=clock,
+            name="Benchmark",
+            kind=CampaignKind.ANNUAL_SURVEY,
+            survey_key="annual_children_and_families",
+            opens_at=now - timedelta(minutes=1),
+            closes_at=now + timedelta(days=7),
+        )
+    tokens: list[str] = []
+    for start in range(0, links, campaigns.MAX_INVITEES_PER_CALL):
+        batch = [
+            Invitee(channel=Channel.PRINT, child_reference=f"BENCH-{i:06d}")
+            for i in range(start, min(links, start + campaigns.MAX_INVITEES_PER_CALL))
+        ]
+        async with factory() as s, s.begin():
+            invited = await campaigns.add_invitations(
+                session=s,
+                actor=SYSTEM,
+                clock=clock,
+                token_key=key,
+                campaign_id=campaign.id,
+                invitees=batch,
+            )
+        tokens += [t for i in invited.created if (t := campaigns.token_of(i, key))]
+    async with factory() as s, s.begin():
+        await campaigns.launch_campaign(
+            session=s, actor=SYSTEM, clock=clock, campaign_id=campaign.id
+        )
+    async with factory() as s:
+        versions = await s.scalars(
+            select(SurveyVersion)
+            .where(SurveyVersion.survey_id == campaign.survey_id)
+            .order_by(SurveyVersion.version)
+        )
+        answers = {v.audience.value: valid_answers(v.definition) for v in versions}
+    await engine.dispose()
+    return tokens, answers
+
+
+def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=embedded.ROOT,
+    )
+    deadline = time.monotonic() + 20
+    while not embedded.port_open("127.0.0.1", port):
+        if time.monotonic() > deadline:
+            process.terminate()
+            raise RuntimeError("the API did not start")
+        time.sleep(0.1)
+    return process
+
+
+class Run:
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = {"GET survey": [], "POST submission": []}
+        self.statuses: Counter[tuple[str, int]] = Counter()
+        self.answered = 0
+
+
+async def _phase(
+    client: httpx.AsyncClient,
+    tokens: list[str],
+    answers: dict[str, dict[str, Any]],
+    concurrency: int,
+    *,
+    get_first: bool,
+) -> tuple[Run, float]:
+    run = Run()
+    queue = list(reversed(tokens))
+    audience_of: dict[str, str] = {}
+
+    async def timed(name: str, send: Any) -> httpx.Response:
+        """One request; a connection dropped under it counts as an error (status 0) and is
+        sent again once, as a client would (a submission is idempotent)."""
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                response: httpx.Response = await send()
+            except httpx.TransportError:
+                run.statuses[(name, 0)] += 1
+                if attempt == 2:
+                    raise
+                continue
+            run.latencies[name].append(time.perf_counter() - started)
+            run.statuses[(name, response.status_code)] += 1
+            return response
+        raise AssertionError("unreachable")
+
+    async def one_client() -> None:
+        while queue:
+            token = queue.pop()
+            headers = {"Survey-Token": token}
+            if get_first:
+                got = await timed(
+                    "GET survey", lambda h=headers: client.get("/respond/v1/survey", headers=h)
+                )
+                if got.status_code != 200:
+                    continue
+                audience_of[token] = got.json()["audience"]
+            audience = audience_of.get(token) or _audiences[token]
+            body = {"submissionId": str(uuid.uuid4()), "answers": answers[audience]}
+            posted = await timed(
+                "POST submission",
+                lambda b=body, h=headers: client.post("/respond/v1/submissions", json=b, headers=h),
+            )
+            if posted.status_code == 201:
+                run.answered += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    return run, time.perf_counter() - started
+
+
+async def _retrying(client: httpx.AsyncClient, token: str, run: Run) -> httpx.Response:
+    for _ in range(3):
+        try:
+            return await client.get("/respond/v1/survey", headers={"Survey-Token": token})
+        except httpx.TransportError:
+            run.statuses[("warm-up GET", 0)] += 1
+    raise RuntimeError("the API dropped the connection three times")
+
+
+# Each token's audience, learnt before the POST-only phase (a mobile client has the survey).
+_audiences: dict[str, str] = {}
+
+
+def _ms(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+
+def _report(title: str, run: Run, elapsed: float) -> None:
+    requests = sum(run.statuses.values())
+    errors = {
+        f"{name} {status or 'connection dropped'}": n
+        for (name, status), n in run.statuses.items()
+        if status >= 300 or status == 0
+    }
+    print(
+        f"{title}: {run.answered} links answered in {elapsed:.2f} s: "
+        f"{requests / elapsed:.0f} req/s, {run.answered / elapsed:.0f} links answered/s; "
+        f"errors: {errors or 'none'}"
+    )
+    print(f"  {'request':<18}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    for name, values in run.latencies.items():
+        if values:
+            print(
+                f"  {name:<18}{len(values):>7}{_ms(values, 0.5):>9.1f}"
+                f"{_ms(values, 0.95):>9.1f}{max(values) * 1000:>9.1f}"
+            )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--links", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--keep-data", action="store_true")
+    args = parser.parse_args()
+    db = os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench_respond"
+    )
+    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    settings = Settings(_env_file=None, environment="development", database_url=db, redis_url=redis)
+    began = time.perf_counter()
+    tokens, answers = await _prepare(settings, args.links)
+    print(
+        f"respondents: {len(tokens)} printed invitations made through the domain in "
+        f"{time.perf_counter() - began:.1f} s; {args.concurrency} concurrent clients, "
+        f"one uvicorn process, {os.cpu_count()} cores"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": db,
+        "REDIS_URL": redis,
+        "ENVIRONMENT": "development",
+        "RESPONDENT_REQUESTS_PER_ADDRESS": "100000000",
+    }
+    port = embedded.free_port()
+    server = _serve(port, env)
+    try:
+        half = len(tokens) // 2
+        limits = httpx.Limits(
+            max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+        )
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
+        ) as client:
+            # The POST-only clients already have their survey (as an app would): learn each
+            # link's audience first, outside the measurement.
+            warm = Run()
+            for token in tokens[:half]:
+                got = await _retrying(client, token, warm)
+                _audiences[token] = got.json()["audience"]
+            flush = Redis.from_url(redis)
+            await flush.flushdb()  # the counts of that warm-up are not the benchmark's
+            await flush.aclose()
+            run, elapsed = await _phase(
+                client, tokens[:half], answers, args.concurrency, get_first=False
+            )
+            _report("POST only", run, elapsed)
+            run2, elapsed2 = await _phase(
+                client, tokens[half:], answers, args.concurrency, get_first=True
+            )
+            _report("GET then POST", run2, elapsed2)
+        engine = create_engine(settings)
+        async with create_session_factory(engine)() as s:
+            stored = await s.scalar(select(func.count()).select_from(SurveyResponse))
+        await engine.dispose()
+        answered = run.answered + run2.answered
+        print(f"responses stored: {stored} for {answered} links answered (must be equal)")
+        assert stored == answered
+    finally:
+        server.terminate()
+        server.wait(10)
+        if not args.keep_data:
+            await _drop(db)
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
