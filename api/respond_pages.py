@@ -23,14 +23,17 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -83,6 +86,8 @@ TITLES = {
     LinkProblem.ALREADY_ANSWERED: "You have already answered",
     LinkProblem.OPTED_OUT: "You asked for no more surveys",
 }
+
+log = logging.getLogger("qaf.api.respond")
 
 
 def render(
@@ -188,6 +193,28 @@ def answers_from_form(
     return answers, dict(sent)
 
 
+def _unavailable_as_503(
+    page: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """A page whose database is out of reach says so plainly, with a 503 and Retry-After,
+    rather than an internal error: the respondent can try again and their link still works."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await page(request)
+        except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
+            log.warning("phone page %s: %r", request.url.path.split("/")[1], exc)
+            return message(
+                "Please try again in a moment",
+                "We cannot take answers just now. Your link still works: please try again "
+                "in a few minutes.",
+                status=503,
+                headers={"Retry-After": "30"},
+            )
+
+    return guarded
+
+
 class PhonePages:
     def __init__(
         self, *, session_factory: SessionFactory, clock: Clock, limiter: RespondentRateLimiter
@@ -198,9 +225,9 @@ class PhonePages:
 
     def routes(self) -> list[Route]:
         return [
-            Route("/s", self.code, methods=["GET", "POST"]),
-            Route("/s/{token}", self.survey, methods=["GET", "POST"]),
-            Route("/s/{token}/stop", self.stop, methods=["GET", "POST"]),
+            Route("/s", _unavailable_as_503(self.code), methods=["GET", "POST"]),
+            Route("/s/{token}", _unavailable_as_503(self.survey), methods=["GET", "POST"]),
+            Route("/s/{token}/stop", _unavailable_as_503(self.stop), methods=["GET", "POST"]),
         ]
 
     async def _limited(self, request: Request, token: str | None) -> Response | None:

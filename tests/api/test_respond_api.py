@@ -324,3 +324,30 @@ async def test_when_redis_is_down_respondents_are_let_through(
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         response = await c.get(SURVEY, headers=token_header(made.tokens[0]))
     assert response.status_code == 200
+
+
+async def test_when_the_database_is_out_of_reach_respondents_are_asked_to_try_again(
+    settings: Settings, clock: SettableClock, world: World, town: Authority
+) -> None:
+    """A 503 with Retry-After, on the JSON API and the phone page alike, never an internal
+    error: the respondent's link still works once the database is back."""
+    from domain.core.db import create_engine
+
+    made = await campaign_of(world, town)
+    unreachable = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/qaf"}
+    )
+    engine = create_engine(unreachable, pool_size=1, max_overflow=0)
+    services = Services(unreachable, clock=clock, engine=engine)
+    transport = httpx.ASGITransport(
+        app=create_app(unreachable, services=services), raise_app_exceptions=False
+    )
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            api = await c.get(SURVEY, headers=token_header(made.tokens[0]))
+            page = await c.get(f"/s/{made.tokens[0]}")
+    finally:
+        await services.close()
+    assert api.status_code == 503 and api.json()["code"] == "UNAVAILABLE"
+    assert page.status_code == 503 and "try again" in page.text
+    assert "retry-after" in api.headers and "retry-after" in page.headers
