@@ -28,7 +28,7 @@ from api.respond_api import RespondentAPI
 from api.respond_pages import PhonePages
 from api.schema import build_schema
 from api.survey_results_csv import comments_csv, results_csv
-from api.types.common import decode_id
+from api.types.common import id_in_path
 from domain.core.clock import Clock, SystemClock
 from domain.core.db import SessionFactory, create_engine, create_session_factory
 from domain.core.errors import InvalidInput, NotAllowed, NotFound, Unauthenticated
@@ -201,18 +201,6 @@ class GraphQLView(GraphQL[Context, None]):
         return await super().render_graphql_ide(request)
 
 
-def _campaign_id(value: str) -> uuid.UUID | None:
-    """A campaign's global id (as GraphQL gives it) or its plain UUID."""
-    try:
-        return decode_id(value, "SurveyCampaign", "id")
-    except InvalidInput:
-        pass
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -287,7 +275,7 @@ def create_app(
         if actor is None:
             return _unauthorised("Sign in first.", request_id)
         what = request.path_params["what"]
-        campaign_id = _campaign_id(request.path_params["campaign_id"])
+        campaign_id = id_in_path(request.path_params["campaign_id"], "SurveyCampaign")
         if what not in ("results", "comments") or campaign_id is None:
             return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
         policy_settings = services.settings.policy

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
 from dataclasses import dataclass
 from importlib import resources
 
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from api.respond_pages import TEMPLATES
+from api.types.common import id_in_path
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import NotAllowed, NotFound
@@ -69,9 +69,8 @@ class PrintedInvitations:
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        try:
-            campaign_id = uuid.UUID(request.path_params["campaign_id"])
-        except ValueError:
+        campaign_id = id_in_path(request.path_params["campaign_id"], "SurveyCampaign")
+        if campaign_id is None:
             return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
         try:
             async with self.session_factory() as session:

@@ -84,6 +84,19 @@ def decode_id(value: strawberry.ID | str, expected: str, field: str) -> uuid.UUI
         raise InvalidInput(f"That is not the id of a {expected}.", field=field) from exc
 
 
+def id_in_path(value: str, expected: str) -> uuid.UUID | None:
+    """An id in a download's path: the global id GraphQL gives, or the plain UUID; None if
+    neither (the route answers 404)."""
+    try:
+        return decode_id(value, expected, "id")
+    except InvalidInput:
+        pass
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def decode_optional_id(
     value: strawberry.ID | str | None, expected: str, field: str
 ) -> uuid.UUID | None:
