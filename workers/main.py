@@ -62,7 +62,9 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["settings"] = settings
     ctx.setdefault("clock", SystemClock())
     if "session_factory" not in ctx:
-        ctx["engine"] = create_engine(settings, pool_size=5, max_overflow=5)
+        # Sending invitations holds a connection per lane and channel (dispatch.LANES each for
+        # email and text), beside the other jobs.
+        ctx["engine"] = create_engine(settings, pool_size=10, max_overflow=5)
         ctx["session_factory"] = create_session_factory(ctx["engine"])
     ctx["worker_id"] = worker_id()
     ctx["started_at"] = ctx["clock"].now()

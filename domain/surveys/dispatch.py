@@ -184,7 +184,27 @@ async def claim_sends(
         )
         .execution_options(synchronize_session=False)
     )
-    found = sorted(rows, key=lambda r: (r.next_send_at, r.id))
+    claimed = sorted(rows, key=lambda r: (r.next_send_at, r.id))
+    # A claim taken over after its sender died counted as an attempt without being marked;
+    # a message whose sender dies every time (whatever in it brings the worker down) would
+    # otherwise be claimed for ever. Past the limit it is FAILED, visible to the runners.
+    given_up = [r.id for r in claimed if r.attempts > MAX_SEND_ATTEMPTS]
+    if given_up:
+        await session.execute(
+            update(SurveyInvitation)
+            .where(SurveyInvitation.id.in_(given_up))
+            .values(
+                status=InvitationStatus.FAILED,
+                next_send_at=None,
+                claimed_at=None,
+                claimed_by=None,
+                last_error=f"Given up: its sender stopped during each of {MAX_SEND_ATTEMPTS} "
+                "attempts without finishing.",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        log.warning("gave up %d survey invitation sends whose senders died", len(given_up))
+    found = [r for r in claimed if r.attempts <= MAX_SEND_ATTEMPTS]
     return [
         Send(
             invitation_id=r.id,

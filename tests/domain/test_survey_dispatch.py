@@ -514,3 +514,28 @@ async def test_a_send_that_fails_does_not_raise_out_of_the_batch(
     assert result.failed == 1
     (row,) = (await _invitations(world, made)).values()
     assert row.last_error == "550 mailbox unavailable" and row.status is InvitationStatus.QUEUED
+
+
+async def test_a_send_whose_sender_dies_every_time_is_given_up_as_failed(
+    world: World, town: Authority
+) -> None:
+    """Each claim taken over from a dead sender was an attempt; after the limit the
+    invitation is FAILED with a reason, rather than claimed again for ever."""
+    made = await annual_campaign(
+        world, town.actor(town.qa_lead), emails_for(town, [town.ann_children[0].case_reference])
+    )
+    timeout = timedelta(minutes=5)
+    for attempt in range(1, dispatch.MAX_SEND_ATTEMPTS + 1):
+        async with world.session_factory() as s, s.begin():
+            claimed = await dispatch.claim_sends(
+                s, world.clock, f"doomed-{attempt}", Channel.EMAIL, 10, timeout
+            )
+        assert len(claimed) == 1, attempt
+        # The worker dies mid-send: nothing is marked; its claim expires.
+        world.clock.advance(timeout + timedelta(seconds=1))
+    async with world.session_factory() as s, s.begin():
+        assert await dispatch.claim_sends(s, world.clock, "next", Channel.EMAIL, 10, timeout) == []
+    rows = await _invitations(world, made)
+    (row,) = rows.values()
+    assert row.status is InvitationStatus.FAILED and row.next_send_at is None
+    assert row.last_error is not None and "Given up" in row.last_error
