@@ -24,6 +24,7 @@ from domain.core.settings import Settings
 from domain.deadlines.calendar import local_day
 from domain.people.roles import Actor
 from domain.surveys import campaigns, tokens
+from domain.surveys.definitions import Audience
 
 CSS = resources.files("api").joinpath("templates/respond/printed.css").read_text("utf-8")
 CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
@@ -46,12 +47,33 @@ class Card:
     printed: str
     link: str
     qr: Markup
+    case_reference: str | None
+    audience: str
+
+
+# Who a card is for, on the practitioner's stub.
+AUDIENCES = {
+    Audience.CHILD_UNDER_8: "the child (under 8)",
+    Audience.CHILD_8_TO_12: "the child (8 to 12)",
+    Audience.CHILD_13_AND_OVER: "the young person (13 and over)",
+    Audience.PARENT_CARER: "a parent or carer",
+    Audience.CARE_LEAVER: "the care leaver",
+    Audience.STAFF: "a member of staff",
+}
 
 
 def _card(card: campaigns.PrintedCard, base: str) -> Card:
     link = f"{base}/s/{card.token}"
     svg = segno.make(link, error="m").svg_inline(scale=4, title=None)
-    return Card(card.number, card.title, tokens.printed(card.token), link, Markup(svg))  # noqa: S704 (segno's own SVG of our link)
+    return Card(
+        card.number,
+        card.title,
+        tokens.printed(card.token),
+        link,
+        Markup(svg),  # noqa: S704 (segno's own SVG of our link)
+        card.case_reference,
+        AUDIENCES[card.audience],
+    )
 
 
 class PrintedInvitations:

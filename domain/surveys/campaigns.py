@@ -1027,13 +1027,14 @@ async def get_failures(
 @dataclass(frozen=True)
 class PrintedCard:
     """One printed invitation still to be handed over: its number in the campaign's printed
-    invitations (in the order they were added), the survey's title for its audience, and the
-    token. Nothing about whom it is for."""
+    invitations (in the order they were added), the survey's title for its audience, the
+    token, and, for the tear-off stub the practitioner keeps, whose case it is about."""
 
     number: int
     audience: Audience
     title: str
     token: str
+    case_reference: str | None
 
 
 async def printed_cards(
@@ -1045,10 +1046,15 @@ async def printed_cards(
     token_key: str,
 ) -> tuple[SurveyCampaign, list[PrintedCard]]:
     """The cards to print for a campaign's PRINT invitations that are handed over and still
-    open (not answered, opted out or expired). Only those who run campaigns print them: a card
-    opens a survey. Numbers count every printed invitation in the order added (by id within
-    one call), so a card keeps its number when others are answered."""
-    policy.check_can_run_campaigns(actor)
+    open (not answered, opted out or expired): every card for those who run campaigns (they
+    print centrally and pass cards on), and for anyone else on staff only the cards about
+    children allocated to them, the practitioner who hands them over. Each card's stub names
+    the case, for the practitioner to tear off before handing the card over. Numbers count
+    every printed invitation in the order added (by id within one call), so a card keeps its
+    number when others are answered."""
+    runner = policy.runs_campaigns(actor)
+    if not runner and actor.person_id is None:
+        raise NotAllowed("Printed invitations are for campaign runners and practitioners.")
     campaign = await session.scalar(
         select(SurveyCampaign).where(
             SurveyCampaign.id == campaign_id, policy.visible_campaigns(actor)
@@ -1060,8 +1066,9 @@ async def printed_cards(
         return campaign, []
     now = clock.now()
     rows = list(
-        await session.scalars(
-            select(SurveyInvitation)
+        await session.execute(
+            select(SurveyInvitation, Child.case_reference, Child.allocated_practitioner_id)
+            .outerjoin(Child, Child.id == SurveyInvitation.child_id)
             .where(
                 SurveyInvitation.campaign_id == campaign.id,
                 SurveyInvitation.channel == Channel.PRINT,
@@ -1069,7 +1076,7 @@ async def printed_cards(
             .order_by(SurveyInvitation.created_at, SurveyInvitation.id)
         )
     )
-    version_ids = {i.survey_version_id for i in rows}
+    version_ids = {i.survey_version_id for i, _, _ in rows}
     wording: dict[uuid.UUID, dict[str, Any]] = {}
     if version_ids:
         for version in await session.scalars(
@@ -1077,7 +1084,9 @@ async def printed_cards(
         ):
             wording[version.id] = version.definition.get("translations", {})
     cards = []
-    for number, invitation in enumerate(rows, start=1):
+    for number, (invitation, case_reference, practitioner_id) in enumerate(rows, start=1):
+        if not runner and practitioner_id != actor.person_id:
+            continue
         token = token_of(invitation, token_key)
         if (
             invitation.status is InvitationStatus.HANDED_OVER
@@ -1090,6 +1099,7 @@ async def printed_cards(
                     audience=invitation.audience,
                     title=_title(wording.get(invitation.survey_version_id, {}), invitation),
                     token=token,
+                    case_reference=case_reference,
                 )
             )
     return campaign, cards

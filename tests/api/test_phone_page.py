@@ -212,7 +212,7 @@ async def test_no_malformed_form_is_a_server_error(
     assert await responses(world) == 0
 
 
-async def test_the_printed_sheet_is_for_those_who_run_campaigns_and_names_no_one(
+async def test_the_printed_sheet_is_for_runners_and_each_practitioner_names_the_case_on_a_stub(
     client: httpx.AsyncClient, world: World, town: Authority
 ) -> None:
     refs = [c.case_reference for c in town.ann_children]
@@ -244,15 +244,23 @@ async def test_the_printed_sheet_is_for_those_who_run_campaigns_and_names_no_one
         assert html.count("<svg") == 2
         numbers = {f"Invitation {n}" for n in range(1, 4)}
         assert {n for n in numbers if f"{n}<" in html} == numbers - {answered_number}
-        assert not any(ref in html for ref in refs)
+        # The case is named only on the stub the practitioner tears off and keeps.
+        for card in html.split('class="card"')[1:]:
+            stub, rest = card.split("</p>", 1)
+            assert 'class="stub"' in stub and any(f"case {ref}" in stub for ref in refs)
+            assert not any(ref in rest for ref in refs)
         assert sheet.headers["cache-control"] == "no-store"
         assert "script" not in sheet.headers["content-security-policy"]
 
-    for other in (town.ann, town.hos_csc, town.admin, town.aed):
-        refused = await client.get(url, headers=world.headers(other))
-        assert refused.status_code == 403
+    # Ann holds these children's cases: she prints her own cards to hand over.
+    own = await client.get(url, headers=world.headers(town.ann))
+    assert own.status_code == 200 and own.text.count('class="card"') == 2
+    # Other staff get no cards (none of these children is theirs); outsiders get nothing.
+    for other in (town.bob, town.hos_csc, town.admin, town.aed):
+        sheet = await client.get(url, headers=world.headers(other))
+        assert sheet.status_code == 200 and 'class="card"' not in sheet.text
     assert (await client.get(url)).status_code == 401
-    assert (await client.get(url, headers=world.headers(town.partner))).status_code == 403
+    assert (await client.get(url, headers=world.headers(town.partner))).status_code == 404
     missing = f"/survey-campaigns/{uuid.uuid4()}/printed-invitations.html"
     assert (await client.get(missing, headers=world.headers(town.qa_lead))).status_code == 404
     bad = "/survey-campaigns/not-a-uuid/printed-invitations.html"
