@@ -270,3 +270,69 @@ def test_notify_is_chosen_when_configured_then_smtp_then_nothing(settings: Setti
     short = both.model_copy(update={"notify_api_key": SecretStr("not-a-key")})
     with pytest.raises(ConfigurationError, match=r"not a GOV\.UK Notify API key"):
         check_startable(short)
+
+
+async def test_the_worker_sends_survey_texts_once_through_notify_with_their_links(
+    settings: Settings,
+    clock: SettableClock,
+    session_factory: SessionFactory,
+    world: World,
+    redis: object,
+    notify: NotifyStub,
+) -> None:
+    """Text message invitations go through Notify's SMS template, each once, to the number
+    given, with the link and the way to stop; the reference is the send's own key."""
+    from domain.surveys import dispatch
+    from domain.surveys.campaigns import Invitee
+    from domain.surveys.models import Channel, InvitationStatus, SurveyInvitation
+    from tests.domain.audit_helpers import build_authority
+    from tests.domain.survey_helpers import annual_campaign, survey_defaults
+    from workers.main import send_invitations
+
+    sms_template = str(uuid.uuid4())
+    configured = _notify_settings(settings, notify).model_copy(
+        update={"notify_sms_template_id": sms_template, "public_base_url": "https://voices.test"}
+    )
+    town = await build_authority(world)
+    await survey_defaults(world)
+    numbers = ["07700 900001", "07700900002"]
+    made = await annual_campaign(
+        world,
+        town.actor(town.qa_lead),
+        [
+            Invitee(channel=Channel.SMS, child_reference=c.case_reference, contact=n)
+            for c, n in zip(town.ann_children, numbers, strict=False)
+        ],
+    )
+    pool = await create_pool(RedisSettings.from_dsn(configured.redis_url))
+    try:
+        await pool.enqueue_job("send_invitations", _job_id="texts:1")
+        worker = Worker(
+            functions=[send_invitations],
+            redis_settings=RedisSettings.from_dsn(configured.redis_url),
+            on_startup=startup,
+            on_shutdown=shutdown,
+            burst=True,
+            poll_delay=0.05,
+            ctx={"settings": configured, "clock": clock, "session_factory": session_factory},
+            handle_signals=False,
+        )
+        await worker.main()
+        assert worker.jobs_failed == 0
+        await worker.close()
+    finally:
+        await pool.aclose()
+
+    texts = [r for r in notify.requests if r["path"] == "/v2/notifications/sms"]
+    assert len(texts) == 2 and len(notify.requests) == 2
+    by_number = {t["body"]["phone_number"]: t["body"] for t in texts}
+    assert sorted(by_number) == ["+447700900001", "+447700900002"]
+    for invitation, token in zip(made.invitations, made.tokens, strict=True):
+        body = by_number[invitation.contact or ""]
+        assert body["template_id"] == sms_template
+        assert body["reference"] == dispatch.send_key(invitation.id, 0)
+        text = body["personalisation"]["body"]
+        assert f"https://voices.test/s/{token}" in text and "/stop" in text
+    async with session_factory() as s:
+        rows = list(await s.scalars(select(SurveyInvitation)))
+    assert all(r.status is InvitationStatus.SENT and r.sends_done == 1 for r in rows)
