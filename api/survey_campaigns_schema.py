@@ -623,24 +623,13 @@ class SurveyCampaignMutation:
             list[SurveyInviteeInput], strawberry.argument(description="Whom to invite.")
         ],
     ) -> InvitationsPayload:
-        clock = info.context.clock
-        key = _token_key(info)
-
-        async def use_case(
-            s: AsyncSession, a: Actor
-        ) -> tuple[models.SurveyCampaign, domain.Invited]:
-            cid = decode_id(campaign_id, "SurveyCampaign", "campaignId")
-            invited = await domain.add_invitations(
-                session=s,
-                actor=a,
-                clock=clock,
-                token_key=key,
-                campaign_id=cid,
-                invitees=[i.to_domain(n) for n, i in enumerate(invitees)],
-            )
-            return await _campaign_of(s, a, cid), invited
-
-        return _invitations_payload(*await mutate(info, use_case))
+        return await _inviting(
+            info,
+            campaign_id,
+            lambda **given: domain.add_invitations(
+                **given, invitees=[i.to_domain(n) for n, i in enumerate(invitees)]
+            ),
+        )
 
     @strawberry.mutation(
         description="Draw the annual survey's sample and invite it with printed codes (the "
@@ -652,14 +641,8 @@ class SurveyCampaignMutation:
         campaign_id: CampaignId,
         sample: Annotated[SurveySampleInput, strawberry.argument(description="The sample.")],
     ) -> InvitationsPayload:
-        clock = info.context.clock
-        key = _token_key(info)
-
-        async def use_case(
-            s: AsyncSession, a: Actor
-        ) -> tuple[models.SurveyCampaign, domain.Invited]:
-            cid = decode_id(campaign_id, "SurveyCampaign", "campaignId")
-            request = domain.SampleRequest(
+        def request() -> domain.SampleRequest:
+            return domain.SampleRequest(
                 size=sample.size,
                 cohorts=[models.Cohort(c.name) for c in sample.cohorts],
                 team_ids=[
@@ -672,12 +655,12 @@ class SurveyCampaignMutation:
                 ],
                 include_parent_carers=sample.include_parent_carers,
             )
-            invited = await domain.draw_sample(
-                session=s, actor=a, clock=clock, token_key=key, campaign_id=cid, request=request
-            )
-            return await _campaign_of(s, a, cid), invited
 
-        return _invitations_payload(*await mutate(info, use_case))
+        return await _inviting(
+            info,
+            campaign_id,
+            lambda **given: domain.draw_sample(**given, request=request()),
+        )
 
     @strawberry.mutation(
         description="Invite every active member of these teams to a staff survey, by email "
@@ -689,24 +672,14 @@ class SurveyCampaignMutation:
         campaign_id: CampaignId,
         team_ids: Annotated[list[strawberry.ID], strawberry.argument(description="The teams.")],
     ) -> InvitationsPayload:
-        clock = info.context.clock
-        key = _token_key(info)
-
-        async def use_case(
-            s: AsyncSession, a: Actor
-        ) -> tuple[models.SurveyCampaign, domain.Invited]:
-            cid = decode_id(campaign_id, "SurveyCampaign", "campaignId")
-            invited = await domain.invite_teams(
-                session=s,
-                actor=a,
-                clock=clock,
-                token_key=key,
-                campaign_id=cid,
+        return await _inviting(
+            info,
+            campaign_id,
+            lambda **given: domain.invite_teams(
+                **given,
                 team_ids=[decode_id(t, "Team", f"teamIds.{n}") for n, t in enumerate(team_ids)],
-            )
-            return await _campaign_of(s, a, cid), invited
-
-        return _invitations_payload(*await mutate(info, use_case))
+            ),
+        )
 
     @strawberry.mutation(
         description="Ask the child and family in an audit for their feedback (its auditor, "
@@ -808,6 +781,24 @@ class SurveyCampaignMutation:
 
         recorded, errors = await mutate(info, use_case)
         return SurveyOptOutPayload(recorded=bool(recorded), errors=errors)
+
+
+async def _inviting(
+    info: Info[Context, None],
+    campaign_id: strawberry.ID,
+    invite: Callable[..., Awaitable[domain.Invited]],
+) -> InvitationsPayload:
+    """Invite to a campaign: one domain call given the session, actor, clock, token key and
+    campaign id; the campaign with who was invited and skipped, or typed errors."""
+    clock = info.context.clock
+    key = _token_key(info)
+
+    async def use_case(s: AsyncSession, a: Actor) -> tuple[models.SurveyCampaign, domain.Invited]:
+        cid = decode_id(campaign_id, "SurveyCampaign", "campaignId")
+        invited = await invite(session=s, actor=a, clock=clock, token_key=key, campaign_id=cid)
+        return await _campaign_of(s, a, cid), invited
+
+    return _invitations_payload(*await mutate(info, use_case))
 
 
 async def _change_state(

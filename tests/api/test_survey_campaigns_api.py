@@ -366,3 +366,48 @@ def select_one_invitation() -> Any:
     from sqlalchemy import select
 
     return select(SurveyInvitation.id).order_by(SurveyInvitation.id).limit(1).scalar_subquery()
+
+
+async def test_the_annual_surveys_sample_is_drawn_from_the_teams_asked_with_printed_codes(
+    town: Authority, gql: GraphQL, world: World
+) -> None:
+    from api.types.common import global_id
+
+    campaign = (await create(gql, world, town.qa_lead))["surveyCampaign"]
+    draw = """mutation($id: ID!, $sample: SurveySampleInput!) { drawSurveySample(campaignId: $id,
+      sample: $sample) { invited skipped { index reason } errors { code field }
+      surveyCampaign { sample progress { handedOver } } } }"""
+    sample = {
+        "size": 4,
+        "teamIds": [global_id("Team", town.team_a.id)],
+        "includeParentCarers": True,
+    }
+    body = await gql(draw, {"id": campaign["id"], "sample": sample}, as_=town.qa_lead)
+    result = body["data"]["drawSurveySample"]
+    # Four of team A's six children, each with a parent or carer: eight printed codes.
+    assert result["errors"] == [] and result["invited"] == 8
+    assert result["surveyCampaign"]["progress"]["handedOver"] == 8
+    assert result["surveyCampaign"]["sample"]["drawn"] == 4
+    async with world.session_factory() as s:
+        from sqlalchemy import select
+
+        from domain.children.models import Child
+
+        teams = set(
+            await s.scalars(
+                select(Child.team_id).where(
+                    Child.id.in_(select(SurveyInvitation.child_id)),
+                )
+            )
+        )
+    assert teams == {town.team_a.id}
+    # Drawing again takes only children not drawn yet.
+    again = await gql(draw, {"id": campaign["id"], "sample": sample}, as_=town.qa_lead)
+    assert again["data"]["drawSurveySample"]["invited"] == 4
+    bad = {"size": 4, "teamIds": ["nonsense"]}
+    refused = await gql(draw, {"id": campaign["id"], "sample": bad}, as_=town.qa_lead)
+    assert refused["data"]["drawSurveySample"]["errors"] == [
+        {"code": "INVALID", "field": "sample.teamIds.0"}
+    ]
+    practitioner = await gql(draw, {"id": campaign["id"], "sample": sample}, as_=town.ann)
+    assert practitioner["data"]["drawSurveySample"]["errors"][0]["code"] == "NOT_ALLOWED"
