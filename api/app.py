@@ -21,6 +21,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from api import log_redaction
 from api.context import Context, Loaders
 from api.printed_invitations import PrintedInvitations
 from api.rate_limit import RespondentRateLimiter
@@ -209,6 +210,7 @@ def create_app(
 ) -> Starlette:
     settings = settings or get_settings()
     check_startable(settings)
+    log_redaction.install()
     services = services or Services(settings, clock=clock)
     graphql = GraphQLView(services)
 
