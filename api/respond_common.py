@@ -244,7 +244,7 @@ def survey_view(opened: OpenLink) -> SurveyView:
             )
         )
     return SurveyView(
-        audience=opened.version.audience,
+        audience=opened.audience,
         language=opened.language,
         languages=definition.languages,
         title=wording.title,

@@ -230,12 +230,27 @@ async def _retrying(client: httpx.AsyncClient, token: str, run: Run) -> httpx.Re
 _audiences: dict[str, str] = {}
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, from /proc (Linux), else None: the
+    API's CPU per request is steadier than its latency on a small shared machine."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _used(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
+
 def _ms(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
-def _report(title: str, run: Run, elapsed: float) -> None:
+def _report(title: str, run: Run, elapsed: float, cpu: float | None) -> None:
     requests = sum(run.statuses.values())
     errors = {
         f"{name} {status or 'connection dropped'}": n
@@ -247,6 +262,11 @@ def _report(title: str, run: Run, elapsed: float) -> None:
         f"{requests / elapsed:.0f} req/s, {run.answered / elapsed:.0f} links answered/s; "
         f"errors: {errors or 'none'}"
     )
+    if cpu is not None and requests:
+        print(
+            f"  API process CPU: {cpu:.2f} s, {cpu * 1000 / requests:.2f} ms a request "
+            f"({cpu / elapsed * 100:.0f}% of one core)"
+        )
     print(f"  {'request':<18}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for name, values in run.latencies.items():
         if values:
@@ -300,14 +320,16 @@ async def main() -> None:
             flush = Redis.from_url(redis)
             await flush.flushdb()  # the counts of that warm-up are not the benchmark's
             await flush.aclose()
+            cpu0 = _cpu_seconds(server.pid)
             run, elapsed = await _phase(
                 client, tokens[:half], answers, args.concurrency, get_first=False
             )
-            _report("POST only", run, elapsed)
+            cpu1 = _cpu_seconds(server.pid)
+            _report("POST only", run, elapsed, _used(cpu0, cpu1))
             run2, elapsed2 = await _phase(
                 client, tokens[half:], answers, args.concurrency, get_first=True
             )
-            _report("GET then POST", run2, elapsed2)
+            _report("GET then POST", run2, elapsed2, _used(cpu1, _cpu_seconds(server.pid)))
         engine = create_engine(settings)
         async with create_session_factory(engine)() as s:
             stored = await s.scalar(select(func.count()).select_from(SurveyResponse))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -22,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager
 
 from domain.core.clock import Clock
 from domain.core.errors import DomainError, ErrorCode, InvalidInput
@@ -31,6 +32,7 @@ from domain.surveys import campaigns, tokens
 from domain.surveys.definitions import (
     ENGLISH,
     AnswerProblem,
+    Audience,
     Definition,
     check_answers,
     load_definition,
@@ -94,7 +96,8 @@ class OpenLink:
 
     invitation: SurveyInvitation
     campaign: SurveyCampaign
-    version: SurveyVersion
+    version_id: uuid.UUID
+    audience: Audience
     definition: Definition
     language: str
 
@@ -127,13 +130,15 @@ def _problem(
 async def _find(
     session: AsyncSession, raw_token: str | None, *, for_update: bool
 ) -> SurveyInvitation:
+    """The invitation and its campaign in one statement (locking only the invitation)."""
     token = tokens.normalise(raw_token)
     if token is None:
         raise LinkRefused(LinkProblem.UNKNOWN)
     stmt = (
         select(SurveyInvitation)
+        .join(SurveyInvitation.campaign)
+        .options(contains_eager(SurveyInvitation.campaign))
         .where(SurveyInvitation.token_hash == tokens.hash_token(token))
-        .options(selectinload(SurveyInvitation.campaign))
     )
     if for_update:
         stmt = stmt.with_for_update(of=SurveyInvitation)
@@ -141,6 +146,28 @@ async def _find(
     if invitation is None:
         raise LinkRefused(LinkProblem.UNKNOWN)
     return invitation
+
+
+# A published survey version never changes (a new wording is a new version), so each process
+# keeps the versions it has parsed: answering costs no statement and no parse for them. It is
+# a cache of rows that cannot change, so any number of API processes may each keep their own.
+_DEFINITIONS: dict[uuid.UUID, Definition] = {}
+_DEFINITIONS_KEPT = 256
+
+
+async def definition_of(session: AsyncSession, version_id: uuid.UUID) -> Definition:
+    found = _DEFINITIONS.get(version_id)
+    if found is None:
+        stored = await session.scalar(
+            select(SurveyVersion.definition).where(SurveyVersion.id == version_id)
+        )
+        if stored is None:
+            raise LookupError(f"survey version {version_id} is missing")
+        found = load_definition(stored)
+        if len(_DEFINITIONS) >= _DEFINITIONS_KEPT:
+            _DEFINITIONS.pop(next(iter(_DEFINITIONS)))
+        _DEFINITIONS[version_id] = found
+    return found
 
 
 def token_hash_of(raw_token: str | None) -> str | None:
@@ -156,16 +183,15 @@ async def open_link(
     problem = _problem(invitation, invitation.campaign, clock.now())
     if problem is not None:
         raise LinkRefused(problem)
-    version = await session.get(SurveyVersion, invitation.survey_version_id)
-    assert version is not None
-    definition = load_definition(version.definition)
+    definition = await definition_of(session, invitation.survey_version_id)
     chosen = language if language in definition.translations else invitation.language
     if chosen not in definition.translations:
         chosen = ENGLISH
     return OpenLink(
         invitation=invitation,
         campaign=invitation.campaign,
-        version=version,
+        version_id=invitation.survey_version_id,
+        audience=invitation.audience,
         definition=definition,
         language=chosen,
     )
@@ -202,17 +228,15 @@ async def submit(
     problem = _problem(invitation, invitation.campaign, now)
     if problem is not None:
         raise LinkRefused(problem)
-    version = await session.get(SurveyVersion, invitation.survey_version_id)
-    assert version is not None
-    checked = check_answers(load_definition(version.definition), answers)
+    definition = await definition_of(session, invitation.survey_version_id)
+    checked = check_answers(definition, answers)
     if not checked.ok:
         raise AnswersInvalid(checked.problems)
-    definition = load_definition(version.definition)
     used_language = language if language in definition.translations else invitation.language
     session.add(
         SurveyResponse(
             campaign_id=invitation.campaign_id,
-            survey_version_id=version.id,
+            survey_version_id=invitation.survey_version_id,
             audience=invitation.audience,
             team_id=invitation.team_id,
             service_id=invitation.service_id,

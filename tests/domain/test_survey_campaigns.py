@@ -28,7 +28,7 @@ from domain.surveys.models import (
     SurveyVersion,
 )
 from domain.surveys.respond import AnswersInvalid, LinkProblem, LinkRefused
-from tests.conftest import World
+from tests.conftest import StatementCounter, World
 from tests.domain.audit_helpers import Authority, build_authority
 from tests.domain.survey_helpers import (
     annual_campaign,
@@ -101,6 +101,31 @@ async def test_a_link_answers_once_and_twenty_retries_at_once_get_one_receipt(
         assert not hasattr(response, "invitation_id")
 
 
+async def test_opening_and_answering_a_link_cost_one_statement_each_way_and_a_write(
+    world: World, town: Authority, sql_counter: StatementCounter
+) -> None:
+    """A busy hour of respondents costs the database as little as it can: opening a link is
+    one statement (the invitation with its campaign) once the survey version is known to the
+    process; answering is that statement, locked, then the response and the invitation."""
+    made = await annual_campaign(
+        world, town.actor(town.qa_lead), printed_for([c.case_reference for c in town.ann_children])
+    )
+    answers = valid_answers(await _definition(world, made.invitations[0]))
+    async with world.session_factory() as s:
+        await respond.open_link(session=s, clock=world.clock, token=made.tokens[0])
+    for token in made.tokens[1:]:
+        sql_counter.start()
+        async with world.session_factory() as s:
+            opened = await respond.open_link(session=s, clock=world.clock, token=token)
+        assert sql_counter.stop() == 1, sql_counter.statements
+        assert opened.campaign.id == made.invitations[0].campaign_id
+        sql_counter.start()
+        await _submit(world, token, str(uuid.uuid4()), answers)
+        assert sql_counter.stop() == 3, sql_counter.statements
+        assert "FOR UPDATE OF survey_invitations" in sql_counter.statements[0]
+    assert await _count(world, SurveyResponse) == 2
+
+
 async def test_a_printed_code_typed_in_groups_and_lower_case_opens_the_survey(
     world: World, town: Authority
 ) -> None:
@@ -110,7 +135,7 @@ async def test_a_printed_code_typed_in_groups_and_lower_case_opens_the_survey(
     typed = tokens.printed(made.tokens[0]).lower().replace("-", " ")
     async with world.session_factory() as s:
         opened = await respond.open_link(session=s, clock=world.clock, token=typed)
-    assert opened.version.audience is Audience.CHILD_8_TO_12
+    assert opened.audience is Audience.CHILD_8_TO_12
     assert opened.definition.questions
 
 
