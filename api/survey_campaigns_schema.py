@@ -165,6 +165,11 @@ class SurveyDispatchProgress:
     next_send_at: datetime | None = strawberry.field(
         description="When the next send is due; null when none is waiting."
     )
+    paused_until: datetime | None = strawberry.field(
+        description="Messages go only within the sending hours (SURVEY_SENDING_HOURS, "
+        "London time; by default 08:00-20:00, so nobody is messaged at night). Outside them, "
+        "with sends waiting: when sending starts again. Otherwise null."
+    )
 
 
 def _dispatch_loader(
@@ -175,11 +180,16 @@ def _dispatch_loader(
     loader = ctx.extra.get("campaign_dispatch")
     if loader is None:
         configured = dispatch.configured_channels(ctx.settings)
+        window = ctx.settings.survey_sending_window
 
         async def load(ids: list[uuid.UUID]) -> list[dispatch.DispatchProgress]:
             async with ctx.session_factory() as session:
                 found = await dispatch.dispatch_progress(
-                    session=session, clock=ctx.clock, campaign_ids=ids, configured=configured
+                    session=session,
+                    clock=ctx.clock,
+                    campaign_ids=ids,
+                    configured=configured,
+                    window=window,
                 )
             return [found[i] for i in ids]
 
@@ -286,6 +296,7 @@ class SurveyCampaign(relay.Node):
             failed=p.failed,
             waiting_for_channel=p.waiting_for_channel,
             next_send_at=p.next_send_at,
+            paused_until=p.paused_until,
         )
 
     @strawberry.field(

@@ -258,6 +258,7 @@ async def main(port: int, out: Path) -> None:
         smtp_port=port,
         smtp_from="surveys@bench.qaf.local",
         survey_email_per_second=100_000,  # RAISED for the benchmark (default 40)
+        survey_sending_hours="00:00-24:00",  # at any hour the benchmark is run
         public_base_url="https://qaf.bench.example",
     )
     print(

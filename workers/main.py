@@ -243,8 +243,13 @@ async def send_invitations(ctx: dict[str, Any]) -> int:
     text messages side by side, each channel at its rate shared by every worker (a token
     bucket in Redis), in batches claimed before sending, until none is due, the budget has
     passed or the next job is due. A channel without a sender (text messages without
-    NOTIFY_SMS_TEMPLATE_ID) is left waiting. Returns how many were sent."""
+    NOTIFY_SMS_TEMPLATE_ID) is left waiting. Nothing is sent outside SURVEY_SENDING_HOURS
+    (London time). Returns how many were sent."""
     settings: Settings = ctx["settings"]
+    window = settings.survey_sending_window
+    if not window.contains(ctx["clock"].now()):
+        # Outside SURVEY_SENDING_HOURS: nobody is messaged at night; what is due waits.
+        return 0
     channels = dispatch.channels_from_settings(settings)
     budget = min(INVITATIONS_BUDGET.total_seconds(), settings.send_every_seconds)
     started = time.monotonic()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from domain.deadlines.calendar import DailyWindow
 
 DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-never-use-in-production-0123456789"
 DEVELOPMENT_SURVEY_TOKEN_KEY = "development-only-survey-token-key-never-use-in-production-01234"  # noqa: S105
@@ -127,8 +130,25 @@ class Settings(BaseSettings):
     # minute per service; SMTP relays have their own limits), shared by every worker.
     survey_email_per_second: float = Field(40, gt=0)
     survey_sms_per_second: float = Field(40, gt=0)
+    # The hours of the day, London time, when survey invitations and reminders are sent: no
+    # child, parent or member of staff gets one at night. Outside them sends wait (due ones go
+    # when the window opens). "00:00-24:00" sends at any hour.
+    survey_sending_hours: str = "08:00-20:00"
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("survey_sending_hours")
+    @classmethod
+    def _a_daily_window(cls, value: str) -> str:
+        from domain.deadlines.calendar import DailyWindow
+
+        return str(DailyWindow.parse(value))
+
+    @property
+    def survey_sending_window(self) -> DailyWindow:
+        from domain.deadlines.calendar import DailyWindow
+
+        return DailyWindow.parse(self.survey_sending_hours)
 
     @field_validator("sweep_every_seconds", "send_every_seconds")
     @classmethod

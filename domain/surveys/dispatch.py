@@ -48,6 +48,7 @@ from domain.core.clock import LONDON, Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import Conflict, NotFound
 from domain.core.settings import Settings
+from domain.deadlines.calendar import DailyWindow
 from domain.history import service as history
 from domain.notifications import email as email_senders
 from domain.notifications.notify import NotifySender, NotifyTextSender
@@ -694,6 +695,8 @@ class DispatchProgress:
     # NOTIFY_SMS_TEMPLATE_ID).
     waiting_for_channel: int = 0
     next_send_at: datetime | None = None
+    # Outside the sending hours with sends waiting: when sending starts again.
+    paused_until: datetime | None = None
 
 
 async def dispatch_progress(
@@ -702,10 +705,11 @@ async def dispatch_progress(
     clock: Clock,
     campaign_ids: Sequence[uuid.UUID],
     configured: frozenset[Channel],
+    window: DailyWindow | None = None,
 ) -> dict[uuid.UUID, DispatchProgress]:
     """Each campaign's sending progress, for any number of campaigns in one statement
     (callers have checked the campaigns are visible; `configured` is
-    `configured_channels(settings)`)."""
+    `configured_channels(settings)`, `window` its `survey_sending_window`)."""
     found = {c: DispatchProgress() for c in campaign_ids}
     if not campaign_ids:
         return found
@@ -732,6 +736,7 @@ async def dispatch_progress(
         .where(i.campaign_id.in_(campaign_ids))
         .group_by(i.campaign_id)
     )
+    paused_until = None if window is None or window.contains(now) else window.next_opening(now)
     for row in rows:
         found[row[0]] = DispatchProgress(
             to_send=row[1],
@@ -742,5 +747,6 @@ async def dispatch_progress(
             failed=row[6],
             waiting_for_channel=int(row[7]),
             next_send_at=row[8],
+            paused_until=paused_until if row[1] else None,
         )
     return found

@@ -63,3 +63,14 @@ def test_policy_settings_have_the_framework_defaults_and_come_from_the_environme
     assert _settings().policy.complaint_stage2_extended_working_days == 65
     monkeypatch.setenv("POLICY__DESKTOP_AUDIT_WORKING_DAYS", "15")
     assert _settings().policy.desktop_audit_working_days == 15
+
+
+def test_survey_sending_hours_default_to_the_day_and_a_bad_window_stops_startup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert str(_settings().survey_sending_window) == "08:00-20:00"
+    monkeypatch.setenv("SURVEY_SENDING_HOURS", "9:30-18:00")
+    assert _settings().survey_sending_hours == "09:30-18:00"
+    monkeypatch.setenv("SURVEY_SENDING_HOURS", "22:00-07:00")
+    with pytest.raises(ValueError, match="cannot cross midnight"):
+        _settings()

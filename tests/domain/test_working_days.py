@@ -11,6 +11,7 @@ import pytest
 
 from domain.core.clock import LONDON
 from domain.deadlines.calendar import (
+    DailyWindow,
     WorkingCalendar,
     bank_holiday_name,
     end_of_day,
@@ -312,3 +313,39 @@ def test_counting_back_undoes_counting_forward_between_working_days() -> None:
     start = date(2026, 12, 14)
     for n in range(0, 30):
         assert CALENDAR.working_days_before(CALENDAR.working_days_after(start, n), n) == start
+
+
+# Sending hours: the daily window, London time, in which survey messages go out.
+
+
+def test_the_sending_hours_follow_london_time_through_summer_and_winter() -> None:
+    window = DailyWindow.parse("08:00-20:00")
+    # 07:30 UTC is 08:30 in British Summer Time but 07:30 in Greenwich Mean Time.
+    assert window.contains(datetime(2026, 7, 1, 7, 30, tzinfo=UTC))
+    assert not window.contains(datetime(2026, 12, 1, 7, 30, tzinfo=UTC))
+    # 20:00 itself is outside; 19:59 inside.
+    assert not window.contains(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+    assert window.contains(datetime(2026, 12, 1, 19, 59, tzinfo=UTC))
+
+
+def test_outside_the_sending_hours_sends_wait_for_the_next_morning() -> None:
+    window = DailyWindow.parse("08:00-20:00")
+    evening = datetime(2026, 3, 28, 21, 0, tzinfo=UTC)  # Saturday, GMT
+    # The clocks go forward overnight: 08:00 on Sunday is 07:00 UTC.
+    assert window.next_opening(evening) == datetime(2026, 3, 29, 7, 0, tzinfo=UTC)
+    small_hours = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert window.next_opening(small_hours) == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    inside = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert window.next_opening(inside) == inside
+
+
+def test_the_whole_day_is_written_to_24_00_and_a_window_cannot_cross_midnight() -> None:
+    always = DailyWindow.parse("00:00-24:00")
+    assert str(always) == "00:00-24:00"
+    assert always.contains(datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC))
+    assert str(DailyWindow.parse(" 8:00 - 20:30 ")) == "08:00-20:30"
+    for bad in ("20:00-08:00", "09:00-09:00", "25:00-26:00", "08:00-24:30", "eight-eight", ""):
+        with pytest.raises(ValueError):
+            DailyWindow.parse(bad)
+    with pytest.raises(ValueError):
+        DailyWindow.parse("08:00-20:00").contains(datetime(2026, 12, 1, 12, 0))

@@ -58,6 +58,8 @@ WORKER_ENV = {
     "SEND_EVERY_SECONDS": "2",
     "OUTBOX_CLAIM_TIMEOUT_SECONDS": "15",
     "LOG_LEVEL": "INFO",
+    # These workers run on the system clock, at whatever hour CI runs: send at any hour.
+    "SURVEY_SENDING_HOURS": "00:00-24:00",
 }
 # Due dates, in days from today (London), of the seeded obligations, taken in turn: mostly
 # today (one reminder each) so that a long sweep sends a bounded number of emails, with some

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from email import message_from_bytes
 from typing import Any
 from urllib.parse import urlencode
@@ -24,9 +24,10 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy import select
 
-from domain.core.clock import SettableClock
+from domain.core.clock import LONDON, SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
+from domain.deadlines.calendar import local_day
 from domain.surveys.models import SurveyInvitation, SurveyVersion
 from tests.conftest import GraphQL, World
 from tests.domain.audit_helpers import build_authority
@@ -181,8 +182,27 @@ async def test_the_annual_survey_goes_out_is_answered_reminded_and_closed_by_the
     stopped = await client.post(f"/s/{links[families[1]]}/stop")
     assert stopped.status_code == 200
 
-    # A week later only family three, who has not answered, is reminded, once.
-    clock.advance(timedelta(days=7, hours=1))
+    # A week later the reminder is due, but at 21:00 nobody is messaged: it waits for the
+    # sending hours (08:00-20:00 London by default), and the runner can see until when.
+    clock.advance(timedelta(days=7, hours=11))
+    assert clock.now().astimezone(LONDON).hour == 21
+    await run_worker(worker_settings, clock, session_factory, "day-7-night")
+    assert len(inbox.messages) == 3
+    waiting = await gql(
+        """query($id: ID!) { surveyCampaign(id: $id) { dispatch { dueNow pausedUntil } } }""",
+        {"id": campaign_id},
+        as_=town.qa_lead,
+    )
+    morning = datetime.combine(
+        local_day(clock.now()) + timedelta(days=1), time(8), tzinfo=LONDON
+    ).astimezone(UTC)
+    assert waiting["data"]["surveyCampaign"]["dispatch"] == {
+        "dueNow": 1,
+        "pausedUntil": morning.isoformat(),
+    }
+
+    # At 08:00 only family three, who has not answered, is reminded, once.
+    clock.set(morning)
     await run_worker(worker_settings, clock, session_factory, "day-7")
     await run_worker(worker_settings, clock, session_factory, "day-7-again")
     assert [len(inbox.to(a)) for a in families] == [1, 1, 2]
