@@ -2,7 +2,7 @@
 `make test` installs) at 320 x 640 CSS pixels, driving the real app served by uvicorn on a free
 port against the test database. A six-year-old's link: the survey works with JavaScript off,
 nothing scrolls sideways, every input has a label, every touch target is at least 44 x 44,
-focus is visible; faces are tapped, a missed question is shown, the answers are sent, the
+focus is visible, and axe-core finds no WCAG 2.2 A or AA failure on any of its pages; faces are tapped, a missed question is shown, the answers are sent, the
 thank-you page shows the receipt, and the link then says it has been used.
 
 Screenshots go to test-artifacts/screenshots/ (git-ignored); the test prints where.
@@ -27,10 +27,12 @@ from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import annual_campaign, printed_for, survey_defaults, young_child
 
 async_playwright: Any
+Axe: Any
 try:
+    from axe_playwright_python.async_playwright import Axe
     from playwright.async_api import async_playwright
-except ImportError:  # pragma: no cover - the dev extra installs it
-    async_playwright = None
+except ImportError:  # pragma: no cover - the dev extra installs them
+    async_playwright = Axe = None
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -47,7 +49,8 @@ def _chromium() -> str | None:
 CHROMIUM = _chromium()
 pytestmark = [
     pytest.mark.skipif(
-        async_playwright is None, reason="the playwright package is not installed (dev extra)"
+        async_playwright is None,
+        reason="playwright or axe-playwright-python is not installed (dev extra)",
     ),
     pytest.mark.skipif(
         CHROMIUM is None,
@@ -105,10 +108,46 @@ FOCUS = """() => { const el = document.activeElement;
           shadow: s.boxShadow}; }"""
 
 
+# axe-core's rules for WCAG 2.0, 2.1 and 2.2 at levels A and AA: contrast, names and labels,
+# language, landmarks and headings, target size, and the rest it can check by machine.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+async def _check_accessibility(page: Any, name: str) -> None:
+    """No WCAG 2.2 A or AA failure axe-core can find on the page (it needs script, so this
+    runs in a script-enabled context)."""
+    assert Axe is not None
+    results = await asyncio.wait_for(
+        Axe().run(
+            page,
+            options={
+                "runOnly": {"type": "tag", "values": WCAG_AA},
+                "resultTypes": ["violations"],
+            },
+        ),
+        timeout=60,
+    )
+    failures = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+    assert failures == [], f"{name}: {failures}"
+
+
 async def _check_layout(page: Any, name: str) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= WIDTH, name
     assert await page.evaluate(LABELS) == [], name
     assert await page.evaluate(SMALL_TARGETS) == [], name
+
+
+async def _answer(page: Any, *, only_first: bool = False) -> None:
+    """Tap answers on an under-8 survey and send them (only the first question: one missed)."""
+    await page.locator("#q-feel_about_help").get_by_role("radio", name="Happy", exact=True).tap()
+    if not only_first:
+        await page.locator("#q-feel_safe").get_by_role("radio", name="Safe", exact=True).tap()
+        await page.locator("#q-worker_listens").get_by_role("radio", name="Yes", exact=True).tap()
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Send my answers").tap()
 
 
 async def test_a_young_child_answers_on_a_small_phone_with_no_javascript(
@@ -117,10 +156,14 @@ async def test_a_young_child_answers_on_a_small_phone_with_no_javascript(
     town = await build_authority(world)
     await survey_defaults(world)
     child = await young_child(world, town.team_a, "YOUNG-BROWSER")
+    other_child = await young_child(world, town.team_a, "YOUNG-BROWSER-2")
     made = await annual_campaign(
-        world, town.actor(town.qa_lead), printed_for([child.case_reference])
+        world,
+        town.actor(town.qa_lead),
+        printed_for([child.case_reference, other_child.case_reference]),
     )
     link = f"{served}/s/{made.tokens[0]}"
+    second = f"{served}/s/{made.tokens[1]}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {SCREENSHOTS}")
 
@@ -131,13 +174,17 @@ async def test_a_young_child_answers_on_a_small_phone_with_no_javascript(
             # The measurements need script in the test's hands, so they run in a second,
             # script-enabled context; the child's own journey has JavaScript off.
             measuring = await browser.new_context(
-                viewport={"width": WIDTH, "height": HEIGHT}, has_touch=True, is_mobile=True
+                viewport={"width": WIDTH, "height": HEIGHT},
+                has_touch=True,
+                is_mobile=True,
+                bypass_csp=True,  # the page's policy allows no script, not even the tester's
             )
             page = await measuring.new_page()
             response = await page.goto(link)
             assert response is not None and response.status == 200
             assert await page.get_attribute("html", "lang") == "en"
             await _check_layout(page, "survey")
+            await _check_accessibility(page, "survey")
             await page.keyboard.press("Tab")  # the language link
             await page.keyboard.press("Tab")  # the first face
             focus = await page.evaluate(FOCUS)
@@ -148,7 +195,20 @@ async def test_a_young_child_answers_on_a_small_phone_with_no_javascript(
             await welsh.goto(link + "?lang=cy")
             assert await welsh.get_attribute("html", "lang") == "cy"
             await _check_layout(welsh, "survey in Welsh")
+            await _check_accessibility(welsh, "survey in Welsh")
             await welsh.screenshot(path=SCREENSHOTS / "1-survey-cy.png", full_page=True)
+            # Every other page a child may see, checked the same way on a second child's link:
+            # a question missed, thank you, already answered.
+            other = await measuring.new_page()
+            await other.goto(second)
+            await _answer(other, only_first=True)
+            await _check_accessibility(other, "a question missed")
+            await _answer(other)
+            assert await other.get_by_role("heading", name="Thank you").is_visible()
+            await _check_accessibility(other, "thank you")
+            used = await other.goto(second)
+            assert used is not None and used.status == 409
+            await _check_accessibility(other, "already answered")
             await measuring.close()
 
             context = await browser.new_context(
