@@ -27,7 +27,6 @@ from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import annual_campaign, printed_for, survey_defaults, young_child
 
 async_playwright: Any
-Axe: Any
 try:
     from axe_playwright_python.async_playwright import Axe
     from playwright.async_api import async_playwright
