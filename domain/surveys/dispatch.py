@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     and_,
+    any_,
     bindparam,
     case,
     func,
@@ -160,14 +161,14 @@ async def claim_sends(
         .order_by(SurveyInvitation.next_send_at)
         .limit(limit)
         .with_for_update(of=SurveyInvitation, skip_locked=True)
-        # A CTE, so that the UPDATE joins the few rows found by primary key (an IN (…)
-        # subquery was planned as a hash join over the whole table).
-        .cte("claimable")
     )
     rows = await session.execute(
         update(SurveyInvitation)
         .where(
-            SurveyInvitation.id == claimable.c.id,
+            # `id = ANY(ARRAY(SELECT …))`: the few rows found are updated by primary key,
+            # however many invitations the table holds (a join to the same subquery, or to a
+            # CTE, was planned as a hash join over a sequential scan of the whole table).
+            SurveyInvitation.id == any_(func.array(claimable.scalar_subquery())),
             SurveyCampaign.id == SurveyInvitation.campaign_id,
         )
         .values(claimed_at=now, claimed_by=worker_id, attempts=SurveyInvitation.attempts + 1)
