@@ -246,10 +246,6 @@ async def send_invitations(ctx: dict[str, Any]) -> int:
     NOTIFY_SMS_TEMPLATE_ID) is left waiting. Nothing is sent outside SURVEY_SENDING_HOURS
     (London time). Returns how many were sent."""
     settings: Settings = ctx["settings"]
-    window = settings.survey_sending_window
-    if not window.contains(ctx["clock"].now()):
-        # Outside SURVEY_SENDING_HOURS: nobody is messaged at night; what is due waits.
-        return 0
     channels = dispatch.channels_from_settings(settings)
     budget = min(INVITATIONS_BUDGET.total_seconds(), settings.send_every_seconds)
     started = time.monotonic()
@@ -274,6 +270,7 @@ async def send_invitations(ctx: dict[str, Any]) -> int:
                 token_key=settings.survey_token_key.get_secret_value(),
                 public_base_url=settings.public_base_url,
                 claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
+                sending_hours=settings.survey_sending_window,
                 limit=limit,
             )
             total.claimed += result.claimed

@@ -528,12 +528,17 @@ async def send_batch(
     token_key: str,
     public_base_url: str,
     claim_timeout: timedelta,
+    sending_hours: DailyWindow,
     limit: int | None = None,
 ) -> BatchResult:
     """Claim a batch of `channel`'s sends due now (committed), then send them through the
     lanes at once, each at the shared rate of the channel, each checked right before it goes
-    and marked right after (in its own statement, committed at once). The worker's
-    `send_invitations` job and the benchmark call this."""
+    and marked right after (in its own statement, committed at once). Outside the sending
+    hours (`SURVEY_SENDING_HOURS`, London time) nothing is claimed: nobody is messaged at
+    night, and what is due waits for the morning. The worker's `send_invitations` job and
+    the benchmark call this."""
+    if not sending_hours.contains(clock.now()):
+        return BatchResult()
     async with session_factory() as session, session.begin():
         sends = await claim_sends(
             session,

@@ -113,6 +113,7 @@ async def _dispatch(
             token_key=token_key(world),
             public_base_url=world.settings.public_base_url,
             claim_timeout=timedelta(minutes=5),
+            sending_hours=world.settings.survey_sending_window,
             limit=limit,
         )
         total.claimed += result.claimed
@@ -240,6 +241,40 @@ async def test_reminders_stop_at_the_campaigns_close(
         assert await campaigns.keep_time(session=s, clock=world.clock) == (0, 1)
     (row,) = (await _invitations(world, made)).values()
     assert row.status is InvitationStatus.EXPIRED and row.contact is None
+
+
+async def test_nobody_is_messaged_outside_the_sending_hours(
+    world: World, town: Authority, smtp: tuple[Inbox, int], bucket: Throttle
+) -> None:
+    """Launched at 20:30 London time, the invitations wait for 08:00 (default sending hours
+    08:00-20:00); the runner sees until when."""
+    inbox, port = smtp
+    world.clock.set(NOW.replace(hour=20, minute=30))  # November: London is on UTC
+    made = await annual_campaign(
+        world,
+        town.actor(town.qa_lead),
+        emails_for(town, [c.case_reference for c in town.cat_children]),
+    )
+    await _dispatch(world, _lanes(port), bucket)
+    assert inbox.messages == []
+    morning = NOW.replace(hour=8, minute=0) + timedelta(days=1)
+    async with world.session_factory() as s:
+        progress = (
+            await dispatch.dispatch_progress(
+                session=s,
+                clock=world.clock,
+                campaign_ids=[made.campaign.id],
+                configured=dispatch.configured_channels(world.settings),
+                window=world.settings.survey_sending_window,
+            )
+        )[made.campaign.id]
+    assert progress.due_now == len(town.cat_children) and progress.paused_until == morning
+    world.clock.set(morning - timedelta(minutes=1))
+    await _dispatch(world, _lanes(port), bucket)
+    assert inbox.messages == []
+    world.clock.set(morning)
+    await _dispatch(world, _lanes(port), bucket)
+    assert len(inbox.messages) == len(town.cat_children)
 
 
 async def test_nothing_is_sent_for_a_draft_scheduled_or_closed_campaign(
