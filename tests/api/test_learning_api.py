@@ -5,7 +5,7 @@ closed group that records no more."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -205,12 +205,16 @@ async def test_learning_points_list_both_sources_by_source_and_theme_within_sigh
         "id"
     ]
     everyone = (await create(gql, auth, auth.qa_lead, chair=auth.qa_lead))["group"]["id"]
+    # Each point a minute after the last, so that the newest group point is known: one from
+    # the group of a service (a page of two then asks every loader a longer page asks).
     auth.world.clock.set(datetime(2026, 12, 2, 10, 30, tzinfo=UTC))
-    for i in range(4):
-        await learn(gql, csc_group, auth.ann, [gid("Theme", theme.id)] if i % 2 == 0 else [])
-    for _ in range(3):
-        await learn(gql, ff_group, auth.dan)
     await learn(gql, everyone, auth.qa_lead, [gid("Theme", theme.id)])
+    for _ in range(3):
+        auth.world.clock.advance(timedelta(minutes=1))
+        await learn(gql, ff_group, auth.dan)
+    for i in range(4):
+        auth.world.clock.advance(timedelta(minutes=1))
+        await learn(gql, csc_group, auth.ann, [gid("Theme", theme.id)] if i % 2 == 0 else [])
 
     async def total(as_: Person, flt: dict[str, Any] | None = None) -> int:
         body = await gql(LEARNING, {"filter": flt}, as_=as_)
