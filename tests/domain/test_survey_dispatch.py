@@ -91,6 +91,19 @@ def _lanes(port: int, n: int = 2) -> list[EmailSender]:
     return [sender.connection() for _ in range(n)]
 
 
+async def _progress(world: World, campaign_id: uuid.UUID) -> dispatch.DispatchProgress:
+    """A campaign's sending progress as the API reads it, with the test settings."""
+    async with world.session_factory() as s:
+        found = await dispatch.dispatch_progress(
+            session=s,
+            clock=world.clock,
+            campaign_ids=[campaign_id],
+            configured=dispatch.configured_channels(world.settings),
+            window=world.settings.survey_sending_window,
+        )
+    return found[campaign_id]
+
+
 async def _dispatch(
     world: World,
     lanes: Sequence[EmailSender],
@@ -258,16 +271,7 @@ async def test_nobody_is_messaged_outside_the_sending_hours(
     await _dispatch(world, _lanes(port), bucket)
     assert inbox.messages == []
     morning = NOW.replace(hour=8, minute=0) + timedelta(days=1)
-    async with world.session_factory() as s:
-        progress = (
-            await dispatch.dispatch_progress(
-                session=s,
-                clock=world.clock,
-                campaign_ids=[made.campaign.id],
-                configured=dispatch.configured_channels(world.settings),
-                window=world.settings.survey_sending_window,
-            )
-        )[made.campaign.id]
+    progress = await _progress(world, made.campaign.id)
     assert progress.due_now == len(town.cat_children) and progress.paused_until == morning
     world.clock.set(morning - timedelta(minutes=1))
     await _dispatch(world, _lanes(port), bucket)
@@ -495,15 +499,7 @@ async def test_text_messages_wait_without_an_sms_template_and_progress_says_so(
     assert channels.sms is None
     configured = dispatch.configured_channels(world.settings)
     assert Channel.SMS not in configured
-    async with world.session_factory() as s:
-        progress = (
-            await dispatch.dispatch_progress(
-                session=s,
-                clock=world.clock,
-                campaign_ids=[made.campaign.id],
-                configured=configured,
-            )
-        )[made.campaign.id]
+    progress = await _progress(world, made.campaign.id)
     assert progress.waiting_for_channel == 3 and progress.due_now == 3 and progress.sent == 0
     text = dispatch.text_for(
         audience=Audience.PARENT_CARER,
