@@ -19,6 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
+# axe-core's rules for WCAG 2.0, 2.1 and 2.2 at levels A and AA: contrast, names and labels,
+# language, landmarks and headings, target size, and the rest it can check by machine.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
 def _chromium() -> str | None:
     for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium"):
         if candidate and os.access(candidate, os.X_OK):

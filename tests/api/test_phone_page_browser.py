@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from api.app import Services
-from tests.api.browser import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, serve
+from tests.api.browser import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, WCAG_AA, serve
 from tests.conftest import World
 from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import annual_campaign, printed_for, survey_defaults, young_child
@@ -61,11 +61,6 @@ FOCUS = """() => { const el = document.activeElement;
   const s = getComputedStyle(shown);
   return {tag: el.tagName, type: el.type, outline: s.outlineStyle, width: s.outlineWidth,
           shadow: s.boxShadow}; }"""
-
-
-# axe-core's rules for WCAG 2.0, 2.1 and 2.2 at levels A and AA: contrast, names and labels,
-# language, landmarks and headings, target size, and the rest it can check by machine.
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 async def _check_accessibility(page: Any, name: str) -> None:
