@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_PACKAGES := chromium fonts-noto-color-emoji
 
-.PHONY: install browser run test lint typecheck schema migrate seed token worker api clean
+.PHONY: install browser run test lint typecheck schema migrate seed token worker api clean \
+	graphiql-assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,11 @@ typecheck: install
 
 schema: install
 	$(BIN)/qaf export-schema
+
+# GraphiQL's browser files, re-fetched with `npm pack` and checked against the SHA-256 sums in
+# api/static/graphiql/vendor/MANIFEST.json (npm is needed only for this, not to run or test).
+graphiql-assets: install
+	$(BIN)/python -m cli.graphiql_assets
 
 migrate: install
 	$(BIN)/qaf migrate

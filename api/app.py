@@ -23,6 +23,7 @@ from strawberry.asgi import GraphQL
 
 from api import log_redaction
 from api.context import Context, Loaders
+from api.graphiql import GraphiQLFiles
 from api.printed_invitations import PrintedInvitations
 from api.rate_limit import RespondentRateLimiter
 from api.respond_api import RespondentAPI
@@ -88,7 +89,7 @@ def _unauthorised(message: str, request_id: str) -> JSONResponse:
 class RequestMiddleware:
     """Gives each request an id and turns its bearer token (if any) into an Actor.
 
-    A request without a token goes on as anonymous (health checks, GraphiQL's page, and
+    A request without a token goes on as anonymous (health checks, GraphiQL's page and files, and
     later the survey respondents' API); a token that is present but not acceptable is 401.
     """
 
@@ -166,6 +167,7 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=False,
         )
         self.services = services
+        self.graphiql = GraphiQLFiles()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         actor: Actor | None = request.state.actor
@@ -182,24 +184,9 @@ class GraphQLView(GraphQL[Context, None]):
         )
 
     async def render_graphql_ide(self, request: Any) -> Response:
-        settings = self.services.settings
-        actor: Actor | None = request.state.actor
-        admins_only = (
-            settings.graphiql is GraphiQLAccess.ADMINS and not settings.introspection_for_everyone
-        )
-        if admins_only and (actor is None or not actor.is_admin):
-            return JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "GraphiQL is for administrators here.",
-                            "extensions": {"code": "NOT_ALLOWED"},
-                        }
-                    ]
-                },
-                status_code=403,
-            )
-        return await super().render_graphql_ide(request)
+        """The same page for everyone: a browser's GET carries no token, so the page holds
+        nothing and does nothing until a token is pasted into it (api/graphiql.py)."""
+        return self.graphiql.page()
 
 
 def create_app(
@@ -347,6 +334,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *(graphql.graphiql.routes() if settings.graphiql is not GraphiQLAccess.OFF else []),
             Route(
                 "/escalations/{escalation_id}/exception-report.{format}",
                 exception_report,

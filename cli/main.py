@@ -541,7 +541,7 @@ def _print_welcome(host: str, port: int, summary: Any, seconds: float) -> None:
     console.print(table, crop=False)
     console.print(
         "A token for anyone: [bold]make token EMAIL=<email>[/bold] (or `qaf token <email>`), "
-        'then in GraphiQL\'s Headers: {"Authorization": "Bearer <token>"}'
+        "then paste it into GraphiQL's sign-in field."
     )
     admin = next((p for p in summary.people if p[2] == "ADMINISTRATOR"), None)
     if admin is not None:

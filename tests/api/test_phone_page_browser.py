@@ -11,17 +11,13 @@ Screenshots go to test-artifacts/screenshots/ (git-ignored); the test prints whe
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from api.app import Services, create_app
+from api.app import Services
+from tests.api.browser import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, WCAG_AA, serve
 from tests.conftest import World
 from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import annual_campaign, printed_for, survey_defaults, young_child
@@ -33,61 +29,21 @@ try:
 except ImportError:  # pragma: no cover - the dev extra installs them
     async_playwright = Axe = None
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 WIDTH, HEIGHT = 320, 640
 
-
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium"):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-CHROMIUM = _chromium()
 pytestmark = [
     pytest.mark.skipif(
         async_playwright is None,
         reason="playwright or axe-playwright-python is not installed (dev extra)",
     ),
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="no Chromium found at $CHROMIUM_PATH or /usr/bin/chromium or on PATH: "
-        "`make browser` installs Debian's chromium package",
-    ),
+    pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 async def served(app_services: Services) -> AsyncIterator[str]:
-    """The real app under uvicorn on a free port, in this test's event loop (so it shares the
-    test's engine, Redis and clock)."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(app_services.settings, services=app_services),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serve(app_services) as address:
+        yield address
 
 
 LABELS = """() => [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
@@ -105,11 +61,6 @@ FOCUS = """() => { const el = document.activeElement;
   const s = getComputedStyle(shown);
   return {tag: el.tagName, type: el.type, outline: s.outlineStyle, width: s.outlineWidth,
           shadow: s.boxShadow}; }"""
-
-
-# axe-core's rules for WCAG 2.0, 2.1 and 2.2 at levels A and AA: contrast, names and labels,
-# language, landmarks and headings, target size, and the rest it can check by machine.
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 async def _check_accessibility(page: Any, name: str) -> None:
