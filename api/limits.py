@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -33,6 +35,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
+    GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -256,17 +259,37 @@ def operation_name_error(document: DocumentNode, given: str | None) -> GraphQLEr
 
 # --- cost ------------------------------------------------------------------------------------
 
+# A selection set's cost is a pair: what it costs once, and what it costs for each item of the
+# page when it is a connection's selection (its `edges`): the connection multiplies that by
+# `first`. Plain tuples: this runs on every request, and a dataclass per field costs 4x.
+Cost = tuple[int, int]
+FREE: Cost = (0, 0)
 
-@dataclass(frozen=True)
-class Cost:
-    """`fixed`, plus `per_item` for each item of the page when this is a connection's
-    selection (its `edges` or `nodes`), which the connection field multiplies by `first`."""
 
-    fixed: int = 0
-    per_item: int = 0
+class FieldKind(Enum):
+    FREE = "scalar, enum or introspection"
+    OBJECT = "one object"
+    PAGED = "takes `first`"
+    PAGE = "a connection's list of items"
+    LIST = "a list without `first`"
 
-    def __add__(self, other: Cost) -> Cost:
-        return Cost(self.fixed + other.fixed, self.per_item + other.per_item)
+
+@lru_cache(maxsize=4096)
+def _kind(parent: GraphQLNamedType, name: str) -> tuple[FieldKind, GraphQLNamedType | None]:
+    """What a field of a type is, for costing; cached (types are made once per schema)."""
+    if name.startswith("__") or not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+        return FieldKind.FREE, None  # introspection: from memory, admins only in production
+    definition = parent.fields[name]
+    named = get_named_type(definition.type)
+    if is_leaf_type(named):
+        return FieldKind.FREE, None
+    if "first" in definition.args:
+        return FieldKind.PAGED, named
+    if not is_list_type(get_nullable_type(definition.type)):
+        return FieldKind.OBJECT, named
+    if parent.name.endswith("Connection"):  # the page itself: its length is `first`
+        return FieldKind.PAGE, named
+    return FieldKind.LIST, named
 
 
 class _Costing:
@@ -307,37 +330,33 @@ class _Costing:
         return self.memo[name]
 
     def selection_set(self, node: SelectionSetNode | None, parent: Any) -> Cost:
-        total = Cost()
+        fixed = per_item = 0
         for selection in node.selections if node else ():
             if isinstance(selection, FieldNode):
-                total += self.field(selection, parent)
+                once, each = self.field(selection, parent)
             elif isinstance(selection, FragmentSpreadNode):
-                total += self.fragment(selection.name.value)
+                once, each = self.fragment(selection.name.value)
             else:
                 assert isinstance(selection, InlineFragmentNode)
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selection_set(selection.selection_set, inner)
-        return total
+                once, each = self.selection_set(selection.selection_set, inner)
+            fixed += once
+            per_item += each
+        return fixed, per_item
 
     def field(self, node: FieldNode, parent: Any) -> Cost:
-        name = node.name.value
-        if name.startswith("__") or not isinstance(
-            parent, GraphQLObjectType | GraphQLInterfaceType
-        ):
-            return Cost()  # introspection: answered from memory, for admins outside development
-        definition = parent.fields[name]
-        named = get_named_type(definition.type)
-        if is_leaf_type(named):
-            return Cost()
-        inner = self.selection_set(node.selection_set, named)
-        if "first" in definition.args:
-            return Cost(1 + inner.fixed + self.page_size(node) * inner.per_item)
-        if not is_list_type(get_nullable_type(definition.type)):
-            return Cost(1 + inner.fixed + inner.per_item)
-        if parent.name.endswith("Connection"):  # the page itself: its size is `first`
-            return Cost(per_item=inner.fixed + inner.per_item)
-        return Cost(LIST_FACTOR * (1 + inner.fixed + inner.per_item))
+        kind, named = _kind(parent, node.name.value)
+        if kind is FieldKind.FREE:
+            return FREE
+        once, each = self.selection_set(node.selection_set, named)
+        if kind is FieldKind.PAGED:
+            return 1 + once + self.page_size(node) * each, 0
+        if kind is FieldKind.OBJECT:
+            return 1 + once + each, 0
+        if kind is FieldKind.PAGE:
+            return 0, once + each
+        return LIST_FACTOR * (1 + once + each), 0
 
 
 def query_cost(
@@ -351,8 +370,8 @@ def query_cost(
     10 times; scalars and enums count nothing. Run it on a valid document only."""
     costing = _Costing(schema, document, operation, variables or {})
     root = schema.get_root_type(operation.operation)
-    cost = costing.selection_set(operation.selection_set, root)
-    return cost.fixed + cost.per_item
+    once, each = costing.selection_set(operation.selection_set, root)
+    return once + each
 
 
 def cost_error(

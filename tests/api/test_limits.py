@@ -151,6 +151,19 @@ async def test_aliases_are_counted_with_fragments_expanded(gql: GraphQL, world: 
     )
 
 
+async def test_fragments_that_spread_each_other_are_refused_not_followed_for_ever(
+    gql: GraphQL, world: World
+) -> None:
+    person = await world.person("Quinn Lead", (Role.QA_LEAD, ScopeType.AUTHORITY, None))
+    cycle = (
+        "query { me { ...A } } fragment A on Person { id ...B } "
+        "fragment B on Person { lineManager { ...A } }"
+    )
+    body = await gql(cycle, as_=person)
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Cannot spread fragment 'A' within itself via 'B'."
+
+
 # --- cost ------------------------------------------------------------------------------------
 
 NESTED_AUDITS = (
