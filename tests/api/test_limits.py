@@ -84,10 +84,13 @@ def _grows_linearly(at_10: int, at_20: int, at_40: int) -> bool:
 def test_the_limits_measure_each_fragment_once() -> None:
     visits = []
     for levels in (10, 20, 40):
-        shapes = Shapes(parse(_doubling(levels)))
-        shape = shapes.selection_set(parse(_doubling(levels)).definitions[0].selection_set)  # type: ignore[attr-defined]
-        visits.append(shapes.visits)
+        document = parse(_doubling(levels))
+        operation = document.definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        shapes = Shapes(document)
+        shape = shapes.selection_set(operation.selection_set)
         assert shape.fields == 2 * (2 ** (levels + 1) - 1) + 1  # what it stands for
+        visits.append(shapes.visits)  # what was looked at
     assert visits[2] - visits[1] == 2 * (visits[1] - visits[0]), visits
 
 
