@@ -4,6 +4,7 @@ report and survey results downloads, and the survey respondents' surfaces: the J
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import GraphQLError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -20,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 
 from api import log_redaction
 from api.context import Context, Loaders
@@ -182,6 +185,24 @@ class GraphQLView(GraphQL[Context, None]):
             session_factory=services.session_factory,
             loaders=Loaders(services.session_factory, actor),
         )
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Every operation within REQUEST_TIME_LIMIT_SECONDS: past it the task is cancelled
+        (PostgreSQL is told to cancel its statement, a transaction rolls back) and the client
+        gets a TIMEOUT error, with HTTP 200 as for any GraphQL error (docs/limits.md)."""
+        seconds = self.services.settings.request_time_limit_seconds
+        try:
+            async with asyncio.timeout(seconds):
+                return await super().execute_single(*args, **kwargs)
+        except TimeoutError:
+            request_id = current_request_id.get()
+            log.warning("request %s stopped at its time limit of %s s", request_id, seconds)
+            error = GraphQLError(
+                f"This request took longer than its limit of {seconds:g} seconds and was "
+                f"stopped. Ask for less (a smaller `first`), or quote request id {request_id}.",
+                extensions={"code": "TIMEOUT", "limitSeconds": seconds, "requestId": request_id},
+            )
+            return ExecutionResult(data=None, errors=[error])
 
     async def render_graphql_ide(self, request: Any) -> Response:
         """The same page for everyone: a browser's GET carries no token, so the page holds

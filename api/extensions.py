@@ -1,4 +1,5 @@
-"""Schema extensions: request limits, introspection for admins, and masking of the unexpected."""
+"""Schema extensions: request limits (api/limits.py), introspection for admins, and masking
+of the unexpected."""
 
 from __future__ import annotations
 
@@ -7,23 +8,52 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from graphql import ASTValidationRule, ExecutionResult, FieldNode, GraphQLError
+from graphql import ExecutionResult, FieldNode, GraphQLError
 from graphql.language import Visitor, visit
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
+from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from api import limits
 from domain.core.settings import Settings
 
 log = logging.getLogger("qaf.api")
 
 EXPECTED_CODES = {"UNAUTHENTICATED", "NOT_ALLOWED", "NOT_FOUND", "INVALID", "CONFLICT"}
+
+
+class ExecutorWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor with suggestions hidden when it coerces variables (an enum
+    value or an input field misspelt in `variables`); strawberry does not pass the flag."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)
+
+
+class RequestLimits(SchemaExtension):
+    """Validation, bounded and linear (api/limits.py), then the cost with the request's
+    variables; each refusal is a GraphQL error and nothing runs."""
+
+    def __init__(self, check: limits.DocumentCheck, max_cost: int) -> None:
+        self.check = check
+        self.max_cost = max_cost
+
+    def on_validate(self) -> Iterator[None]:
+        ec = self.execution_context
+        document = ec.graphql_document
+        assert document is not None and ec.query is not None
+        # Strawberry runs the first operation when none is named; the spec says refuse.
+        given_name: str | None = ec._provided_operation_name
+        error = limits.operation_name_error(document, given_name)
+        errors = [error] if error else self.check(ec.schema._schema, ec.query, document)
+        if not errors:
+            error = limits.cost_error(
+                ec.schema._schema, document, given_name, ec.variables, self.max_cost
+            )
+            errors = [error] if error else []
+        ec.pre_execution_errors = errors  # set, so strawberry's own validation is skipped
+        yield
 
 
 class _IntrospectionFinder(Visitor):
@@ -134,19 +164,13 @@ class MaskUnexpectedErrors(SchemaExtension):
 
 
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Factories, not shared instances: each operation gets its own extension objects."""
-    # The depth and alias rules are the ones QueryDepthLimiter and MaxAliasesLimiter build,
-    # made once here: built per request they would be new classes every time, and the
-    # validation cache (keyed on the rules) would never hit.
-    rules: list[type[ASTValidationRule]] = [
-        depth_limit_rule(settings.max_query_depth, None),
-        alias_limit_rule(settings.max_query_aliases),
-    ]
+    """Factories, not shared instances: each operation gets its own extension objects (the
+    document check, with its cache of validated documents, is shared)."""
+    check = limits.DocumentCheck(settings, hide_suggestions=settings.hide_suggestions)
     return [
-        partial(AddValidationRules, rules),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=512),
-        partial(ValidationCache, maxsize=512),
+        partial(RequestLimits, check, settings.max_query_cost),
         RefuseNulCharacters,
         IntrospectionForAdmins,
         MaskUnexpectedErrors,

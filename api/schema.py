@@ -16,7 +16,7 @@ from api.audits_schema import AuditMutation, AuditQuery
 from api.calendar_schema import CalendarMutation, CalendarQuery
 from api.context import Context
 from api.escalation_schema import EscalationMutation, EscalationQuery, InadequateEscalation
-from api.extensions import build_extensions
+from api.extensions import ExecutorWithoutSuggestions, build_extensions
 from api.feedback_schema import FeedbackMutation, FeedbackQuery, FeedbackRecord
 from api.learning_schema import LearningMutation, LearningQuery
 from api.notifications_schema import Notification, NotificationMutation, NotificationQuery
@@ -735,7 +735,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=build_extensions(settings),
-        config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=ExecutorWithoutSuggestions if settings.hide_suggestions else None,
+        config=StrawberryConfig(disable_field_suggestions=settings.hide_suggestions),
     )
 
 

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(10, ge=2, le=50)
     max_query_tokens: int = Field(2000, ge=50)
     max_query_aliases: int = Field(20, ge=1)
+    # Limits every request meets before it runs (docs/limits.md): fields with every fragment
+    # spread expanded, how often one field may be asked for at one place of the response, the
+    # computed cost (a connection counts `first` times what it holds), and the time it may take.
+    max_query_fields: int = Field(1000, ge=10)
+    max_field_repeats: int = Field(10, ge=1)
+    max_query_cost: int = Field(10_000, ge=1)
+    request_time_limit_seconds: float = Field(10, gt=0, le=300)
 
     policy: PolicySettings = Field(default_factory=PolicySettings)
 
@@ -160,6 +167,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def hide_suggestions(self) -> bool:
+        """No "Did you mean …?" outside development: it would list the schema's names."""
+        return self.environment is not Environment.DEVELOPMENT
 
     @property
     def introspection_for_everyone(self) -> bool:
