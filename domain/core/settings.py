@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     # computed cost (a connection counts `first` times what it holds), and the time it may take.
     max_query_fields: int = Field(1000, ge=10)
     max_field_repeats: int = Field(10, ge=1)
-    max_query_cost: int = Field(10_000, ge=1)
+    max_query_cost: int = Field(5_000, ge=1)
     request_time_limit_seconds: float = Field(10, gt=0, le=300)
 
     policy: PolicySettings = Field(default_factory=PolicySettings)

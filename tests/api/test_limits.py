@@ -194,8 +194,8 @@ async def test_the_issues_twenty_aliases_of_nested_audits_are_refused_before_any
     # Each alias: 1 + 100 x (node 1 + child 1 + (1 + 100 x node 1)) = 10,301.
     assert body["errors"] == [
         {
-            "message": "This query would cost 206020; the limit is 10000.",
-            "extensions": {"code": "INVALID", "cost": 206020, "limit": 10000},
+            "message": "This query would cost 206020; the limit is 5000.",
+            "extensions": {"code": "INVALID", "cost": 206020, "limit": 5000},
         }
     ]
 
