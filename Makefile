@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_PACKAGES := chromium fonts-noto-color-emoji
 
-.PHONY: install browser run test lint typecheck schema migrate seed token worker api clean
+.PHONY: install browser run test lint typecheck schema openapi migrate seed token worker api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ typecheck: install
 
 schema: install
 	$(BIN)/qaf export-schema
+
+# The respondents' JSON API's contract (OpenAPI 3.1), api/openapi/respond-v1.json.
+openapi: install
+	$(BIN)/qaf export-openapi
 
 migrate: install
 	$(BIN)/qaf migrate

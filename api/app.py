@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from redis.asyncio import Redis
@@ -328,7 +329,10 @@ def create_app(
 
     limiter = RespondentRateLimiter(services.redis, settings)
     respondent_api = RespondentAPI(
-        session_factory=services.session_factory, clock=services.clock, limiter=limiter
+        session_factory=services.session_factory,
+        clock=services.clock,
+        limiter=limiter,
+        offline_grace=timedelta(days=settings.policy.survey_offline_grace_days),
     )
     phone_pages = PhonePages(
         session_factory=services.session_factory, clock=services.clock, limiter=limiter

@@ -35,6 +35,7 @@ STATUS = {
     LinkProblem.EXPIRED: 410,
     LinkProblem.ALREADY_ANSWERED: 409,
     LinkProblem.OPTED_OUT: 410,
+    LinkProblem.COMPLETED_AFTER_CLOSE: 409,
 }
 
 LANGUAGE_NAMES = {

@@ -86,6 +86,8 @@ TITLES = {
     LinkProblem.EXPIRED: "This survey has closed",
     LinkProblem.ALREADY_ANSWERED: "You have already answered",
     LinkProblem.OPTED_OUT: "You asked for no more surveys",
+    # The phone page sends no completion time, so it never meets this one.
+    LinkProblem.COMPLETED_AFTER_CLOSE: "This survey had closed",
 }
 
 log = logging.getLogger("qaf.api.respond")
