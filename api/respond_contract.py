@@ -349,11 +349,11 @@ def _operation(op: Operation) -> dict[str, Any]:
         "operationId": op.operation_id,
         "summary": op.summary,
         "description": op.description,
-        "security": [{"SurveyToken": []}],
+        "parameters": [{"$ref": "#/components/parameters/SurveyToken"}],
         "responses": responses,
     }
     if op.lang_parameter:
-        body["parameters"] = [
+        body["parameters"].append(
             {
                 "name": "lang",
                 "in": "query",
@@ -363,7 +363,7 @@ def _operation(op: Operation) -> dict[str, Any]:
                 ),
                 "schema": {"type": "string"},
             }
-        ]
+        )
     if op.request is not None:
         body["requestBody"] = {
             "required": True,
@@ -402,17 +402,23 @@ def openapi_document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": defs.get("$defs", {}),
-            "securitySchemes": {
+            # The one-time link's token is what the request is about, not who sends it: an
+            # unknown or missing one is a link that does not exist (404, the same for all),
+            # so it is a header parameter rather than a security scheme (whose absence would
+            # be a 401).
+            "parameters": {
                 "SurveyToken": {
-                    "type": "apiKey",
-                    "in": "header",
                     "name": TOKEN_HEADER_NAME,
+                    "in": "header",
+                    "required": False,
                     "description": (
                         "The link's token: the 26 letters and digits after /s/ in the link, or "
                         "the code printed on a letter or card (any case; spaces and dashes are "
-                        "ignored; 0, 1 and 8 read as O, I and B). Missing or unknown: 404 "
-                        "UNKNOWN."
+                        "ignored; 0, 1 and 8 read as O, I and B). Every request about a link "
+                        "carries it; missing or unknown, the answer is 404 UNKNOWN. Never put "
+                        "it in the URL."
                     ),
+                    "schema": {"type": "string"},
                 }
             },
             "headers": {
