@@ -7,8 +7,21 @@ from __future__ import annotations
 import json
 
 import httpx
+from sqlalchemy import select
 
-from api.respond_contract import DOCUMENT_PATH, ERRORS, document_text, openapi_document
+from api.respond_common import survey_view
+from api.respond_contract import (
+    DOCUMENT_PATH,
+    ERRORS,
+    Survey,
+    document_text,
+    openapi_document,
+)
+from domain.surveys.definitions import Audience, load_definition
+from domain.surveys.models import SurveyCampaign, SurveyInvitation, SurveyVersion
+from domain.surveys.respond import OpenLink
+from tests.conftest import World
+from tests.domain.survey_helpers import survey_defaults
 
 
 def test_the_exported_openapi_document_is_current() -> None:
@@ -81,3 +94,31 @@ def test_every_refusal_the_domain_gives_has_a_status_and_a_code_in_the_contract(
         assert problem in STATUS and problem in TITLES, problem
         assert problem.value in get_args(ErrorCode), problem
         assert problem.value in ERRORS[STATUS[problem]][1], problem
+
+
+async def test_the_survey_of_every_default_version_in_every_language_fits_the_contract(
+    world: World,
+) -> None:
+    """The survey body is written out directly (api/respond_common.py) rather than through the
+    contract's model: this holds it to the model, field for field, for every default version
+    in each of its languages."""
+    await survey_defaults(world)
+    async with world.session_factory() as s:
+        versions = list(await s.scalars(select(SurveyVersion)))
+    checked = set()
+    for version in versions:
+        definition = load_definition(version.definition)
+        for language in definition.translations:
+            opened = OpenLink(
+                invitation=SurveyInvitation(expires_at=world.clock.now()),
+                campaign=SurveyCampaign(),
+                version_id=version.id,
+                audience=version.audience,
+                definition=definition,
+                language=language,
+            )
+            body = survey_view(opened).as_json()
+            assert Survey.model_validate(body).as_json() == body, (version.audience, language)
+            checked.add((version.audience, language))
+    assert {audience for audience, _ in checked} == set(Audience)
+    assert (Audience.CHILD_UNDER_8, "cy") in checked
