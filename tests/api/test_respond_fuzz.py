@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from api.app import Services, create_app
 from domain.core.settings import Settings
@@ -86,9 +88,11 @@ def fuzzed_app(settings: Settings, world: World) -> Iterator[Any]:
             "respondent_requests_per_address": 100_000,
         }
     )
+    # No pool: that loop lives on after the test, and must keep no connection open.
     services = Services(
         roomy,
         clock=world.clock,
+        engine=create_async_engine(roomy.database_url, poolclass=NullPool),
         redis=Redis.from_url(roomy.redis_url, socket_connect_timeout=2, socket_timeout=2),
     )
     yield create_app(roomy, services=services)
