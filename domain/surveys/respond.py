@@ -17,7 +17,7 @@ campaign closed are taken for a grace period after the close (the policy setting
 `answered_at`. Closing erases the token salts, but a link is found by its token's hash alone,
 which closing keeps, so the token still verifies in the grace period. Answers claiming a
 completion at or after the close are refused as such (`COMPLETED_AFTER_CLOSE`); a completion
-time in the future (beyond `CLOCK_SKEW`) or before the link existed is not believable and is
+time in the future (beyond `CLOCK_SKEW`) or before the survey opened is not believable and is
 refused as invalid. Without a completion time, or once the grace period is over, a closed
 link reads as closed, as it always did. Opening a link (the survey itself) is not part of the
 grace: a client that completed offline already has the survey.
@@ -158,23 +158,12 @@ def closing_moment(invitation: SurveyInvitation, campaign: SurveyCampaign) -> da
     return invitation.expires_at
 
 
-def _late_problem(
-    invitation: SurveyInvitation,
-    campaign: SurveyCampaign,
-    *,
-    now: datetime,
-    completed_at: datetime,
-    grace: timedelta,
-) -> LinkProblem | None:
-    """For a link that has closed (EXPIRED): whether answers completed offline at
-    `completed_at` may still be taken now. Only a campaign that was open can have been
-    answered; after the grace period the link is simply closed."""
-    closed = closing_moment(invitation, campaign)
-    if campaign.opened_at is None or now > closed + grace:
-        return LinkProblem.EXPIRED
-    if completed_at >= closed:
-        return LinkProblem.COMPLETED_AFTER_CLOSE
-    return None
+def _in_grace(
+    invitation: SurveyInvitation, campaign: SurveyCampaign, now: datetime, grace: timedelta
+) -> bool:
+    """Whether a closed link may still take answers completed before its close: only one of
+    a campaign that was open, and only until the grace period after the close is over."""
+    return campaign.opened_at is not None and now <= closing_moment(invitation, campaign) + grace
 
 
 def check_completed_at(
@@ -312,14 +301,19 @@ async def submit(
                 completed_at=invitation.completed_at,
             )
         raise LinkRefused(LinkProblem.ALREADY_ANSWERED)
-    completed = check_completed_at(completed_at, invitation, now)
-    problem = _problem(invitation, invitation.campaign, now)
-    if problem is LinkProblem.EXPIRED and completed is not None:
-        problem = _late_problem(
-            invitation, invitation.campaign, now=now, completed_at=completed, grace=offline_grace
-        )
-    if problem is not None:
+    campaign = invitation.campaign
+    problem = _problem(invitation, campaign, now)
+    # A closed link in its grace period, with answers that say when they were completed.
+    late = (
+        problem is LinkProblem.EXPIRED
+        and completed_at is not None
+        and _in_grace(invitation, campaign, now, offline_grace)
+    )
+    if problem is not None and not late:
         raise LinkRefused(problem)
+    completed = check_completed_at(completed_at, invitation, now)
+    if late and completed is not None and completed >= closing_moment(invitation, campaign):
+        raise LinkRefused(LinkProblem.COMPLETED_AFTER_CLOSE)
     definition = await definition_of(session, invitation.survey_version_id)
     checked = check_answers(definition, answers)
     if not checked.ok:

@@ -137,9 +137,14 @@ async def test_answers_completed_offline_before_the_close_are_taken_in_the_grace
     world.clock.set(closes + timedelta(days=7, minutes=4))
     over = await _post(client, made.tokens[2], answers, closes - timedelta(days=1))
     assert (over.status_code, over.json()["code"]) == (410, "EXPIRED")
-    # An opt-out still works after the close.
+    # The link's state comes first: a closed link says so whatever time it claims.
+    future = await _post(client, made.tokens[2], answers, world.clock.now() + timedelta(days=1))
+    assert (future.status_code, future.json()["code"]) == (410, "EXPIRED")
+    # An opt-out still works after the close (the link stays closed).
     opted = await client.post(OPT_OUT, headers={"Survey-Token": made.tokens[3]})
     assert opted.status_code == 200
+    after = await _post(client, made.tokens[3], answers, world.clock.now() + timedelta(days=1))
+    assert (after.status_code, after.json()["code"]) == (410, "EXPIRED")
     assert await _responses(world) == 1
 
 
