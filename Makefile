@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_PACKAGES := chromium fonts-noto-color-emoji
 
-.PHONY: install browser run test lint typecheck schema migrate seed token worker api clean \
-	graphiql-assets
+.PHONY: install browser run test lint typecheck schema openapi migrate seed token worker api \
+	clean graphiql-assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ schema: install
 # api/static/graphiql/vendor/MANIFEST.json (npm is needed only for this, not to run or test).
 graphiql-assets: install
 	$(BIN)/python -m cli.graphiql_assets
+
+# The respondents' JSON API's contract (OpenAPI 3.1), api/openapi/respond-v1.json.
+openapi: install
+	$(BIN)/qaf export-openapi
 
 migrate: install
 	$(BIN)/qaf migrate

@@ -10,6 +10,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from graphql import GraphQLError
@@ -336,7 +337,10 @@ def create_app(
 
     limiter = RespondentRateLimiter(services.redis, settings)
     respondent_api = RespondentAPI(
-        session_factory=services.session_factory, clock=services.clock, limiter=limiter
+        session_factory=services.session_factory,
+        clock=services.clock,
+        limiter=limiter,
+        offline_grace=timedelta(days=settings.policy.survey_offline_grace_days),
     )
     phone_pages = PhonePages(
         session_factory=services.session_factory, clock=services.clock, limiter=limiter

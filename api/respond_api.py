@@ -2,12 +2,15 @@
 `Survey-Token` header (never in the URL, so it is not written to access logs):
 
     GET  /respond/v1/survey        the survey to show (`?lang=` or Accept-Language)
-    POST /respond/v1/submissions   {"submissionId", "answers", "language"} -> the receipt
+    POST /respond/v1/submissions   {"submissionId", "answers", "language", "completedAt"}
+                                   -> the receipt
     POST /respond/v1/opt-out       no more surveys to this person
+    GET  /respond/v1/openapi.json  the contract (OpenAPI 3.1, `api/respond_contract.py`)
 
-Each request is one unit of work. Errors are `{"code", "message", "requestId"}` (and
-`problems` for INVALID), with the plain messages of `domain/surveys/respond.py`; nothing in any
-answer says who a link was for.
+Each request is one unit of work. Every body but the survey's is built through the contract's
+models; the survey's is held to its model by tests. Errors
+are `{"code", "message", "requestId"}` (and `problems` for INVALID), with the plain messages of
+`domain/surveys/respond.py`; nothing in any answer says who a link was for.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -23,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import respond_contract as contract
 from api.rate_limit import RespondentRateLimiter
 from api.respond_common import (
     NO_STORE,
@@ -44,39 +50,86 @@ from domain.surveys.respond import AnswersInvalid, LinkRefused
 log = logging.getLogger("qaf.api.respond")
 TOKEN_HEADER = "survey-token"  # noqa: S105 (a header name)
 Handler = Callable[[Request], Awaitable[Response]]
+DOCUMENT = contract.document_text().encode()
+
+
+# RFC 3339's date-time (section 5.6) with its offset, ASCII digits only; "T" may be "t", and a
+# fraction has at most 9 digits (kept to the microsecond).
+RFC3339 = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
+    r"(?:\.(?P<fraction>[0-9]{1,9}))?(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def error(
     request: Request,
     status: int,
-    code: str,
+    code: contract.ErrorCode,
     message: str,
     *,
     headers: dict[str, str] | None = None,
-    **extra: Any,
+    problems: list[contract.AnswerProblem | contract.FieldProblem] | None = None,
 ) -> JSONResponse:
-    body = {"code": code, "message": message, "requestId": request.state.request_id, **extra}
-    return JSONResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+    body = contract.Error(
+        code=code, message=message, request_id=request.state.request_id, problems=problems
+    )
+    return JSONResponse(body.as_json(), status_code=status, headers={**NO_STORE, **(headers or {})})
 
 
-def ok(body: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=NO_STORE)
+def ok(body: contract.Body, status: int = 200) -> JSONResponse:
+    return JSONResponse(body.as_json(), status_code=status, headers=NO_STORE)
+
+
+def parse_completed_at(value: Any) -> datetime | None:
+    """`completedAt` as RFC 3339 with an offset, or InvalidInput naming the field."""
+    if value is None:
+        return None
+    found = RFC3339.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        raise InvalidInput(
+            "completedAt is a date and time with its offset, such as 2026-12-01T18:30:00+00:00.",
+            field="completedAt",
+        )
+    fraction = (found["fraction"] or "")[:6].ljust(6, "0")
+    offset = "+00:00" if found["offset"] in "Zz" else found["offset"]
+    try:
+        return datetime.fromisoformat(f"{found['date']}T{found['time']}.{fraction}{offset}")
+    except ValueError as exc:  # a 30th of February, a 25th hour, an offset of 24 hours
+        raise InvalidInput(
+            "completedAt is not a date and time that exists.", field="completedAt"
+        ) from exc
 
 
 class RespondentAPI:
     def __init__(
-        self, *, session_factory: SessionFactory, clock: Clock, limiter: RespondentRateLimiter
+        self,
+        *,
+        session_factory: SessionFactory,
+        clock: Clock,
+        limiter: RespondentRateLimiter,
+        offline_grace: timedelta,
     ) -> None:
         self.session_factory = session_factory
         self.clock = clock
         self.limiter = limiter
+        # How long after a campaign closes answers completed offline before it are taken.
+        self.offline_grace = offline_grace
 
     def routes(self) -> list[Route]:
         return [
             Route("/respond/v1/survey", self._guarded(self.survey), methods=["GET"]),
             Route("/respond/v1/submissions", self._guarded(self.submit), methods=["POST"]),
             Route("/respond/v1/opt-out", self._guarded(self.opt_out), methods=["POST"]),
+            Route("/respond/v1/openapi.json", self.openapi, methods=["GET"]),
         ]
+
+    async def openapi(self, request: Request) -> Response:
+        """The contract, the same for everyone (nothing in it is secret), cacheable."""
+        return Response(
+            DOCUMENT,
+            media_type="application/json",
+            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
 
     def _guarded(self, handler: Handler) -> Handler:
         """Rate limit first; then the handler, with every refusal the domain can give mapped,
@@ -107,7 +160,9 @@ class RespondentAPI:
                     "INVALID",
                     invalid.message,
                     problems=[
-                        {"question": p.question_key, "code": p.kind.value, "message": p.message}
+                        contract.AnswerProblem(
+                            question=p.question_key, code=p.kind.value, message=p.message
+                        )
                         for p in invalid.problems
                     ],
                 )
@@ -118,7 +173,9 @@ class RespondentAPI:
                     "INVALID",
                     invalid.message,
                     problems=[
-                        {"field": invalid.field, "code": "INVALID", "message": invalid.message}
+                        contract.FieldProblem(
+                            field=invalid.field or "body", code="INVALID", message=invalid.message
+                        )
                     ],
                 )
             except BodyTooLarge:
@@ -134,7 +191,13 @@ class RespondentAPI:
                 )
             except DBAPIError as exc:
                 if exc.connection_invalidated:
-                    return error(request, 503, "UNAVAILABLE", "Please try again shortly.")
+                    return error(
+                        request,
+                        503,
+                        "UNAVAILABLE",
+                        "Please try again shortly.",
+                        headers={"Retry-After": "5"},
+                    )
                 raise
 
         return guarded
@@ -147,7 +210,9 @@ class RespondentAPI:
         chosen = pick_language(wanted_languages(request), opened.definition.translations)
         if chosen is not None:
             opened = dataclasses.replace(opened, language=chosen)
-        return ok(survey_view(opened).as_json())
+        # Written out directly (validating it through contract.Survey would cost about 0.3 ms
+        # a request); tests hold it to the contract.
+        return JSONResponse(survey_view(opened).as_json(), headers=NO_STORE)
 
     async def submit(self, request: Request) -> Response:
         body = await _json_object(request)
@@ -162,6 +227,7 @@ class RespondentAPI:
             raise InvalidInput("submissionId is a string (a UUID will do).", field="submissionId")
         if language is not None and not isinstance(language, str):
             raise InvalidInput("language is a language code such as 'en'.", field="language")
+        completed_at = parse_completed_at(body.get("completedAt"))
         async with self.session_factory() as session, session.begin():
             receipt = await respond.submit(
                 session=session,
@@ -170,13 +236,16 @@ class RespondentAPI:
                 submission_id=submission_id,
                 answers=answers,
                 language=language,
+                completed_at=completed_at,
+                offline_grace=self.offline_grace,
             )
         return ok(
-            {
-                "receipt": receipt.receipt,
-                "answeredAt": receipt.answered_at.isoformat(),
-                "repeated": receipt.repeated,
-            },
+            contract.Receipt(
+                receipt=receipt.receipt,
+                answered_at=receipt.answered_at,
+                repeated=receipt.repeated,
+                completed_at=receipt.completed_at,
+            ),
             status=200 if receipt.repeated else 201,
         )
 
@@ -185,7 +254,9 @@ class RespondentAPI:
             await respond.opt_out(
                 session=session, clock=self.clock, token=request.headers.get(TOKEN_HEADER)
             )
-        return ok({"optedOut": True, "message": "We will not send you any more surveys."})
+        return ok(
+            contract.OptedOut(opted_out=True, message="We will not send you any more surveys.")
+        )
 
 
 async def _json_object(request: Request) -> dict[str, Any] | Response:

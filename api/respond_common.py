@@ -4,12 +4,14 @@ respondent sees it. Everything here translates; `domain/surveys/respond.py` deci
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
+from domain.core.numbers import is_ascii_digits
 from domain.surveys.definitions import FACES, Audience, QuestionType
 from domain.surveys.respond import LinkProblem, OpenLink
 
@@ -33,6 +35,7 @@ STATUS = {
     LinkProblem.EXPIRED: 410,
     LinkProblem.ALREADY_ANSWERED: 409,
     LinkProblem.OPTED_OUT: 410,
+    LinkProblem.COMPLETED_AFTER_CLOSE: 409,
 }
 
 LANGUAGE_NAMES = {
@@ -48,6 +51,7 @@ LANGUAGE_NAMES = {
     "so": "Soomaali",
     "ur": "اردو",
 }
+QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ps", "ur", "yi"})
 
 
@@ -59,8 +63,12 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, refusing (BodyTooLarge) as soon as it passes `limit` bytes, whatever
     Content-Length claims."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
+    # A declared length with more digits than the limit is over it, however long it is (and
+    # is never converted); one that is not ASCII digits is ignored: the stream is counted.
+    if is_ascii_digits(declared):
+        digits = declared.lstrip("0") or "0"
+        if len(digits) > len(str(limit)) or int(digits) > limit:
+            raise BodyTooLarge
     body = bytearray()
     try:
         async for chunk in request.stream():
@@ -105,10 +113,9 @@ def accepted_languages(header: str | None) -> list[str]:
         quality = 1.0
         params = params.strip()
         if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
-                quality = 0.0
+            # RFC 9110's qvalue, ASCII digits only: float() would also take "nan", "1_0" and
+            # full-width or Arabic-Indic digits. Anything else counts as not wanted.
+            quality = float(params[2:]) if QVALUE.fullmatch(params[2:]) else 0.0
         primary = tag.strip().split("-")[0].lower()
         if primary and primary != "*" and quality > 0:
             weighted.append((-quality, n, primary))

@@ -55,6 +55,7 @@ from api.respond_common import (
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import InvalidInput
+from domain.core.numbers import ascii_int
 from domain.surveys import respond, tokens
 from domain.surveys.definitions import ENGLISH, QuestionType
 from domain.surveys.respond import AnswersInvalid, LinkProblem, LinkRefused
@@ -85,6 +86,8 @@ TITLES = {
     LinkProblem.EXPIRED: "This survey has closed",
     LinkProblem.ALREADY_ANSWERED: "You have already answered",
     LinkProblem.OPTED_OUT: "You asked for no more surveys",
+    # The phone page sends no completion time, so it never meets this one.
+    LinkProblem.COMPLETED_AFTER_CLOSE: "This survey had closed",
 }
 
 log = logging.getLogger("qaf.api.respond")
@@ -185,7 +188,10 @@ def answers_from_form(
         first = values[0]
         match q.type:
             case QuestionType.EMOJI_SCALE | QuestionType.SCALE_0_10:
-                answers[q.key] = int(first) if first.isdigit() and len(first) <= 3 else first
+                # Only ASCII digits are a number; anything else goes on as sent, for the
+                # domain to refuse as not a whole number.
+                number = ascii_int(first, max_digits=3)
+                answers[q.key] = first if number is None else number
             case QuestionType.MULTIPLE_CHOICE:
                 answers[q.key] = values
             case _:

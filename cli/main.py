@@ -426,6 +426,26 @@ def export_schema(
     console.print(f"Wrote {target}")
 
 
+@app.command("export-openapi")
+def export_openapi(
+    check: Annotated[
+        bool, typer.Option(help="Fail if api/openapi/respond-v1.json is stale.")
+    ] = False,
+) -> None:
+    """Write the respondents' JSON API's OpenAPI 3.1 document to api/openapi/respond-v1.json."""
+    from api.respond_contract import DOCUMENT_PATH, document_text
+
+    text = document_text()
+    if check:
+        if not DOCUMENT_PATH.exists() or DOCUMENT_PATH.read_text() != text:
+            console.print(f"[red]{DOCUMENT_PATH.name} is stale: run `qaf export-openapi`.[/red]")
+            raise typer.Exit(1)
+        return
+    DOCUMENT_PATH.parent.mkdir(parents=True, exist_ok=True)
+    DOCUMENT_PATH.write_text(text)
+    console.print(f"Wrote {DOCUMENT_PATH}")
+
+
 @app.command("serve")
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API with uvicorn."""

@@ -61,6 +61,9 @@ class PolicySettings(BaseModel):
     # escalation climbs one level of line management every this many working days.
     reminder_working_days_before: int = Field(2, ge=0, le=20)
     escalation_interval_working_days: int = Field(2, ge=1, le=20)
+    # Survey answers a mobile client completed offline before its campaign closed are still
+    # taken this many days after the close (0: none after the close).
+    survey_offline_grace_days: int = Field(7, ge=0, le=60)
 
 
 class Settings(BaseSettings):

@@ -62,7 +62,7 @@ STILL_OUT = (
     InvitationStatus.HANDED_OVER,
 )
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
-_UK_MOBILE = re.compile(r"^(?:\+44|0044|0)7\d{9}$")
+_UK_MOBILE = re.compile(r"^(?:\+44|0044|0)7[0-9]{9}$")  # ASCII digits: \d is any digit
 
 
 def _check_open_for_changes(campaign: SurveyCampaign) -> None:

@@ -224,6 +224,9 @@ class SurveyInvitation(Base):
     # Answering: the client's submission id (hashed) and the receipt it was given, so that a
     # retry of the same submission gets the same receipt. The response itself is not linked.
     answered_at: Mapped[datetime | None]
+    # When the client says it completed the answers (a mobile client answering offline sends
+    # it; answers completed before the close are taken for a grace period after it).
+    completed_at: Mapped[datetime | None]
     submission_hash: Mapped[str | None] = mapped_column(String(64))
     receipt: Mapped[str | None] = mapped_column(String(40))
     opted_out_at: Mapped[datetime | None]

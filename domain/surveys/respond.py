@@ -9,6 +9,18 @@ both call. The token is all a respondent has; nothing here needs or reveals anyt
   keeps the submission's hash and its receipt. A different submission on a used link is
   refused. The response is stored without any link to the invitation.
 - `opt_out` stops the invitation and every later one to the same person.
+
+Offline completion: a mobile client may collect answers without a connection and send them
+later, saying when they were completed (`completed_at`). Answers completed before the
+campaign closed are taken for a grace period after the close (the policy setting
+`survey_offline_grace_days`), and the completion time is kept on the invitation beside
+`answered_at`. Closing erases the token salts, but a link is found by its token's hash alone,
+which closing keeps, so the token still verifies in the grace period. Answers claiming a
+completion at or after the close are refused as such (`COMPLETED_AFTER_CLOSE`); a completion
+time in the future (beyond `CLOCK_SKEW`) or before the survey opened is not believable and is
+refused as invalid. Without a completion time, or once the grace period is over, a closed
+link reads as closed, as it always did. Opening a link (the survey itself) is not part of the
+grace: a client that completed offline already has the survey.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +59,9 @@ from domain.surveys.models import (
 )
 
 SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
+# How far ahead of the service's clock a phone's clock may be and its completion time still be
+# believed.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class LinkProblem(StrEnum):
@@ -58,6 +73,8 @@ class LinkProblem(StrEnum):
     EXPIRED = "EXPIRED"
     ALREADY_ANSWERED = "ALREADY_ANSWERED"
     OPTED_OUT = "OPTED_OUT"
+    # Answers sent in the grace period after the close, completed after it.
+    COMPLETED_AFTER_CLOSE = "COMPLETED_AFTER_CLOSE"
 
 
 MESSAGES = {
@@ -70,6 +87,10 @@ MESSAGES = {
     LinkProblem.OPTED_OUT: (
         "You asked us not to send you surveys, so this link no longer works. "
         "Thank you for letting us know."
+    ),
+    LinkProblem.COMPLETED_AFTER_CLOSE: (
+        "These answers were finished after the survey closed, so we cannot count them. "
+        "Thank you for wanting to take part."
     ),
 }
 
@@ -108,6 +129,8 @@ class Receipt:
     answered_at: datetime
     # True when this was a retry of a submission already stored.
     repeated: bool
+    # When the client says the answers were completed (None if it did not say).
+    completed_at: datetime | None = None
 
 
 def _problem(
@@ -125,6 +148,49 @@ def _problem(
     if campaign.state is not CampaignState.OPEN:
         return LinkProblem.NOT_OPEN_YET
     return None
+
+
+def closing_moment(invitation: SurveyInvitation, campaign: SurveyCampaign) -> datetime:
+    """When the link stopped taking answers: its campaign's closing time, or the moment the
+    campaign was closed if that was earlier (closed early by its runner)."""
+    if campaign.closed_at is not None and campaign.closed_at < invitation.expires_at:
+        return campaign.closed_at
+    return invitation.expires_at
+
+
+def _in_grace(
+    invitation: SurveyInvitation, campaign: SurveyCampaign, now: datetime, grace: timedelta
+) -> bool:
+    """Whether a closed link may still take answers completed before its close: only one of
+    a campaign that was open, and only until the grace period after the close is over."""
+    return campaign.opened_at is not None and now <= closing_moment(invitation, campaign) + grace
+
+
+def check_completed_at(
+    completed_at: datetime | None, invitation: SurveyInvitation, now: datetime
+) -> datetime | None:
+    """A completion time the service can believe: with a time zone, not in the future (beyond
+    `CLOCK_SKEW`) and not before the survey opened to this link. Kept as the client said it,
+    in UTC."""
+    if completed_at is None:
+        return None
+    if completed_at.utcoffset() is None:
+        raise InvalidInput(
+            "completedAt is a date and time with its offset, such as 2026-12-01T18:30:00+00:00.",
+            field="completedAt",
+        )
+    if completed_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            "completedAt is in the future: check the device's date and time.",
+            field="completedAt",
+        )
+    opened = invitation.campaign.opened_at or invitation.created_at
+    if completed_at < max(invitation.created_at, opened) - CLOCK_SKEW:
+        raise InvalidInput(
+            "completedAt is before this survey opened: check the device's date and time.",
+            field="completedAt",
+        )
+    return completed_at.astimezone(UTC)
 
 
 async def _find(
@@ -214,8 +280,13 @@ async def submit(
     submission_id: str | None,
     answers: Any,
     language: str | None = None,
+    completed_at: datetime | None = None,
+    offline_grace: timedelta = timedelta(0),
 ) -> Receipt:
-    """Store the answers once. The caller commits; a refusal changes nothing."""
+    """Store the answers once. The caller commits; a refusal changes nothing.
+    `completed_at` is when the client says the answers were completed; answers completed
+    before the close are taken for `offline_grace` after it (the respondent surfaces pass
+    the policy's `survey_offline_grace_days`; see the module's docstring)."""
     submission = check_submission_id(submission_id)
     invitation = await _find(session, token, for_update=True)
     now = clock.now()
@@ -223,11 +294,26 @@ async def submit(
     if invitation.status is InvitationStatus.ANSWERED:
         if invitation.submission_hash == submission_hash and invitation.receipt:
             assert invitation.answered_at is not None
-            return Receipt(invitation.receipt, invitation.answered_at, repeated=True)
+            return Receipt(
+                invitation.receipt,
+                invitation.answered_at,
+                repeated=True,
+                completed_at=invitation.completed_at,
+            )
         raise LinkRefused(LinkProblem.ALREADY_ANSWERED)
-    problem = _problem(invitation, invitation.campaign, now)
-    if problem is not None:
+    campaign = invitation.campaign
+    problem = _problem(invitation, campaign, now)
+    # A closed link in its grace period, with answers that say when they were completed.
+    late = (
+        problem is LinkProblem.EXPIRED
+        and completed_at is not None
+        and _in_grace(invitation, campaign, now, offline_grace)
+    )
+    if problem is not None and not late:
         raise LinkRefused(problem)
+    completed = check_completed_at(completed_at, invitation, now)
+    if late and completed is not None and completed >= closing_moment(invitation, campaign):
+        raise LinkRefused(LinkProblem.COMPLETED_AFTER_CLOSE)
     definition = await definition_of(session, invitation.survey_version_id)
     checked = check_answers(definition, answers)
     if not checked.ok:
@@ -249,11 +335,12 @@ async def submit(
     receipt = "R-" + tokens.printed(secrets.token_hex(4))
     invitation.status = InvitationStatus.ANSWERED
     invitation.answered_at = now
+    invitation.completed_at = completed
     invitation.submission_hash = submission_hash
     invitation.receipt = receipt
     invitation.next_send_at = None
     await session.flush()
-    return Receipt(receipt, now, repeated=False)
+    return Receipt(receipt, now, repeated=False, completed_at=completed)
 
 
 async def opt_out(*, session: AsyncSession, clock: Clock, token: str | None) -> None:
