@@ -227,6 +227,7 @@ class RespondentAPI:
             raise InvalidInput("submissionId is a string (a UUID will do).", field="submissionId")
         if language is not None and not isinstance(language, str):
             raise InvalidInput("language is a language code such as 'en'.", field="language")
+        check_answers_shape(answers)
         completed_at = parse_completed_at(body.get("completedAt"))
         async with self.session_factory() as session, session.begin():
             receipt = await respond.submit(
@@ -257,6 +258,25 @@ class RespondentAPI:
         return ok(
             contract.OptedOut(opted_out=True, message="We will not send you any more surveys.")
         )
+
+
+def _is_answer(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return value is None or (isinstance(value, int | str) and not isinstance(value, bool))
+
+
+def check_answers_shape(answers: Any) -> None:
+    """The answers' shape, as the contract gives it, checked before the link is looked up: a
+    body that could never be right is 422 whatever the state of its link."""
+    if not isinstance(answers, dict):
+        raise InvalidInput("answers maps question keys to answers.", field="answers")
+    for key, value in answers.items():
+        if not _is_answer(value):
+            raise InvalidInput(
+                "An answer is a whole number, text, a list of option keys or null.",
+                field=f"answers.{key}",
+            )
 
 
 async def _json_object(request: Request) -> dict[str, Any] | Response:
