@@ -18,6 +18,7 @@ from domain.core.clock import Clock
 from domain.core.pagination import Page, count, paginate
 from domain.history import policy
 from domain.history.models import HistoryEntry
+from domain.history.registry import check_declared
 from domain.people.roles import Actor
 
 # The request (or job) id that caused a change; set by the API middleware and by workers.
@@ -78,6 +79,8 @@ async def record_many(
     """One INSERT for any number of entries (an import of 300 children is one statement)."""
     if not entries:
         return
+    for e in entries:
+        check_declared(e.object_type)
     now = clock.now()
     request_id = current_request_id.get()
     await session.execute(
