@@ -106,18 +106,24 @@ class Loaders:
         return [found.get(i) for i in ids]
 
     async def _teams(self, ids: list[uuid.UUID]) -> list[Team | None]:
+        if self._actor is None:
+            return [None] * len(ids)
         async with self._sf() as session:
-            found = await people.get_by_ids(session, Team, ids)
+            found = await people.get_teams(session=session, actor=self._actor, ids=ids)
         return [found.get(i) for i in ids]
 
     async def _services(self, ids: list[uuid.UUID]) -> list[Service | None]:
+        if self._actor is None:
+            return [None] * len(ids)
         async with self._sf() as session:
-            found = await people.get_by_ids(session, Service, ids)
+            found = await people.get_services(session=session, actor=self._actor, ids=ids)
         return [found.get(i) for i in ids]
 
     async def _teams_of_service(self, ids: list[uuid.UUID]) -> list[list[Team]]:
+        if self._actor is None:
+            return [[] for _ in ids]
         async with self._sf() as session:
-            found = await people.teams_of_services(session, ids)
+            found = await people.teams_of_services(session, self._actor, ids)
         return [found[i] for i in ids]
 
     async def _grants(self, ids: list[uuid.UUID]) -> list[list[RoleGrant]]:
@@ -140,8 +146,10 @@ class Loaders:
         return [found.get(i) for i in ids]
 
     async def _templates(self, ids: list[uuid.UUID]) -> list[AuditTemplate | None]:
+        if self._actor is None:
+            return [None] * len(ids)
         async with self._sf() as session:
-            found = await get_templates(session, ids)
+            found = await get_templates(session, self._actor, ids)
         return [found.get(i) for i in ids]
 
     async def _section_titles(self, ids: list[uuid.UUID]) -> list[dict[str, str]]:
@@ -172,8 +180,10 @@ class Loaders:
         return [found[i] for i in ids]
 
     async def _other_cases(self, ids: list[uuid.UUID]) -> list[list[OtherCaseReview]]:
+        if self._actor is None:
+            return [[] for _ in ids]
         async with self._sf() as session:
-            found = await escalation.other_cases_of(session, ids)
+            found = await escalation.other_cases_of(session, self._actor, ids)
         return [found[i] for i in ids]
 
     async def _supervision_reviews(self, ids: list[uuid.UUID]) -> list[list[SupervisionReview]]:
@@ -182,8 +192,10 @@ class Loaders:
         return [found[i] for i in ids]
 
     async def _escalation_history(self, ids: list[uuid.UUID]) -> list[list[HistoryEntry]]:
+        if self._actor is None:
+            return [[] for _ in ids]
         async with self._sf() as session:
-            found = await escalation.history_of(session, ids)
+            found = await escalation.history_of(session, self._actor, ids)
         return [found[i] for i in ids]
 
     async def _escalation_obligations(

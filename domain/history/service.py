@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import ColumnElement, Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
@@ -165,10 +165,14 @@ async def get_entries(
 
 
 async def entries_of(
-    session: AsyncSession, object_type: str, object_ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    object_type: str,
+    object_ids: Sequence[uuid.UUID],
+    *conditions: ColumnElement[bool],
 ) -> dict[uuid.UUID, list[HistoryEntry]]:
     """Each object's history, oldest first, in one statement: who did what when, for objects
-    the caller has already been allowed to see (no history policy applies here)."""
+    the caller has already been allowed to see (no history policy applies here beyond the
+    caller's `conditions`)."""
     out: dict[uuid.UUID, list[HistoryEntry]] = {i: [] for i in object_ids}
     if object_ids:
         rows = await session.scalars(
@@ -176,6 +180,7 @@ async def entries_of(
             .where(
                 HistoryEntry.object_type == object_type,
                 HistoryEntry.object_id.in_(list(object_ids)),
+                *conditions,
             )
             .order_by(HistoryEntry.occurred_at, HistoryEntry.id)
         )
