@@ -286,6 +286,23 @@ async def _build(world: World) -> Scene:
         outcome=OtherCaseOutcome.CONCERNS_ADDRESSED,
         note="The plan was updated.",
     )
+    await act(
+        world,
+        escalation.record_other_case,
+        a(auth.tm_a),
+        escalation_id=process.id,
+        child_id=auth.bob_children[2].id,
+        outcome=OtherCaseOutcome.NO_CONCERNS,
+        note=None,
+    )
+    await act(
+        world,
+        escalation.complete_other_cases_review,
+        a(auth.tm_a),
+        escalation_id=process.id,
+        summary="Both other cases reviewed.",
+    )
+    await act(world, escalation.send_exception_report, a(auth.hos_csc), escalation_id=process.id)
     # Audits in other states and services, with an action and learning.
     good = await plan(world, AuditKind.CASE_FILE, auth.hos_csc, auth.cat_children[0])
     await advance(world, a(auth.hos_csc), good.id, AuditStatus.COMPLETED, grade=Grade.GOOD)
@@ -588,3 +605,24 @@ async def test_nothing_outside_a_persons_scope_by_any_road(
     assert not others, others
     assert seen.visible["Person"] == {str(partner.id)}
     assert not failures, "\n".join(sorted(set(failures))[:60])
+
+
+async def test_the_exception_report_names_only_cases_its_reader_may_see(
+    scene: Scene, world: World, client: httpx.AsyncClient
+) -> None:
+    """Tob, team B's manager, audited Bob's case and sees its process, but not Bob's other
+    cases: the report as sent names them, so Tob reads it without them."""
+    auth = scene.auth
+    url = f"/escalations/{scene.inadequate_escalation}/exception-report.html"
+    others = [c.case_reference for c in auth.bob_children[1:]]
+    as_hos = await client.get(url, headers=world.headers(auth.hos_csc))
+    assert as_hos.status_code == 200
+    assert all(ref in as_hos.text for ref in others)
+    as_auditor = await client.get(url, headers=world.headers(auth.tm_b))
+    assert as_auditor.status_code == 200
+    assert auth.bob_children[0].case_reference in as_auditor.text
+    assert not any(ref in as_auditor.text for ref in others)
+    assert "Both other cases reviewed." in as_auditor.text
+    pdf = await client.get(url.replace(".html", ".pdf"), headers=world.headers(auth.tm_b))
+    assert pdf.status_code == 200
+    assert not any(ref in pdf.headers["content-disposition"] for ref in others)
