@@ -40,7 +40,7 @@ from graphql import (
     get_named_type,
 )
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry import relay
 
@@ -55,6 +55,7 @@ from domain.core.settings import PolicySettings, Settings
 from domain.deadlines import service as deadlines
 from domain.escalation import service as escalation
 from domain.escalation.models import AssuranceOutcome, InadequateEscalation, OtherCaseOutcome
+from domain.history.models import HistoryEntry
 from domain.history.registry import CHILD_LINKED
 from domain.learning import service as learning
 from domain.notifications.models import Notification
@@ -488,10 +489,16 @@ def _check_answer(who: str, road: str, data: Any, seen: Seen, out: list[str]) ->
 
 
 async def _all_objects(world: World) -> dict[str, set[str]]:
-    """Every object of every type (the system sees all but others' inboxes: read those)."""
+    """Every object of every type (the system sees all but others' inboxes: read those), and
+    of history one entry of each action on each type (history is most of the rows, and its
+    rule is by type)."""
     async with world.session_factory() as s:
         found = {t: await oracle(s, rules.ALL) for t, oracle in rules.NODE_ORACLES.items()}
         found["Notification"] = {str(i) for i in await s.scalars(select(Notification.id))}
+        one_each = select(func.min(HistoryEntry.id)).group_by(
+            HistoryEntry.object_type, HistoryEntry.action
+        )
+        found["HistoryEntry"] = {str(i) for i in await s.scalars(one_each)}
     return found
 
 
