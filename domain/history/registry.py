@@ -45,7 +45,8 @@ HISTORY_TYPES: Final = MappingProxyType(
         "TaskAndFinishGroup": False,
         "Survey": False,
         "SurveyVersion": False,
-        # A campaign's history is its name, dates and counts (never who was invited).
+        # A campaign's history is its name, dates and counts (never who was invited); an
+        # audit's feedback campaign names its audit by id only, which reads nothing.
         "SurveyCampaign": False,
     }
 )
