@@ -614,12 +614,24 @@ async def test_nothing_outside_a_persons_scope_by_any_road(
     assert not failures, "\n".join(sorted(set(failures))[:60])
 
 
-async def test_the_exception_report_names_only_cases_its_reader_may_see(
+async def test_the_manager_who_audited_sees_the_process_but_not_the_other_cases(
     scene: Scene, world: World, client: httpx.AsyncClient
 ) -> None:
-    """Tob, team B's manager, audited Bob's case and sees its process, but not Bob's other
-    cases: the report as sent names them, so Tob reads it without them."""
+    """Tob, team B's manager, audited Bob's case (team A) as Inadequate and sees its process,
+    but not Bob's other cases: neither `otherCases` nor the exception report (which, as sent
+    to the AED, names them) shows them to Tob; team A's manager sees them."""
     auth = scene.auth
+    query = "{ inadequateEscalations { edges { node { otherCases { caseReference child { id } } "
+    query += "child { caseReference } } } } }"
+
+    async def other_cases(who: Person) -> list[Any]:
+        response = await client.post("/graphql", json={"query": query}, headers=world.headers(who))
+        [edge] = response.json()["data"]["inadequateEscalations"]["edges"]
+        assert edge["node"]["child"]["caseReference"] == auth.bob_children[0].case_reference
+        return [c["caseReference"] for c in edge["node"]["otherCases"]]
+
+    assert await other_cases(auth.tm_b) == []
+    assert await other_cases(auth.tm_a) == [c.case_reference for c in auth.bob_children[1:]]
     url = f"/escalations/{scene.inadequate_escalation}/exception-report.html"
     others = [c.case_reference for c in auth.bob_children[1:]]
     as_hos = await client.get(url, headers=world.headers(auth.hos_csc))
