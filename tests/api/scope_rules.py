@@ -365,3 +365,15 @@ TOP: dict[str, Top] = {
 # Top-level fields a partner-agency member may read beyond nothing: themselves (`me`, and
 # `people`, which lists only them), their own inbox, and settings that hold no object.
 PARTNER_MAY_READ = frozenset({"me", "people", "policySettings", "unreadNotificationCount"})
+
+
+# Downloads (what is not GraphQL): each tried as every person. Anything readable must name no
+# child the reader may not see; a partner-agency member reads none. The type, where given, is
+# the Node type whose policy decides whether the download is found at all.
+DOWNLOADS: dict[str, str | None] = {
+    "/escalations/{escalation}/exception-report.html": "InadequateEscalation",
+    "/escalations/{escalation}/exception-report.pdf": "InadequateEscalation",
+    "/survey-campaigns/{campaign}/results.csv": None,
+    "/survey-campaigns/{campaign}/comments.csv": None,
+    "/survey-campaigns/{campaign}/printed-invitations.html": None,
+}

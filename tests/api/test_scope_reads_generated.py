@@ -567,6 +567,21 @@ async def test_nothing_outside_a_persons_scope_by_any_road(
             if found != (raw in seen.visible[t]):
                 failures.append(f"{who}: node({t} {raw}) found={found}, policy says {not found}")
         _check_answer(who, "node", data, seen, failures)
+        # Every download.
+        for template, decided_by in rules.DOWNLOADS.items():
+            url = template.format(
+                escalation=scene.inadequate_escalation, campaign=scene.campaign_id
+            )
+            got = await roomy_client.get(url, headers=world.headers(person))
+            assert got.status_code in (200, 403, 404), (who, url, got.status_code)
+            if decided_by is not None:
+                visible = str(scene.inadequate_escalation) in seen.visible[decided_by]
+                if (got.status_code == 200) != visible:
+                    failures.append(f"{who}: {url} answered {got.status_code}")
+            if got.status_code == 200 and actor.is_partner_only:
+                failures.append(f"{who}: a partner downloads {url}")
+            if got.status_code == 200 and not url.endswith(".pdf"):
+                _check_answer(who, url, got.text, seen, failures)
         # Every top-level field.
         for name, top in rules.TOP.items():
             if top.skip:
