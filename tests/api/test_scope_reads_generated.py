@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -219,7 +219,6 @@ class Scene:
     actors: dict[uuid.UUID, Actor]
     campaign_id: str
     inadequate_escalation: uuid.UUID
-    notes: list[str] = field(default_factory=list)
 
 
 async def _build(world: World) -> Scene:
