@@ -4,14 +4,19 @@ printed survey card."""
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
+from domain.audits import service as audits
+from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
 from domain.children import policy
+from domain.children.models import Child
+from domain.core.settings import PolicySettings
+from domain.notifications.models import Notification, NotificationKind, OutboxMessage
 from domain.people.roles import Role, ScopeType
 from domain.surveys import campaigns
 from tests.conftest import World
-from tests.domain.audit_helpers import build_authority, refresh_actors
+from tests.domain.audit_helpers import act, advance, build_authority, plan, refresh_actors
 from tests.domain.survey_helpers import annual_campaign, printed_for, survey_defaults, token_key
 
 
@@ -73,3 +78,47 @@ async def test_a_printed_card_stub_names_the_case_only_for_a_reader_who_sees_the
     assert sorted(r for r in seen_by_psw_ff if r) == sorted(
         c.case_reference for c in auth.dan_children
     )
+
+
+async def test_an_email_names_no_child_its_reader_may_not_see(
+    world: World, audit_defaults: None
+) -> None:
+    """Bob's case was audited Inadequate in team A, then transferred to Family First before
+    moderation: Children's Social Care's Head of Service is still told (the practice was in
+    their service), but no longer sees the child, so neither the notification nor the email
+    names the case."""
+    auth = await build_authority(world)
+    case = auth.bob_children[0]
+    audit = await plan(world, AuditKind.CASE_FILE, auth.psw, case)
+    await advance(
+        world, auth.actor(auth.psw), audit.id, AuditStatus.COMPLETED, grade=Grade.INADEQUATE
+    )
+    async with world.session_factory() as s, s.begin():
+        await s.execute(
+            update(Child)
+            .where(Child.id == case.id)
+            .values(team_id=auth.team_c.id, allocated_practitioner_id=auth.dan.id)
+        )
+    await act(
+        world,
+        audits.moderate_audit,
+        auth.actor(auth.qa_lead),
+        audit_id=audit.id,
+        outcome=ModerationOutcome.CONFIRMED,
+        reason="The plan does not address the neglect.",
+        policy_settings=PolicySettings(),
+    )
+    async with world.session_factory() as s:
+        told = list(
+            await s.scalars(select(Notification).where(Notification.person_id == auth.hos_csc.id))
+        )
+        emails = list(
+            await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.to_person_id == auth.hos_csc.id)
+            )
+        )
+    assert [n.kind for n in told] == [NotificationKind.INADEQUATE_CONFIRMED.value]
+    assert emails
+    for text in [n.title + n.body for n in told] + [m.subject + m.body for m in emails]:
+        assert case.case_reference not in text
+        assert "a case you may not see" in text
