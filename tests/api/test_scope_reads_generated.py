@@ -23,7 +23,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -46,39 +45,21 @@ from strawberry import relay
 
 from api.app import Services, create_app
 from api.schema import schema
-from domain.audits import programme
-from domain.audits import service as audits
-from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
 from domain.children.models import Child
 from domain.core.clock import SettableClock
-from domain.core.settings import PolicySettings, Settings
-from domain.deadlines import service as deadlines
-from domain.escalation import service as escalation
-from domain.escalation.models import AssuranceOutcome, InadequateEscalation, OtherCaseOutcome
+from domain.core.settings import Settings
 from domain.history.models import HistoryEntry
 from domain.history.registry import CHILD_LINKED
-from domain.learning import service as learning
 from domain.notifications.models import Notification
 from domain.people.models import Person
-from domain.people.roles import SYSTEM, Actor, Role, ScopeType
+from domain.people.roles import Actor
 from tests.api import scope_rules as rules
+from tests.api.scope_scene import Scene, build_scene
 from tests.conftest import World
-from tests.domain.audit_helpers import (
-    Authority,
-    act,
-    advance,
-    build_authority,
-    plan,
-    refresh_actors,
-    template_of,
-)
-from tests.domain.feedback_helpers import complaint, compliment
-from tests.domain.survey_helpers import annual_campaign, printed_for, survey_defaults
+from tests.domain.survey_helpers import survey_defaults
 
 GRAPH = schema._schema
 NODE = GRAPH.get_type("Node")
-NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
-POLICY = PolicySettings()
 # What a partner-agency member may see of their own: themselves, their roles, their inbox.
 PARTNER_OWN = frozenset({"Person", "RoleGrant", "Notification"})
 
@@ -209,196 +190,13 @@ def _top_query(name: str, top: rules.Top, campaign: str) -> str:
     )
 
 
-# --- the data ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Scene:
-    auth: Authority
-    people: list[Person]
-    actors: dict[uuid.UUID, Actor]
-    campaign_id: str
-    inadequate_escalation: uuid.UUID
-
-
-async def _build(world: World) -> Scene:
-    world.clock.set(datetime(2026, 11, 2, 10, tzinfo=UTC))
-    auth = await build_authority(world)
-    atm = await world.person(
-        "Ali Atm", (Role.ASSISTANT_TEAM_MANAGER, ScopeType.TEAM, auth.team_c), team=auth.team_c
-    )
-    people = [
-        auth.person(n)
-        for n in [
-            "dcs",
-            "aed",
-            "psw",
-            "qa_lead",
-            "hos_csc",
-            "hos_ff",
-            "gm",
-            "tm_a",
-            "tm_b",
-            "ann",
-            "bob",
-            "cat",
-            "dan",
-            "iro",
-            "qau",
-            "admin",
-            "partner",
-        ]
-    ] + [atm]
-    await refresh_actors(auth, people)
-    a = auth.actor
-    # An Inadequate audit of Bob's case (team A) by the manager of team B, confirmed: the
-    # process goes to the Head of Service with Bob's other cases, which Tob may not see.
-    audit = await plan(world, AuditKind.CASE_FILE, auth.tm_b, auth.bob_children[0])
-    await advance(world, a(auth.tm_b), audit.id, AuditStatus.COMPLETED, grade=Grade.INADEQUATE)
-    await act(
-        world,
-        audits.moderate_audit,
-        a(auth.qa_lead),
-        audit_id=audit.id,
-        outcome=ModerationOutcome.CONFIRMED,
-        reason="The plan does not address the neglect.",
-        policy_settings=POLICY,
-    )
-    async with world.session_factory() as s:
-        process = await s.scalar(
-            select(InadequateEscalation).where(InadequateEscalation.audit_id == audit.id)
-        )
-    assert process is not None
-    await act(
-        world,
-        escalation.record_assurance,
-        a(auth.hos_csc),
-        escalation_id=process.id,
-        outcome=AssuranceOutcome.NOT_AT_RISK,
-        detail="Safety plan in place.",
-    )
-    await act(
-        world,
-        escalation.record_other_case,
-        a(auth.tm_a),
-        escalation_id=process.id,
-        child_id=auth.bob_children[1].id,
-        outcome=OtherCaseOutcome.CONCERNS_ADDRESSED,
-        note="The plan was updated.",
-    )
-    await act(
-        world,
-        escalation.record_other_case,
-        a(auth.tm_a),
-        escalation_id=process.id,
-        child_id=auth.bob_children[2].id,
-        outcome=OtherCaseOutcome.NO_CONCERNS,
-        note=None,
-    )
-    await act(
-        world,
-        escalation.complete_other_cases_review,
-        a(auth.tm_a),
-        escalation_id=process.id,
-        summary="Both other cases reviewed.",
-    )
-    await act(world, escalation.send_exception_report, a(auth.hos_csc), escalation_id=process.id)
-    # Audits in other states and services, with an action and learning.
-    good = await plan(world, AuditKind.CASE_FILE, auth.hos_csc, auth.cat_children[0])
-    await advance(world, a(auth.hos_csc), good.id, AuditStatus.COMPLETED, grade=Grade.GOOD)
-    await act(
-        world,
-        audits.add_action,
-        a(auth.hos_csc),
-        audit_id=good.id,
-        description="Update the plan.",
-        owner_id=auth.cat.id,
-        due_date=date(2026, 12, 18),
-    )
-    await act(
-        world,
-        audits.add_learning_point,
-        a(auth.hos_csc),
-        audit_id=good.id,
-        text="Direct work with the child was strong.",
-        theme_ids=[],
-        is_strength=True,
-    )
-    started = await plan(world, AuditKind.CASE_FILE, auth.hos_ff, auth.dan_children[0])
-    await advance(world, a(auth.hos_ff), started.id, AuditStatus.IN_PROGRESS)
-    await plan(world, AuditKind.CASE_FILE, auth.psw, auth.ann_children[0])
-    # A benchmarking round in Family First, agreed.
-    async with world.session_factory() as s, s.begin():
-        round_, round_audits = await programme.create_benchmark_round(
-            session=s,
-            actor=a(auth.aed),
-            clock=world.clock,
-            name="Autumn 2026",
-            child_id=auth.dan_children[1].id,
-            auditor_ids=[auth.hos_ff.id, auth.iro.id],
-            due_date=date(2026, 11, 30),
-        )
-    for audit_ in round_audits:
-        auditor = auth.hos_ff if audit_.auditor_id == auth.hos_ff.id else auth.iro
-        await advance(world, a(auditor), audit_.id, AuditStatus.SUBMITTED, grade=Grade.GOOD)
-    template = await template_of(world, round_audits[0].id)
-    await act(
-        world,
-        programme.record_agreed_grade,
-        a(auth.aed),
-        round_id=round_.id,
-        overall_grade=Grade.GOOD,
-        section_grades={s["key"]: Grade.GOOD for s in template.sections if s["graded"]},
-        rationale="Agreed at the panel.",
-    )
-    # A sample drawn in Family First.
-    await act(
-        world,
-        programme.draw_sample,
-        a(auth.hos_ff),
-        policy_settings=POLICY,
-        request=programme.SampleRequest(
-            month=date(2026, 11, 1),
-            kind=AuditKind.DIP_SAMPLE,
-            auditor_ids=[atm.id],
-            due_date=date(2026, 11, 30),
-            count=1,
-            team_id=auth.team_c.id,
-        ),
-    )
-    # The register, a Task and Finish Group, a closure day, a survey campaign.
-    await complaint(auth, auth.team_b, date(2026, 11, 2), by=auth.hos_csc)
-    await compliment(auth, auth.team_c, date(2026, 11, 2))
-    await act(
-        world,
-        learning.create_group,
-        a(auth.qa_lead),
-        details=learning.GroupDetails(
-            name="Neglect",
-            purpose="Learn from neglect cases.",
-            chair_id=auth.hos_csc.id,
-            service_id=auth.csc.id,
-        ),
-    )
-    await act(world, deadlines.add_closure_day, SYSTEM, day=date(2026, 12, 30), name="Closed")
-    campaign = await annual_campaign(
-        world, a(auth.qa_lead), printed_for([c.case_reference for c in auth.cat_children])
-    )
-    world.clock.set(NOW)
-    actors = {p.id: auth.actor(p) for p in people}
-    return Scene(
-        auth=auth,
-        people=people,
-        actors=actors,
-        campaign_id=str(relay.GlobalID("SurveyCampaign", str(campaign.campaign.id))),
-        inadequate_escalation=process.id,
-    )
+# --- the data: tests/api/scope_scene.py ---------------------------------------------------
 
 
 @pytest.fixture
 async def scene(world: World, audit_defaults: None) -> Scene:
     await survey_defaults(world)
-    return await _build(world)
+    return await build_scene(world)
 
 
 @pytest.fixture
@@ -511,23 +309,111 @@ async def _post(client: httpx.AsyncClient, world: World, who: Person, query: str
     return body
 
 
+@dataclass
+class Road:
+    """One person trying every road."""
+
+    scene: Scene
+    world: World
+    client: httpx.AsyncClient
+    person: Person
+    seen: Seen
+    failures: list[str]
+
+    @property
+    def who(self) -> str:
+        return self.person.display_name
+
+    @property
+    def actor(self) -> Actor:
+        return self.scene.actors[self.person.id]
+
+    def fail(self, what: str) -> None:
+        self.failures.append(f"{self.who}: {what}")
+
+    async def case_content(self) -> None:
+        """Whoever sees a record about a child sees the child."""
+        async with self.world.session_factory() as s:
+            for type_name, child_col in rules.CASE_CONTENT_CHILD.items():
+                ids = [uuid.UUID(i) for i in self.seen.visible[type_name]]
+                stmt = select(child_col).where(child_col.class_.id.in_(ids), child_col.is_not(None))
+                for child_id in await s.scalars(stmt):
+                    if str(child_id) not in self.seen.visible["Child"]:
+                        self.fail(f"sees a {type_name} of a child they may not see")
+
+    async def nodes(self, objects: list[tuple[str, str]], query: str) -> None:
+        """node(id:) for every object of every type: found exactly when the policy says."""
+        body = await _post(self.client, self.world, self.person, query)
+        data = body.get("data") or {}
+        # An object found whose field was refused (a runner's field, figures for planners)
+        # reads as null with an error under its alias: found all the same.
+        refused = {
+            str(e["path"][0]) for e in body.get("errors") or [] if len(e.get("path") or []) > 1
+        }
+        for i, (t, raw) in enumerate(objects):
+            found = data.get(f"n{i}") is not None or f"n{i}" in refused
+            if found != (raw in self.seen.visible[t]):
+                self.fail(f"node({t} {raw}) found={found}, policy says {not found}")
+        _check_answer(self.who, "node", data, self.seen, self.failures)
+
+    async def downloads(self) -> None:
+        for template, decided_by in rules.DOWNLOADS.items():
+            url = template.format(
+                escalation=self.scene.inadequate_escalation, campaign=self.scene.campaign_id
+            )
+            got = await self.client.get(url, headers=self.world.headers(self.person))
+            assert got.status_code in (200, 403, 404), (self.who, url, got.status_code)
+            if decided_by is not None:
+                visible = str(self.scene.inadequate_escalation) in self.seen.visible[decided_by]
+                if (got.status_code == 200) != visible:
+                    self.fail(f"{url} answered {got.status_code}")
+            if got.status_code == 200 and self.actor.is_partner_only:
+                self.fail(f"a partner downloads {url}")
+            if got.status_code == 200 and not url.endswith(".pdf"):
+                _check_answer(self.who, url, got.text, self.seen, self.failures)
+
+    async def top_level(self) -> None:
+        for name, top in rules.TOP.items():
+            if top.skip:
+                continue
+            query = _top_query(name, top, self.scene.campaign_id)
+            answer = (
+                (await _post(self.client, self.world, self.person, query)).get("data") or {}
+            ).get("q")
+            _check_answer(self.who, name, answer, self.seen, self.failures)
+            if top.equals and answer is not None:
+                self._lists_what_policy_says(name, top.equals, answer)
+            if self.actor.is_partner_only and name not in rules.PARTNER_MAY_READ and answer:
+                self._partner_reads_nothing(name, answer)
+
+    def _lists_what_policy_says(self, name: str, type_name: str, answer: Any) -> None:
+        listed = {
+            _decode(obj["id"])[1]
+            for path, obj in _walk(answer)
+            if obj.get("__typename") == type_name and len(path) <= 2
+        }
+        policy_says = self.seen.visible[type_name]
+        if not listed <= policy_says or len(listed) != min(len(policy_says), 100):
+            self.fail(f"{name} lists {len(listed)}, the policy says {len(policy_says)}")
+
+    def _partner_reads_nothing(self, name: str, answer: Any) -> None:
+        for _path, obj in _walk(answer):
+            kind = obj.get("__typename")
+            if kind in rules.NODE_ORACLES and kind not in PARTNER_OWN:
+                self.fail(f"a partner reads {kind} through {name}")
+            for k, v in obj.items():
+                counted = k.endswith("ount") or k in ("total", "respondents")
+                if counted and isinstance(v, int) and not isinstance(v, bool) and v:
+                    self.fail(f"a partner reads {name}.{k} = {v}")
+
+
 async def test_nothing_outside_a_persons_scope_by_any_road(
     scene: Scene, world: World, roomy_client: httpx.AsyncClient
 ) -> None:
     everything = await _all_objects(world)
-    assert all(
-        everything[t]
-        for t in (
-            "Child",
-            "Audit",
-            "InadequateEscalation",
-            "BenchmarkRound",
-            "HistoryEntry",
-            "Notification",
-            "FeedbackRecord",
-            "Sample",
-        )
-    )
+    tried = "Child Audit InadequateEscalation BenchmarkRound HistoryEntry Notification"
+    tried += " FeedbackRecord Sample"
+    assert all(everything[t] for t in tried.split())
     objects = [(t, raw) for t, ids in everything.items() for raw in sorted(ids)]
     node_query = (
         "query {\n"
@@ -540,90 +426,16 @@ async def test_nothing_outside_a_persons_scope_by_any_road(
     )
     failures: list[str] = []
     for person in scene.people:
-        who = person.display_name
-        actor = scene.actors[person.id]
-        seen = await _policy_view(world, actor)
-        # Case content: whoever sees a record about a child sees the child.
-        async with world.session_factory() as s:
-            for type_name, child_col in rules.CASE_CONTENT_CHILD.items():
-                model = child_col.class_
-                ids = [uuid.UUID(i) for i in seen.visible[type_name]]
-                for child_id in await s.scalars(
-                    select(child_col).where(model.id.in_(ids), child_col.is_not(None))
-                ):
-                    if str(child_id) not in seen.visible["Child"]:
-                        failures.append(f"{who}: sees a {type_name} of a child they may not see")
-        # node(id:) for every object of every type.
-        body = await _post(roomy_client, world, person, node_query)
-        data = body.get("data") or {}
-        # An object found whose field was refused (a runner's field, figures for planners)
-        # reads as null with an error under its alias: found all the same.
-        refused = {
-            str(e["path"][0]) for e in body.get("errors") or [] if len(e.get("path") or []) > 1
-        }
-        for i, (t, raw) in enumerate(objects):
-            found = data.get(f"n{i}") is not None or f"n{i}" in refused
-            if found != (raw in seen.visible[t]):
-                failures.append(f"{who}: node({t} {raw}) found={found}, policy says {not found}")
-        _check_answer(who, "node", data, seen, failures)
-        # Every download.
-        for template, decided_by in rules.DOWNLOADS.items():
-            url = template.format(
-                escalation=scene.inadequate_escalation, campaign=scene.campaign_id
-            )
-            got = await roomy_client.get(url, headers=world.headers(person))
-            assert got.status_code in (200, 403, 404), (who, url, got.status_code)
-            if decided_by is not None:
-                visible = str(scene.inadequate_escalation) in seen.visible[decided_by]
-                if (got.status_code == 200) != visible:
-                    failures.append(f"{who}: {url} answered {got.status_code}")
-            if got.status_code == 200 and actor.is_partner_only:
-                failures.append(f"{who}: a partner downloads {url}")
-            if got.status_code == 200 and not url.endswith(".pdf"):
-                _check_answer(who, url, got.text, seen, failures)
-        # Every top-level field.
-        for name, top in rules.TOP.items():
-            if top.skip:
-                continue
-            body = await _post(
-                roomy_client, world, person, _top_query(name, top, scene.campaign_id)
-            )
-            answer = (body.get("data") or {}).get("q")
-            _check_answer(who, name, answer, seen, failures)
-            if top.equals and answer is not None:
-                listed = {
-                    _decode(obj["id"])[1]
-                    for path, obj in _walk(answer)
-                    if obj.get("__typename") == top.equals and len(path) <= 2
-                }
-                policy_says = seen.visible[top.equals]
-                if not listed <= policy_says or len(listed) != min(len(policy_says), 100):
-                    failures.append(
-                        f"{who}: {name} lists {len(listed)}, the policy says "
-                        f"{len(seen.visible[top.equals])}"
-                    )
-            if actor.is_partner_only and name not in rules.PARTNER_MAY_READ and answer:
-                for _path, obj in _walk(answer):
-                    kind = obj.get("__typename")
-                    if kind in rules.NODE_ORACLES and kind not in PARTNER_OWN:
-                        failures.append(f"{who}: a partner reads {kind} through {name}")
-                    for k, v in obj.items():
-                        if (
-                            isinstance(v, int)
-                            and not isinstance(v, bool)
-                            and v
-                            and (k.endswith("ount") or k in ("total", "respondents"))
-                        ):
-                            failures.append(f"{who}: a partner reads {name}.{k} = {v}")
+        seen = await _policy_view(world, scene.actors[person.id])
+        road = Road(scene, world, roomy_client, person, seen, failures)
+        await road.case_content()
+        await road.nodes(objects, node_query)
+        await road.downloads()
+        await road.top_level()
     # A partner sees nothing but themselves.
     partner = scene.auth.partner
     seen = await _policy_view(world, scene.actors[partner.id])
-    others = {
-        t: ids
-        for t, ids in seen.visible.items()
-        if ids and t not in ("Person", "RoleGrant", "Notification")
-    }
-    assert not others, others
+    assert not {t: ids for t, ids in seen.visible.items() if ids and t not in PARTNER_OWN}
     assert seen.visible["Person"] == {str(partner.id)}
     assert not failures, "\n".join(sorted(set(failures))[:60])
 
