@@ -299,6 +299,7 @@ class AuditQuery:
             info,
             lambda s, a: reference.list_templates(
                 session=s,
+                actor=a,
                 kind=kinds.AuditKind(kind.name) if kind else None,
                 latest_only=latest_only,
             ),
@@ -323,6 +324,7 @@ class AuditQuery:
             info,
             lambda s, a: reference.list_themes(
                 session=s,
+                actor=a,
                 kind=kinds.ThemeKind(kind.name) if kind else None,
                 include_inactive=include_inactive,
             ),

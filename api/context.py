@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,6 +44,20 @@ from domain.people import service as people
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import Actor
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose loads are shared safely. Every field that loads the same key awaits
+    one future; when graphql-core cancels some of those fields (a refused non-null field nulls
+    its parent and cancels its siblings), awaiting the future directly would cancel it for
+    every other field too, and the request would fail with CancelledError. Each caller awaits
+    a shield of it instead."""
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
 
 def _by_id(audit: Audit) -> uuid.UUID:
     return audit.id
@@ -58,45 +74,49 @@ class Loaders:
     def __init__(self, session_factory: SessionFactory, actor: Actor | None) -> None:
         self._sf = session_factory
         self._actor = actor
-        self.person = DataLoader[uuid.UUID, Person | None](self._people)
-        self.team = DataLoader[uuid.UUID, Team | None](self._teams)
-        self.service = DataLoader[uuid.UUID, Service | None](self._services)
-        self.teams_of_service = DataLoader[uuid.UUID, list[Team]](self._teams_of_service)
-        self.grants_of_person = DataLoader[uuid.UUID, list[RoleGrant]](self._grants)
+        self.person = SharedLoader[uuid.UUID, Person | None](self._people)
+        self.team = SharedLoader[uuid.UUID, Team | None](self._teams)
+        self.service = SharedLoader[uuid.UUID, Service | None](self._services)
+        self.teams_of_service = SharedLoader[uuid.UUID, list[Team]](self._teams_of_service)
+        self.grants_of_person = SharedLoader[uuid.UUID, list[RoleGrant]](self._grants)
         # Audits and what hangs off them: each a fixed number of statements per batch, so a
         # list of audits costs the same however long it is.
-        self.child = DataLoader[uuid.UUID, Child | None](self._children)
-        self.audit = DataLoader[uuid.UUID, Audit | None](self._audits)
-        self.template = DataLoader[uuid.UUID, AuditTemplate | None](self._templates)
-        self.section_titles = DataLoader[uuid.UUID, dict[str, str]](self._section_titles)
-        self.themes_of_audit = DataLoader[uuid.UUID, list[Theme]](self._themes_of_audits)
-        self.actions_of_audit = DataLoader[uuid.UUID, list[AuditAction]](self._actions)
-        self.learning_of_audit = DataLoader[uuid.UUID, list[LearningPoint]](self._learning)
-        self.moderations_of_audit = DataLoader[uuid.UUID, list[Moderation]](self._moderations)
-        self.events_of_object = DataLoader[uuid.UUID, list[DomainEvent]](self._events)
-        self.previous_audit = DataLoader[Audit, Audit | None](self._previous, cache_key_fn=_by_id)
-        self.grades_visible = DataLoader[Audit, bool](self._grades_visible, cache_key_fn=_by_id)
-        self.benchmark_round = DataLoader[uuid.UUID, BenchmarkRound | None](self._rounds)
-        self.audits_of_round = DataLoader[uuid.UUID, list[Audit]](self._audits_of_rounds)
+        self.child = SharedLoader[uuid.UUID, Child | None](self._children)
+        self.audit = SharedLoader[uuid.UUID, Audit | None](self._audits)
+        self.template = SharedLoader[uuid.UUID, AuditTemplate | None](self._templates)
+        self.section_titles = SharedLoader[uuid.UUID, dict[str, str]](self._section_titles)
+        self.themes_of_audit = SharedLoader[uuid.UUID, list[Theme]](self._themes_of_audits)
+        self.actions_of_audit = SharedLoader[uuid.UUID, list[AuditAction]](self._actions)
+        self.learning_of_audit = SharedLoader[uuid.UUID, list[LearningPoint]](self._learning)
+        self.moderations_of_audit = SharedLoader[uuid.UUID, list[Moderation]](self._moderations)
+        self.events_of_object = SharedLoader[uuid.UUID, list[DomainEvent]](self._events)
+        self.previous_audit = SharedLoader[Audit, Audit | None](self._previous, cache_key_fn=_by_id)
+        self.grades_visible = SharedLoader[Audit, bool](self._grades_visible, cache_key_fn=_by_id)
+        self.benchmark_round = SharedLoader[uuid.UUID, BenchmarkRound | None](self._rounds)
+        self.audits_of_round = SharedLoader[uuid.UUID, list[Audit]](self._audits_of_rounds)
         # Inadequate processes: the caller already sees the process, so these read its parts.
-        self.other_cases = DataLoader[uuid.UUID, list[OtherCaseReview]](self._other_cases)
-        self.supervision_reviews = DataLoader[uuid.UUID, list[SupervisionReview]](
+        self.other_cases = SharedLoader[uuid.UUID, list[OtherCaseReview]](self._other_cases)
+        self.supervision_reviews = SharedLoader[uuid.UUID, list[SupervisionReview]](
             self._supervision_reviews
         )
-        self.escalation_history = DataLoader[uuid.UUID, list[HistoryEntry]](
+        self.escalation_history = SharedLoader[uuid.UUID, list[HistoryEntry]](
             self._escalation_history
         )
-        self.escalation_obligations = DataLoader[InadequateEscalation, list[Obligation]](
+        self.escalation_obligations = SharedLoader[InadequateEscalation, list[Obligation]](
             self._escalation_obligations, cache_key_fn=_escalation_id
         )
         # The register: the caller already sees the record, so these read its parts.
-        self.themes_of_feedback = DataLoader[uuid.UUID, list[Theme]](self._themes_of_feedback)
-        self.complaint_stages = DataLoader[uuid.UUID, list[ComplaintStage]](self._complaint_stages)
-        self.feedback_history = DataLoader[uuid.UUID, list[HistoryEntry]](self._feedback_history)
+        self.themes_of_feedback = SharedLoader[uuid.UUID, list[Theme]](self._themes_of_feedback)
+        self.complaint_stages = SharedLoader[uuid.UUID, list[ComplaintStage]](
+            self._complaint_stages
+        )
+        self.feedback_history = SharedLoader[uuid.UUID, list[HistoryEntry]](self._feedback_history)
         # Task and Finish Groups (through their policy) and, for a group the caller sees, its
         # learning.
-        self.task_and_finish_group = DataLoader[uuid.UUID, TaskAndFinishGroup | None](self._groups)
-        self.learning_of_group = DataLoader[uuid.UUID, list[LearningPoint]](self._group_learning)
+        self.task_and_finish_group = SharedLoader[uuid.UUID, TaskAndFinishGroup | None](
+            self._groups
+        )
+        self.learning_of_group = SharedLoader[uuid.UUID, list[LearningPoint]](self._group_learning)
 
     async def _people(self, ids: list[uuid.UUID]) -> list[Person | None]:
         if self._actor is None:
@@ -106,18 +126,24 @@ class Loaders:
         return [found.get(i) for i in ids]
 
     async def _teams(self, ids: list[uuid.UUID]) -> list[Team | None]:
+        if self._actor is None:
+            return [None] * len(ids)
         async with self._sf() as session:
-            found = await people.get_by_ids(session, Team, ids)
+            found = await people.get_teams(session=session, actor=self._actor, ids=ids)
         return [found.get(i) for i in ids]
 
     async def _services(self, ids: list[uuid.UUID]) -> list[Service | None]:
+        if self._actor is None:
+            return [None] * len(ids)
         async with self._sf() as session:
-            found = await people.get_by_ids(session, Service, ids)
+            found = await people.get_services(session=session, actor=self._actor, ids=ids)
         return [found.get(i) for i in ids]
 
     async def _teams_of_service(self, ids: list[uuid.UUID]) -> list[list[Team]]:
+        if self._actor is None:
+            return [[] for _ in ids]
         async with self._sf() as session:
-            found = await people.teams_of_services(session, ids)
+            found = await people.teams_of_services(session, self._actor, ids)
         return [found[i] for i in ids]
 
     async def _grants(self, ids: list[uuid.UUID]) -> list[list[RoleGrant]]:
@@ -140,8 +166,10 @@ class Loaders:
         return [found.get(i) for i in ids]
 
     async def _templates(self, ids: list[uuid.UUID]) -> list[AuditTemplate | None]:
+        if self._actor is None:
+            return [None] * len(ids)
         async with self._sf() as session:
-            found = await get_templates(session, ids)
+            found = await get_templates(session, self._actor, ids)
         return [found.get(i) for i in ids]
 
     async def _section_titles(self, ids: list[uuid.UUID]) -> list[dict[str, str]]:
@@ -172,8 +200,10 @@ class Loaders:
         return [found[i] for i in ids]
 
     async def _other_cases(self, ids: list[uuid.UUID]) -> list[list[OtherCaseReview]]:
+        if self._actor is None:
+            return [[] for _ in ids]
         async with self._sf() as session:
-            found = await escalation.other_cases_of(session, ids)
+            found = await escalation.other_cases_of(session, self._actor, ids)
         return [found[i] for i in ids]
 
     async def _supervision_reviews(self, ids: list[uuid.UUID]) -> list[list[SupervisionReview]]:
@@ -182,8 +212,10 @@ class Loaders:
         return [found[i] for i in ids]
 
     async def _escalation_history(self, ids: list[uuid.UUID]) -> list[list[HistoryEntry]]:
+        if self._actor is None:
+            return [[] for _ in ids]
         async with self._sf() as session:
-            found = await escalation.history_of(session, ids)
+            found = await escalation.history_of(session, self._actor, ids)
         return [found[i] for i in ids]
 
     async def _escalation_obligations(

@@ -303,7 +303,7 @@ class InadequateEscalation(relay.Node):
 
     @strawberry.field(
         description="The practitioner's other open cases (prefilled when the Head of Service is "
-        "told), each with its outcome, by case reference."
+        "told), each with its outcome, by case reference: only those whose child you may see."
     )
     async def other_cases(self, info: Info[Context, None]) -> list[OtherCaseReview]:
         found = await info.context.loaders.other_cases.load(self.model.id)

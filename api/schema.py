@@ -310,7 +310,7 @@ class Query(
             ServiceConnection,
             Service.from_model,
             lambda s, a: people.list_services(session=s, actor=a, first=first, after=after),
-            lambda s, a: people.count_services(session=s),
+            lambda s, a: people.count_services(session=s, actor=a),
         )
 
     @strawberry.field(description="Teams, by name.", permission_classes=[IsAuthenticated])
@@ -333,7 +333,7 @@ class Query(
             lambda s, a: people.list_teams(
                 session=s, actor=a, service_id=sid(), first=first, after=after
             ),
-            lambda s, a: people.count_teams(session=s, service_id=sid()),
+            lambda s, a: people.count_teams(session=s, actor=a, service_id=sid()),
         )
 
     @strawberry.field(

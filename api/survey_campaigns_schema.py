@@ -20,7 +20,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.context import Context
+from api.context import Context, SharedLoader
 from api.surveys_schema import Survey, SurveyAudience
 from api.types.audits import After, First
 from api.types.common import (
@@ -193,7 +193,7 @@ def _dispatch_loader(
                 )
             return [found[i] for i in ids]
 
-        loader = DataLoader[uuid.UUID, dispatch.DispatchProgress](load)
+        loader = SharedLoader[uuid.UUID, dispatch.DispatchProgress](load)
         ctx.extra["campaign_dispatch"] = loader
     return cast(DataLoader[uuid.UUID, dispatch.DispatchProgress], loader)
 
@@ -245,7 +245,7 @@ def _progress_loader(info: Info[Context, None]) -> DataLoader[uuid.UUID, domain.
                 found = await domain.progress_of(session=session, campaign_ids=ids)
             return [found[i] for i in ids]
 
-        loader = DataLoader[uuid.UUID, domain.Progress](load)
+        loader = SharedLoader[uuid.UUID, domain.Progress](load)
         ctx.extra["campaign_progress"] = loader
     return cast(DataLoader[uuid.UUID, domain.Progress], loader)
 

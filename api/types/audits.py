@@ -25,12 +25,11 @@ from api.types.children import Child
 from api.types.common import CountedConnection, is_loaded, node_ids, read
 from api.types.organisation import Person, Team
 from api.types.statistics import BenchmarkAgreement
-from domain.audits import models, programme, statistics
+from domain.audits import models, programme, reference, statistics
 from domain.audits import service as audits
 from domain.audits.templates import parse_sections
 from domain.core.pagination import MAX_PAGE_SIZE
 from domain.events.models import DomainEvent
-from domain.people import service as people
 
 if TYPE_CHECKING:
     from api.types.learning import TaskAndFinishGroup
@@ -234,7 +233,7 @@ class AuditTemplate(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        # Reference data: anyone signed in reads templates, as `auditTemplates` does.
+        # Reference data: staff read templates, as `auditTemplates` does.
         if info.context.actor is None:
             return [None for _ in node_ids]
         loaded = await info.context.loaders.template.load_many(_uuids(node_ids))
@@ -260,12 +259,12 @@ class Theme(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        # Reference data: anyone signed in reads themes, as `themes` does.
+        # Reference data: staff read themes, as `themes` does (domain/audits/policy.py).
         ids = _uuids(node_ids)
         if info.context.actor is None:
             return [None] * len(ids)
         async with info.context.session_factory() as session:
-            found = await people.get_by_ids(session, models.Theme, ids)
+            found = await reference.get_themes(session=session, actor=info.context.actor, ids=ids)
         return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 

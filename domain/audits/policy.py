@@ -108,6 +108,18 @@ def check_can_manage_templates(actor: Actor) -> None:
         raise NotAllowed("The QA Lead or an administrator publishes audit templates.")
 
 
+def reads_reference(actor: Actor) -> bool:
+    """Templates and themes hold no case content: every member of staff reads them (the
+    administrator included). A partner-agency member reads none: for now their part is only
+    the multi-agency work they are invited to."""
+    return actor.is_system or (bool(actor.grants) and not actor.is_partner_only)
+
+
+def visible_reference(actor: Actor) -> ColumnElement[bool]:
+    """The SQL filter for every read of templates and themes: all of them, or none."""
+    return true() if reads_reference(actor) else false()
+
+
 def judgement_visible(actor: Actor) -> ColumnElement[bool]:
     """The SQL twin of `can_see_grades`, for filters and counts by grade: false for another
     participant's audit in a benchmarking round that is still blind."""

@@ -128,9 +128,13 @@ async def current_template(session: AsyncSession, kind: AuditKind) -> AuditTempl
 
 
 async def list_templates(
-    *, session: AsyncSession, kind: AuditKind | None, latest_only: bool
+    *, session: AsyncSession, actor: Actor, kind: AuditKind | None, latest_only: bool
 ) -> list[AuditTemplate]:
-    stmt = select(AuditTemplate).order_by(AuditTemplate.kind, AuditTemplate.version.desc())
+    stmt = (
+        select(AuditTemplate)
+        .where(policy.visible_reference(actor))
+        .order_by(AuditTemplate.kind, AuditTemplate.version.desc())
+    )
     if kind is not None:
         stmt = stmt.where(AuditTemplate.kind == kind)
     rows = list(await session.scalars(stmt))
@@ -141,14 +145,12 @@ async def list_templates(
 
 
 async def get_templates(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
+    session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, AuditTemplate]:
     if not ids:
         return {}
-    return {
-        t.id: t
-        for t in await session.scalars(select(AuditTemplate).where(AuditTemplate.id.in_(ids)))
-    }
+    stmt = select(AuditTemplate).where(AuditTemplate.id.in_(ids), policy.visible_reference(actor))
+    return {t.id: t for t in await session.scalars(stmt)}
 
 
 async def create_theme(
@@ -200,14 +202,23 @@ async def set_theme_active(
 
 
 async def list_themes(
-    *, session: AsyncSession, kind: ThemeKind | None, include_inactive: bool
+    *, session: AsyncSession, actor: Actor, kind: ThemeKind | None, include_inactive: bool
 ) -> list[Theme]:
-    stmt = select(Theme).order_by(Theme.kind, Theme.name)
+    stmt = select(Theme).where(policy.visible_reference(actor)).order_by(Theme.kind, Theme.name)
     if kind is not None:
         stmt = stmt.where(Theme.kind == kind)
     if not include_inactive:
         stmt = stmt.where(Theme.is_active.is_(True))
     return list(await session.scalars(stmt))
+
+
+async def get_themes(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Theme]:
+    if not ids:
+        return {}
+    stmt = select(Theme).where(Theme.id.in_(ids), policy.visible_reference(actor))
+    return {t.id: t for t in await session.scalars(stmt)}
 
 
 async def themes_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID], field: str) -> list[Theme]:

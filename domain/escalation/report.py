@@ -21,10 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audits.models import Audit, Moderation
 from domain.children.models import Child
+from domain.children.policy import visible_children
 from domain.core.clock import Clock
 from domain.deadlines.calendar import local_day
 from domain.escalation.models import InadequateEscalation, OtherCaseOutcome, OtherCaseReview
 from domain.people.models import Person, Service, Team
+from domain.people.roles import Actor
 
 OUTCOME_WORDS = {
     OtherCaseOutcome.NO_CONCERNS: "No concerns",
@@ -77,11 +79,22 @@ def _age(born: date, on: date) -> str:
 
 
 async def gather(
-    *, session: AsyncSession, escalation: InadequateEscalation, clock: Clock
+    *,
+    session: AsyncSession,
+    escalation: InadequateEscalation,
+    clock: Clock,
+    reader: Actor | None = None,
 ) -> ReportFacts:
-    """The facts of the report, read in a fixed number of statements."""
+    """The facts of the report, read in a fixed number of statements. For a `reader`, only
+    the cases whose child they may see are named (domain/children/policy.py); without one,
+    the whole report as it is sent to the AED."""
     audit = await session.get_one(Audit, escalation.audit_id)
-    child = await session.get(Child, escalation.child_id) if escalation.child_id else None
+    child = None
+    if escalation.child_id is not None:
+        child_rule = [visible_children(reader)] if reader is not None else []
+        child = await session.scalar(
+            select(Child).where(Child.id == escalation.child_id, *child_rule)
+        )
     team = await session.get(Team, escalation.team_id) if escalation.team_id else None
     service = await session.get(Service, escalation.service_id) if escalation.service_id else None
     moderation = (
@@ -105,15 +118,26 @@ async def gather(
     def name(person_id: uuid.UUID | None) -> str:
         return names.get(person_id, "") if person_id else ""
 
+    seen = (
+        [OtherCaseReview.child_id.in_(select(Child.id).where(visible_children(reader)))]
+        if reader is not None
+        else []
+    )
     items = await session.scalars(
         select(OtherCaseReview)
-        .where(OtherCaseReview.escalation_id == escalation.id)
+        .where(OtherCaseReview.escalation_id == escalation.id, *seen)
         .order_by(OtherCaseReview.case_reference)
     )
     today = local_day(clock.now())
     return ReportFacts(
         escalation_id=escalation.id,
-        case_reference=child.case_reference if child else "(no case)",
+        case_reference=(
+            child.case_reference
+            if child
+            else "(a case you may not see)"
+            if escalation.child_id
+            else "(no case)"
+        ),
         child_age=_age(child.date_of_birth, today) if child else "",
         team=team.name if team else "",
         service=service.name if service else "",

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
 from domain.audits.models import Audit, Moderation
+from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.db import rows_by
@@ -413,15 +414,15 @@ async def _confirm(
     await _owe(session, clock, escalation, K.EXCEPTION_REPORT_DUE, owner, report_due)
     prefilled = await _prefill_other_cases(session, escalation)
     if hos is not None:
-        child_ref = await _case_reference(session, escalation.child_id)
+        case = await _case_named_for(session, hos, escalation.child_id)
         await tell(
             session=session,
             clock=clock,
             person=hos,
             kind=NotificationKind.INADEQUATE_CONFIRMED,
-            title=f"Inadequate audit confirmed: case {child_ref}",
+            title=f"Inadequate audit confirmed: {case}",
             body=(
-                f"The QA Lead has confirmed that practice on case {child_ref} is Inadequate. "
+                f"The QA Lead has confirmed that practice on {case} is Inadequate. "
                 "Please assure yourself that the child is not at risk by the end of "
                 f"{_long(assurance_due)}, and see that the practitioner's other "
                 f"{prefilled} open case(s) are reviewed by the end of {_long(review_due)}; "
@@ -448,11 +449,14 @@ async def _confirm(
     )
 
 
-async def _case_reference(session: AsyncSession, child_id: uuid.UUID | None) -> str:
+async def _case_named_for(session: AsyncSession, person: Person, child_id: uuid.UUID | None) -> str:
+    """How a message to `person` names the case: by its reference only if they may see the
+    child (domain/children/policy.py); an email must not name a child its reader may not see."""
     if child_id is None:
-        return "(no case)"
-    ref = await session.scalar(select(Child.case_reference).where(Child.id == child_id))
-    return ref or "(unknown case)"
+        return "an audit without a case"
+    reader = await people.actor_for_person(session, person)
+    ref = await children_policy.case_reference_for(session, reader, child_id)
+    return f"case {ref}" if ref else "a case you may not see in the service"
 
 
 async def _prefill_other_cases(session: AsyncSession, escalation: InadequateEscalation) -> int:
@@ -656,15 +660,16 @@ async def send_exception_report(
         .distinct()
     )
     for aed in aeds:
+        case = await _case_named_for(session, aed, escalation.child_id)
         await tell(
             session=session,
             clock=clock,
             person=aed,
             kind=NotificationKind.EXCEPTION_REPORT,
-            title=f"Exception report: Inadequate audit of case {facts.case_reference}",
+            title=f"Exception report: Inadequate audit of {case}",
             body=(
                 f"{facts.head_of_service} has sent the exception report on the Inadequate "
-                f"audit of case {facts.case_reference}. Read it in the service."
+                f"audit of {case}. Read it in the service."
             ),
             subject_type=SUBJECT,
             subject_id=escalation.id,
@@ -863,11 +868,22 @@ async def exception_report(
 
     escalation = await get_escalation(session=session, actor=actor, escalation_id=escalation_id)
     sent = escalation.report_sent_at is not None
-    facts = await report.gather(session=session, escalation=escalation, clock=clock)
-    name = f"exception-report-{facts.case_reference}"
+    facts = await report.gather(session=session, escalation=escalation, clock=clock, reader=actor)
+    named = await session.scalar(
+        select(func.count())
+        .select_from(OtherCaseReview)
+        .where(OtherCaseReview.escalation_id == escalation.id)
+    )
+    # The report as sent names every case; a reader who may not see one of those children
+    # reads it generated afresh from the facts, without the cases they may not see.
+    withheld = len(facts.other_cases) != named or (
+        escalation.child_id is not None
+        and not await children_policy.sees_child(session, actor, escalation.child_id)
+    )
+    name = f"exception-report-{facts.case_reference if not withheld else escalation.id}"
     if pdf:
         return f"{name}.pdf", report.render_pdf(facts, draft=not sent)
-    html = escalation.report_html if sent and escalation.report_html else None
+    html = escalation.report_html if sent and escalation.report_html and not withheld else None
     return f"{name}.html", (html or report.render_html(facts, draft=not sent)).encode()
 
 
@@ -955,11 +971,26 @@ async def escalations_of_audits(
 
 
 async def other_cases_of(
-    session: AsyncSession, escalation_ids: Sequence[uuid.UUID]
+    session: AsyncSession, actor: Actor, escalation_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[OtherCaseReview]]:
-    return await rows_by(
-        session, OtherCaseReview.escalation_id, escalation_ids, OtherCaseReview.case_reference
-    )
+    """The practitioner's other cases under review, for processes the actor already sees:
+    only those whose child the actor may see (a case reference is child-linked), in one
+    statement."""
+    out: dict[uuid.UUID, list[OtherCaseReview]] = {i: [] for i in escalation_ids}
+    if escalation_ids:
+        rows = await session.scalars(
+            select(OtherCaseReview)
+            .where(
+                OtherCaseReview.escalation_id.in_(list(escalation_ids)),
+                OtherCaseReview.child_id.in_(
+                    select(Child.id).where(children_policy.visible_children(actor))
+                ),
+            )
+            .order_by(OtherCaseReview.case_reference)
+        )
+        for row in rows:
+            out[row.escalation_id].append(row)
+    return out
 
 
 async def supervision_reviews_of(
@@ -971,10 +1002,17 @@ async def supervision_reviews_of(
 
 
 async def history_of(
-    session: AsyncSession, escalation_ids: Sequence[uuid.UUID]
+    session: AsyncSession, actor: Actor, escalation_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[HistoryEntry]]:
-    """Who did what when, oldest first (for processes the caller may already see)."""
-    return await history.entries_of(session, SUBJECT, escalation_ids)
+    """Who did what when, oldest first (for processes the caller may already see), without
+    the entries about another case (a review of one of the practitioner's other cases) whose
+    child the caller may not see."""
+    return await history.entries_of(
+        session,
+        SUBJECT,
+        escalation_ids,
+        children_policy.names_visible_case(actor, HistoryEntry.changes),
+    )
 
 
 async def obligations_of(

@@ -2,7 +2,8 @@
 
 The QA Lead reads all of it. An administrator reads the history of what they manage (people,
 teams, services, role grants) but not of child-linked records: DOMAIN.md says the role alone
-gives no sight of case content, and a child's history is case content.
+gives no sight of case content, and a child's history is case content. Which types are
+child-linked is declared once, in `domain/history/registry.py`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,8 @@ from sqlalchemy import ColumnElement, false, true
 
 from domain.core.errors import NotAllowed
 from domain.history.models import HistoryEntry
+from domain.history.registry import NOT_CHILD_LINKED
 from domain.people.roles import Actor, Role
-
-# Object types whose history is about a child; every later concept that links to a child
-# (audits, escalations, complaints, surveys) adds its type here.
-CHILD_LINKED_TYPES: frozenset[str] = frozenset(
-    {"Child", "Audit", "InadequateEscalation", "FeedbackRecord"}
-)
 
 
 def check_can_read(actor: Actor) -> None:
@@ -29,5 +25,6 @@ def visible(actor: Actor) -> ColumnElement[bool]:
     if actor.is_system or actor.has_role(Role.QA_LEAD):
         return true()
     if actor.is_admin:
-        return HistoryEntry.object_type.not_in(CHILD_LINKED_TYPES)
+        # An allow-list: only types declared not child-linked (domain/history/registry.py).
+        return HistoryEntry.object_type.in_(NOT_CHILD_LINKED)
     return false()

@@ -11,13 +11,14 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import ColumnElement, Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.core.pagination import Page, count, paginate
 from domain.history import policy
 from domain.history.models import HistoryEntry
+from domain.history.registry import check_declared
 from domain.people.roles import Actor
 
 # The request (or job) id that caused a change; set by the API middleware and by workers.
@@ -78,6 +79,8 @@ async def record_many(
     """One INSERT for any number of entries (an import of 300 children is one statement)."""
     if not entries:
         return
+    for e in entries:
+        check_declared(e.object_type)
     now = clock.now()
     request_id = current_request_id.get()
     await session.execute(
@@ -162,10 +165,14 @@ async def get_entries(
 
 
 async def entries_of(
-    session: AsyncSession, object_type: str, object_ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    object_type: str,
+    object_ids: Sequence[uuid.UUID],
+    *conditions: ColumnElement[bool],
 ) -> dict[uuid.UUID, list[HistoryEntry]]:
     """Each object's history, oldest first, in one statement: who did what when, for objects
-    the caller has already been allowed to see (no history policy applies here)."""
+    the caller has already been allowed to see (no history policy applies here beyond the
+    caller's `conditions`)."""
     out: dict[uuid.UUID, list[HistoryEntry]] = {i: [] for i in object_ids}
     if object_ids:
         rows = await session.scalars(
@@ -173,6 +180,7 @@ async def entries_of(
             .where(
                 HistoryEntry.object_type == object_type,
                 HistoryEntry.object_id.in_(list(object_ids)),
+                *conditions,
             )
             .order_by(HistoryEntry.occurred_at, HistoryEntry.id)
         )

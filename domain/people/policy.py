@@ -1,8 +1,10 @@
 """Who may see and manage people, teams, services and role grants.
 
-Staff see the directory (people, their teams, managers and roles): audits are allocated to
-them and they allocate to each other. A partner-agency member sees only themselves here.
-Only an administrator changes any of it.
+Staff see the directory (people, their teams, managers and roles) and the organisation
+(services and teams): audits are allocated to them and they allocate to each other. A
+partner-agency member sees only themselves here: what the multi-agency work they are invited
+to needs, and for now nothing else (no services, no teams, nobody else). Only an administrator
+changes any of it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ def check_can_manage(actor: Actor) -> None:
 
 def sees_directory(actor: Actor) -> bool:
     return actor.is_system or (bool(actor.grants) and not actor.is_partner_only)
+
+
+def sees_organisation(actor: Actor) -> bool:
+    """Services and teams: every member of staff; partner-agency members none."""
+    return sees_directory(actor)
+
+
+def visible_organisation(actor: Actor) -> ColumnElement[bool]:
+    """The SQL filter for every read of services and teams: all of them, or none."""
+    return true() if sees_organisation(actor) else false()
 
 
 def visible_people(actor: Actor) -> ColumnElement[bool]:

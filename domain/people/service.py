@@ -484,8 +484,12 @@ async def list_services(
     *, session: AsyncSession, actor: Actor, first: int | None, after: str | None
 ) -> Page[Service]:
     return await paginate(
-        session, select(Service), order_by=[Service.name, Service.id], first=first, after=after
+        session, _services(actor), order_by=[Service.name, Service.id], first=first, after=after
     )
+
+
+def _services(actor: Actor) -> Select[Any]:
+    return select(Service).where(policy.visible_organisation(actor))
 
 
 async def list_teams(
@@ -497,23 +501,43 @@ async def list_teams(
     after: str | None,
 ) -> Page[Team]:
     return await paginate(
-        session, _teams(service_id), order_by=[Team.name, Team.id], first=first, after=after
+        session, _teams(actor, service_id), order_by=[Team.name, Team.id], first=first, after=after
     )
 
 
-def _teams(service_id: uuid.UUID | None) -> Select[Any]:
-    stmt = select(Team)
+def _teams(actor: Actor, service_id: uuid.UUID | None) -> Select[Any]:
+    stmt = select(Team).where(policy.visible_organisation(actor))
     if service_id is not None:
         stmt = stmt.where(Team.service_id == service_id)
     return stmt
 
 
-async def count_teams(*, session: AsyncSession, service_id: uuid.UUID | None) -> int:
-    return await count(session, _teams(service_id))
+async def count_teams(*, session: AsyncSession, actor: Actor, service_id: uuid.UUID | None) -> int:
+    return await count(session, _teams(actor, service_id))
 
 
-async def count_services(*, session: AsyncSession) -> int:
-    return await count(session, select(Service))
+async def count_services(*, session: AsyncSession, actor: Actor) -> int:
+    return await count(session, _services(actor))
+
+
+async def get_teams(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Team]:
+    if not ids or not policy.sees_organisation(actor):
+        return {}
+    rows = await session.scalars(
+        select(Team).where(Team.id.in_(ids)).options(joinedload(Team.service))
+    )
+    return {r.id: r for r in rows}
+
+
+async def get_services(
+    *, session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Service]:
+    if not ids or not policy.sees_organisation(actor):
+        return {}
+    rows = await session.scalars(select(Service).where(Service.id.in_(ids)))
+    return {r.id: r for r in rows}
 
 
 async def get_by_ids(
@@ -590,10 +614,10 @@ async def find_active_person(
 
 
 async def teams_of_services(
-    session: AsyncSession, service_ids: Sequence[uuid.UUID]
+    session: AsyncSession, actor: Actor, service_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Team]]:
     out: dict[uuid.UUID, list[Team]] = {sid: [] for sid in service_ids}
-    if not service_ids:
+    if not service_ids or not policy.sees_organisation(actor):
         return out
     rows = await session.scalars(
         select(Team).where(Team.service_id.in_(service_ids)).order_by(Team.name, Team.id)

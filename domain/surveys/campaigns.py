@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select, update
+from sqlalchemy import Select, case, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -1067,7 +1067,12 @@ async def printed_cards(
     now = clock.now()
     rows = list(
         await session.execute(
-            select(SurveyInvitation, Child.case_reference, Child.allocated_practitioner_id)
+            select(
+                SurveyInvitation,
+                # The stub names the case only for a reader who may see the child.
+                case((children_policy.visible_children(actor), Child.case_reference)),
+                Child.allocated_practitioner_id,
+            )
             .outerjoin(Child, Child.id == SurveyInvitation.child_id)
             .where(
                 SurveyInvitation.campaign_id == campaign.id,

@@ -21,6 +21,7 @@ from domain.core.clock import local_today
 from domain.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from domain.escalation.models import EscalationStage, InadequateEscalation
 from domain.events.models import DomainEvent
+from domain.people.roles import SYSTEM
 from tests.conftest import World
 from tests.domain.audit_helpers import (
     INADEQUATE_EVENT,
@@ -890,7 +891,9 @@ async def test_an_auditor_never_audits_a_case_they_hold_or_manage(
 ) -> None:
     ann_case = auth.ann_children[0]
     for kind in (AuditKind.CASE_FILE, AuditKind.THEMATIC, AuditKind.BENCHMARKING):
-        themes = await uow(world, reference.list_themes, kind=None, include_inactive=False)
+        themes = await uow(
+            world, reference.list_themes, actor=SYSTEM, kind=None, include_inactive=False
+        )
         with pytest.raises(InvalidInput) as refused:
             await plan(
                 world,
