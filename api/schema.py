@@ -248,6 +248,10 @@ class PolicySettings:
         description="Working days between one level of overdue escalation and the next one up "
         "the line of management."
     )
+    survey_offline_grace_days: int = strawberry.field(
+        description="Days after a survey closes during which answers a mobile client "
+        "completed offline before the close are still taken."
+    )
 
 
 @strawberry.type(description="Everything the front-end reads.")
