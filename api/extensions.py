@@ -19,6 +19,8 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 
+from api.boundary import string_literal_rule, string_variables
+from domain.core.errors import DomainError
 from domain.core.settings import Settings
 
 log = logging.getLogger("qaf.api")
@@ -61,39 +63,13 @@ class IntrospectionForAdmins(SchemaExtension):
         yield
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class RefuseNulCharacters(SchemaExtension):
-    """PostgreSQL stores no NUL character in text or JSON: refuse a request that carries one
-    with a clear error, before anything runs, rather than fail half way."""
-
-    def on_execute(self) -> Iterator[None]:
-        if _has_nul(self.execution_context.variables) or _has_nul(self.execution_context.query):
-            self.execution_context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        "Text may not contain the NUL character (\\u0000).",
-                        extensions={"code": "INVALID"},
-                    )
-                ],
-            )
-        yield
-
-
 def is_unexpected(error: GraphQLError) -> bool:
     """An error raised while resolving a field that is not one of ours: a fault to hide."""
     if error.path is None:
         return False  # parse, validation and variable errors describe the request itself
     original = error.original_error
+    if isinstance(original, DomainError):
+        return False
     if original is None or isinstance(original, GraphQLError):
         code = (error.extensions or {}).get("code")
         return code is not None and code not in EXPECTED_CODES
@@ -113,7 +89,19 @@ class MaskUnexpectedErrors(SchemaExtension):
         request_id = getattr(ctx, "request_id", "-")
         masked: list[GraphQLError] = []
         for error in errors:
-            if is_unexpected(error):
+            if isinstance(error.original_error, DomainError):
+                # A refusal raised outside read()/mutate(), e.g. while decoding an argument:
+                # the caller's fault, reported with its code like any other refusal.
+                domain_error = error.original_error
+                masked.append(
+                    GraphQLError(
+                        domain_error.message,
+                        nodes=error.nodes,
+                        path=error.path,
+                        extensions={"code": domain_error.code.value, "field": domain_error.field},
+                    )
+                )
+            elif is_unexpected(error):
                 log.error(
                     "unexpected error in %s (request %s)",
                     ".".join(str(p) for p in error.path or []),
@@ -141,13 +129,14 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     rules: list[type[ASTValidationRule]] = [
         depth_limit_rule(settings.max_query_depth, None),
         alias_limit_rule(settings.max_query_aliases),
+        string_literal_rule(settings.max_string_length),
     ]
     return [
         partial(AddValidationRules, rules),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
-        RefuseNulCharacters,
+        string_variables(settings.max_string_length),
         IntrospectionForAdmins,
         MaskUnexpectedErrors,
     ]
