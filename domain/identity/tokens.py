@@ -37,6 +37,8 @@ class TokenRejected(Unauthenticated):
 MAX_HEADER_CHARACTERS = 2048
 # The claims this service reads (the subject and the email-like ones) are short strings.
 MAX_CLAIM_CHARACTERS = 512
+# Providers nest claims a level or two (groups, addresses); nothing here reads deeper ones.
+MAX_CLAIMS_DEPTH = 16
 IDENTITY_CLAIMS = ("sub", "email", "preferred_username", "upn")
 
 
@@ -75,15 +77,17 @@ def _check_claims(claims: dict[str, Any]) -> None:
         value = claims.get(name)
         if value is not None and (not isinstance(value, str) or len(value) > MAX_CLAIM_CHARACTERS):
             raise TokenRejected(f"The token's {name} claim is not acceptable.")
-    stack: list[Any] = [claims]
+    stack: list[tuple[Any, int]] = [(claims, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         texts: list[Any] = []
+        if isinstance(item, dict | list) and depth > MAX_CLAIMS_DEPTH:
+            raise TokenRejected("The token's claims are nested too deep.")
         if isinstance(item, dict):
             texts = list(item.keys())
-            stack.extend(item.values())
+            stack.extend((value, depth + 1) for value in item.values())
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((value, depth + 1) for value in item)
         else:
             texts = [item]
         for text in texts:
