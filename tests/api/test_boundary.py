@@ -412,3 +412,13 @@ async def test_an_id_of_an_object_in_another_service_is_still_not_found(
     missing = _b64(f"Service:{uuid.uuid4()}")
     body = await gql("query ($id: ID!) { node(id: $id) { id } }", {"id": missing}, as_=admin)
     assert body == {"data": {"node": None}}
+
+
+async def test_a_forged_cursor_nested_thousands_deep_is_invalid_not_internal(
+    gql: GraphQL, admin: Person
+) -> None:
+    cursor = base64.urlsafe_b64encode(b"[" * 3000 + b"]" * 3000).decode().rstrip("=")
+    body = await gql(
+        "query ($c: String) { people(after: $c) { totalCount } }", {"c": cursor}, as_=admin
+    )
+    assert body["errors"][0]["extensions"] == {"code": "INVALID", "field": "after"}
