@@ -192,7 +192,7 @@ class GraphQLBodyGuard:
     Content-Length first, then the chunks as they come) and checks it with
     `parse_graphql_body`; only a body that passes is handed on (replayed) to the view."""
 
-    JSON_TYPES = ("application/json", "application/graphql-response+json")
+    JSON_TYPES = ("application/json",)
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
