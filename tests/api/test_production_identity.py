@@ -130,3 +130,45 @@ async def test_introspection_and_graphiql_are_for_administrators_in_production(
     assert as_admin.json()["data"]["__schema"]["queryType"]["name"] == "Query"
     page = await production.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 403
+
+
+async def test_an_identity_provider_that_does_not_answer_is_503_not_401(
+    settings: Settings,
+    clock: SettableClock,
+    engine: AsyncEngine,
+    redis: Redis,
+    provider_key: RSAKey,
+    world: World,
+) -> None:
+    """The provider's keys unavailable (and none cached) is our failure, not the token's."""
+    prod = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        environment="production",
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        auth_issuer=ISSUER,
+        auth_audience=AUDIENCE,
+        auth_jwks_url=JWKS_URL,
+        dev_signing_key="",
+        graphiql="admins",
+        public_base_url="https://voices.example.org",
+        survey_token_key="a-production-secret-of-at-least-32-characters",
+    )
+    down = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(503)))
+    services = Services(
+        prod, clock=clock, engine=engine, redis=redis, verifier=TokenVerifier(prod, http=down)
+    )
+    app = create_app(prod, services=services)
+    admin = await world.person("Ada Admin", (Role.ADMINISTRATOR, ScopeType.AUTHORITY, None))
+    token = _provider_token(provider_key, admin, clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": "{ me { id } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    assert response.headers["retry-after"] == "5"
