@@ -9,7 +9,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -208,6 +208,17 @@ class GraphQLView(GraphQL[Context, None]):
             session_factory=services.session_factory,
             loaders=Loaders(services.session_factory, actor),
         )
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        """Every error about the request itself (syntax, validation, variables: no path) that
+        carries no code gets INVALID, so that a client can switch on the code alone."""
+        body = await super().process_result(request, result)
+        errors: list[dict[str, Any]] = cast(list[dict[str, Any]], body.get("errors") or [])
+        for error in errors:
+            extensions = error.setdefault("extensions", {})
+            if "path" not in error and not extensions.get("code"):
+                extensions["code"] = "INVALID"
+        return body
 
     async def render_graphql_ide(self, request: Any) -> Response:
         settings = self.services.settings
