@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError
 from redis.asyncio import Redis
@@ -26,6 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from api import log_redaction
+from api.boundary import GraphQLBodyGuard
 from api.context import Context, Loaders
 from api.graphiql import GraphiQLFiles
 from api.printed_invitations import PrintedInvitations
@@ -48,6 +49,8 @@ from domain.system.service import check_readiness
 
 log = logging.getLogger("qaf.api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Far more than any identity provider's token; a longer one is refused before it is decoded.
+MAX_TOKEN_CHARACTERS = 16_384
 
 
 class Services:
@@ -83,10 +86,7 @@ def _unauthorised(message: str, request_id: str) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
         status_code=401,
-        headers={
-            "WWW-Authenticate": 'Bearer error="invalid_token"',
-            "X-Request-ID": request_id,
-        },
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
 
 
@@ -112,54 +112,82 @@ class RequestMiddleware:
         state["request_id"] = request_id
         state["actor"] = None
         token_var = current_request_id.set(request_id)
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                kept = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
+                message["headers"] = [*kept, (b"x-request-id", request_id.encode())]
+            await send(message)
+
         try:
-            authorization = headers.get("authorization", "").strip()
-            if authorization:
-                scheme, _, token = authorization.partition(" ")
-                if scheme.lower() != "bearer" or not token.strip():
-                    await _unauthorised("Use a Bearer token.", request_id)(scope, receive, send)
-                    return
-                try:
-                    async with self.services.session_factory() as session:
-                        state["actor"] = await authenticate(
-                            session=session,
-                            verifier=self.services.verifier,
-                            token=token.strip(),
-                            clock=self.services.clock,
-                        )
-                except Unauthenticated as exc:
-                    await _unauthorised(exc.message, request_id)(scope, receive, send)
-                    return
-                except Exception:
-                    # The database (or the identity provider) did not answer: a fault of ours,
-                    # reported as such, never as a bad token.
-                    log.exception("authentication failed (request %s)", request_id)
-                    await JSONResponse(
+            await self._authenticated(scope, receive, send_with_id, headers, request_id)
+        except Exception:
+            # Whatever escaped is a fault of ours: logged whole, answered as JSON with the
+            # request id (Starlette's own error page would carry neither).
+            log.exception("unhandled error (request %s)", request_id)
+            if started:
+                raise
+            await JSONResponse(
+                {
+                    "errors": [
                         {
-                            "errors": [
-                                {
-                                    "message": "The service is unavailable; try again shortly.",
-                                    "extensions": {"code": "UNAVAILABLE", "requestId": request_id},
-                                }
-                            ]
-                        },
-                        status_code=503,
-                        headers={"X-Request-ID": request_id, "Retry-After": "5"},
-                    )(scope, receive, send)
-                    return
-
-            async def send_with_id(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    message.setdefault("headers", [])
-                    message["headers"] = [
-                        *message["headers"],
-                        (b"x-request-id", request_id.encode()),
+                            "message": f"Internal error. Quote request id {request_id} "
+                            "when reporting it.",
+                            "extensions": {"code": "INTERNAL", "requestId": request_id},
+                        }
                     ]
-                await send(message)
-
-            await self.app(scope, receive, send_with_id)
+                },
+                status_code=500,
+            )(scope, receive, send_with_id)
         finally:
             current_request_id.reset(token_var)
+
+    async def _authenticated(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], request_id: str
+    ) -> None:
+        state = scope["state"]
+        authorization = headers.get("authorization", "").strip()
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                await _unauthorised("Use a Bearer token.", request_id)(scope, receive, send)
+                return
+            if len(token) > MAX_TOKEN_CHARACTERS:
+                await _unauthorised("The token is too long.", request_id)(scope, receive, send)
+                return
+            try:
+                async with self.services.session_factory() as session:
+                    state["actor"] = await authenticate(
+                        session=session,
+                        verifier=self.services.verifier,
+                        token=token,
+                        clock=self.services.clock,
+                    )
+            except Unauthenticated as exc:
+                await _unauthorised(exc.message, request_id)(scope, receive, send)
+                return
+            except Exception:
+                # The database (or the identity provider) did not answer: a fault of ours,
+                # reported as such, never as a bad token.
+                log.exception("authentication failed (request %s)", request_id)
+                await JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": "The service is unavailable; try again shortly.",
+                                "extensions": {"code": "UNAVAILABLE", "requestId": request_id},
+                            }
+                        ]
+                    },
+                    status_code=503,
+                    headers={"Retry-After": "5"},
+                )(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -186,6 +214,17 @@ class GraphQLView(GraphQL[Context, None]):
             session_factory=services.session_factory,
             loaders=Loaders(services.session_factory, actor),
         )
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        """Every error about the request itself (syntax, validation, variables: no path) that
+        carries no code gets INVALID, so that a client can switch on the code alone."""
+        body = await super().process_result(request, result)
+        errors: list[dict[str, Any]] = cast(list[dict[str, Any]], body.get("errors") or [])
+        for error in errors:
+            extensions = error.setdefault("extensions", {})
+            if "path" not in error and not extensions.get("code"):
+                extensions["code"] = "INVALID"
+        return body
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Every operation within REQUEST_TIME_LIMIT_SECONDS: past it the task is cancelled
@@ -249,10 +288,7 @@ def create_app(
         if actor is None:
             return _unauthorised("Sign in first.", request_id)
         fmt = request.path_params["format"]
-        try:
-            escalation_id = uuid.UUID(request.path_params["escalation_id"])
-        except ValueError:
-            escalation_id = None
+        escalation_id = id_in_path(request.path_params["escalation_id"], "InadequateEscalation")
         if fmt not in ("html", "pdf") or escalation_id is None:
             return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
         try:
@@ -374,7 +410,10 @@ def create_app(
             *respondent_api.routes(),
             *phone_pages.routes(),
         ],
-        middleware=[Middleware(RequestMiddleware, services=services)],
+        middleware=[
+            Middleware(RequestMiddleware, services=services),
+            Middleware(GraphQLBodyGuard, settings=settings),
+        ],
         lifespan=lifespan,
     )
     app.state.services = services

@@ -14,6 +14,8 @@ from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import limits
+from api.boundary import string_literal_rule, string_variables
+from domain.core.errors import DomainError
 from domain.core.settings import Settings
 
 log = logging.getLogger("qaf.api")
@@ -91,39 +93,13 @@ class IntrospectionForAdmins(SchemaExtension):
         yield
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class RefuseNulCharacters(SchemaExtension):
-    """PostgreSQL stores no NUL character in text or JSON: refuse a request that carries one
-    with a clear error, before anything runs, rather than fail half way."""
-
-    def on_execute(self) -> Iterator[None]:
-        if _has_nul(self.execution_context.variables) or _has_nul(self.execution_context.query):
-            self.execution_context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        "Text may not contain the NUL character (\\u0000).",
-                        extensions={"code": "INVALID"},
-                    )
-                ],
-            )
-        yield
-
-
 def is_unexpected(error: GraphQLError) -> bool:
     """An error raised while resolving a field that is not one of ours: a fault to hide."""
     if error.path is None:
         return False  # parse, validation and variable errors describe the request itself
     original = error.original_error
+    if isinstance(original, DomainError):
+        return False
     if original is None or isinstance(original, GraphQLError):
         code = (error.extensions or {}).get("code")
         return code is not None and code not in EXPECTED_CODES
@@ -143,7 +119,19 @@ class MaskUnexpectedErrors(SchemaExtension):
         request_id = getattr(ctx, "request_id", "-")
         masked: list[GraphQLError] = []
         for error in errors:
-            if is_unexpected(error):
+            if isinstance(error.original_error, DomainError):
+                # A refusal raised outside read()/mutate(), e.g. while decoding an argument:
+                # the caller's fault, reported with its code like any other refusal.
+                domain_error = error.original_error
+                masked.append(
+                    GraphQLError(
+                        domain_error.message,
+                        nodes=error.nodes,
+                        path=error.path,
+                        extensions={"code": domain_error.code.value, "field": domain_error.field},
+                    )
+                )
+            elif is_unexpected(error):
                 log.error(
                     "unexpected error in %s (request %s)",
                     ".".join(str(p) for p in error.path or []),
@@ -166,12 +154,16 @@ class MaskUnexpectedErrors(SchemaExtension):
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories, not shared instances: each operation gets its own extension objects (the
     document check, with its cache of validated documents, is shared)."""
-    check = limits.DocumentCheck(settings, hide_suggestions=settings.hide_suggestions)
+    check = limits.DocumentCheck(
+        settings,
+        hide_suggestions=settings.hide_suggestions,
+        extra_rules=(string_literal_rule(settings.max_string_length),),
+    )
     return [
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=512),
         partial(RequestLimits, check, settings.max_query_cost),
-        RefuseNulCharacters,
+        string_variables(settings.max_string_length),
         IntrospectionForAdmins,
         MaskUnexpectedErrors,
     ]

@@ -189,8 +189,14 @@ class DocumentCheck:
     same text parses to the same document)."""
 
     def __init__(
-        self, settings: Settings, *, hide_suggestions: bool, cache_size: int = 512
+        self,
+        settings: Settings,
+        *,
+        hide_suggestions: bool,
+        extra_rules: tuple[type[ASTValidationRule], ...] = (),
+        cache_size: int = 512,
     ) -> None:
+        self.rules = STANDARD_RULES + extra_rules
         self.max_depth = settings.max_query_depth
         self.max_aliases = settings.max_query_aliases
         self.max_fields = settings.max_query_fields
@@ -210,9 +216,7 @@ class DocumentCheck:
         except RecursionError:
             errors = [_refusal("This document is nested too deeply.")]
         if not errors:
-            errors = validate(
-                schema, document, STANDARD_RULES, hide_suggestions=self.hide_suggestions
-            )
+            errors = validate(schema, document, self.rules, hide_suggestions=self.hide_suggestions)
         self.cache[query] = errors
         if len(self.cache) > self.cache_size:
             self.cache.popitem(last=False)

@@ -49,6 +49,7 @@ from api.types.common import (
     decode_id,
     decode_optional_id,
     mutate,
+    parse_global_id,
 )
 from api.types.enums import Cohort, Role, RoleScope
 from api.types.history import HistoryEntry, HistoryEntryConnection
@@ -181,12 +182,12 @@ class HistoryFilter:
     def to_domain(self) -> history.HistoryFilter:
         object_type, object_id = None, None
         if self.object_id is not None:
-            try:
-                gid = relay.GlobalID.from_id(str(self.object_id))
-            except Exception as exc:
-                raise InvalidInput("That is not an id.", field="objectId") from exc
-            object_type = gid.type_name
-            object_id = decode_id(self.object_id, object_type, "objectId")
+            parsed = parse_global_id(self.object_id)
+            if parsed is None or not isinstance(parsed[1], uuid.UUID):
+                raise InvalidInput(
+                    "That is not the id of an object with a history.", field="objectId"
+                )
+            object_type, object_id = parsed[0], parsed[1]
         return history.HistoryFilter(
             object_id=object_id,
             object_type=object_type,
@@ -282,19 +283,11 @@ class Query(
     ) -> relay.Node | None:
         if info.context.actor is None:
             return None
-        try:
-            gid = relay.GlobalID.from_id(str(id))
-        except Exception:
+        parsed = parse_global_id(id)
+        node_type = NODE_TYPES.get(parsed[0]) if parsed is not None else None
+        if parsed is None or node_type is None:
             return None
-        node_type = NODE_TYPES.get(gid.type_name)
-        if node_type is None or not gid.node_id:
-            return None
-        if node_type is not HistoryEntry:
-            try:
-                uuid.UUID(gid.node_id)
-            except ValueError:
-                return None
-        found = await node_type.resolve_nodes(info=info, node_ids=[gid.node_id])
+        found = await node_type.resolve_nodes(info=info, node_ids=[str(parsed[1])])
         return found[0] if found else None
 
     @strawberry.field(description="The signed-in person.", permission_classes=[IsAuthenticated])

@@ -128,7 +128,7 @@ def _offset(after: str | None) -> int:
     try:
         raw = base64.urlsafe_b64decode((after + "=" * (-len(after) % 4)).encode()).decode()
         kind, _, n = raw.partition(":")
-        if kind != "group" or not n.isdigit():
+        if kind != "group" or not (n.isascii() and n.isdigit()):
             raise ValueError(raw)
         return int(n) + 1
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:

@@ -73,7 +73,14 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
             else:
                 out.append(python_type(value))
         return out
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, NotImplementedError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        binascii.Error,
+        UnicodeDecodeError,
+        NotImplementedError,
+        RecursionError,  # a forged cursor of JSON nested thousands deep
+    ) as exc:
         raise InvalidInput("That cursor is not one this list gave out.", field="after") from exc
 
 

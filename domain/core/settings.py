@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     dev_signing_key: SecretStr | None = SecretStr(DEVELOPMENT_SIGNING_KEY)
     dev_token_hours: int = Field(12, ge=1, le=24 * 7)
 
+    # The boundary of /graphql (docs/api-boundary.md): the largest body read, the deepest JSON
+    # nesting parsed, and the longest String or ID value (literal or variable) accepted.
+    max_request_body_bytes: int = Field(1024 * 1024, ge=1024)
+    max_json_depth: int = Field(32, ge=4, le=256)
+    max_string_length: int = Field(10_000, ge=100)
+
     graphiql: GraphiQLAccess = GraphiQLAccess.ADMINS
     max_query_depth: int = Field(10, ge=2, le=50)
     max_query_tokens: int = Field(2000, ge=50)

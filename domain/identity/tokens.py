@@ -33,15 +33,74 @@ class TokenRejected(Unauthenticated):
     """The token is not one this service accepts; the reason is safe to show the caller."""
 
 
+# A token's JOSE header is a handful of short fields; a longer one is refused unread.
+MAX_HEADER_CHARACTERS = 2048
+# The claims this service reads (the subject and the email-like ones) are short strings.
+MAX_CLAIM_CHARACTERS = 512
+# Providers nest claims a level or two (groups, addresses); nothing here reads deeper ones.
+MAX_CLAIMS_DEPTH = 16
+IDENTITY_CLAIMS = ("sub", "email", "preferred_username", "upn")
+
+
+class IdentityProviderUnavailable(Exception):
+    """The provider's keys could not be fetched: our fault (503), not the token's (401)."""
+
+
 def _header(token: str) -> dict[str, Any]:
+    """The token's header, which must be a flat JSON object; anything else is not a JWT."""
+    encoded = token.split(".")[0]
+    if token.count(".") != 2 or len(encoded) > MAX_HEADER_CHARACTERS or not token.isascii():
+        raise TokenRejected("The token is not a JWT.")
     try:
-        encoded = token.split(".")[0]
         header = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
-    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and binascii's too
         raise TokenRejected("The token is not a JWT.") from exc
-    if not isinstance(header, dict):
+    if not isinstance(header, dict) or not all(
+        isinstance(v, str | int | bool)
+        or (isinstance(v, list) and all(isinstance(i, str) for i in v))
+        for v in header.values()
+    ):
         raise TokenRejected("The token is not a JWT.")
     return header
+
+
+def _flat(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return isinstance(value, str | int | bool)
+
+
+def _check_claims(claims: dict[str, Any]) -> None:
+    """Refuses claims this service could not store or look up: an identity claim that is not
+    a short string, or any text anywhere in the claims with NUL or a lone surrogate."""
+    for name in IDENTITY_CLAIMS:
+        value = claims.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_CLAIM_CHARACTERS):
+            raise TokenRejected(f"The token's {name} claim is not acceptable.")
+    stack: list[tuple[Any, int]] = [(claims, 1)]
+    while stack:
+        item, depth = stack.pop()
+        texts: list[Any] = []
+        if isinstance(item, dict | list) and depth > MAX_CLAIMS_DEPTH:
+            raise TokenRejected("The token's claims are nested too deep.")
+        if isinstance(item, dict):
+            texts = list(item.keys())
+            stack.extend((value, depth + 1) for value in item.values())
+        elif isinstance(item, list):
+            stack.extend((value, depth + 1) for value in item)
+        else:
+            texts = [item]
+        for text in texts:
+            if isinstance(text, str) and ("\x00" in text or not _encodable(text)):
+                raise TokenRejected("The token's claims hold characters that are not text.")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class TokenVerifier:
@@ -75,7 +134,7 @@ class TokenVerifier:
                     self._fetched_at = time.monotonic()
                 except (httpx.HTTPError, ValueError, JoseError) as exc:
                     if self._keys is None:
-                        raise TokenRejected(
+                        raise IdentityProviderUnavailable(
                             "The identity provider's keys are unavailable."
                         ) from exc
                 finally:
@@ -111,8 +170,12 @@ class TokenVerifier:
             registry.validate(decoded.claims)
         except JoseError as exc:
             raise TokenRejected(_reason(exc)) from exc
-        except (ValueError, TypeError) as exc:
+        except Exception as exc:
+            # Decoding and checking are pure computation on the token's own bytes: whatever
+            # fails there (a payload nested too deep, a claim of an unexpected type) is the
+            # token's fault, never the service's.
             raise TokenRejected("The token could not be read.") from exc
+        _check_claims(decoded.claims)
         return decoded.claims
 
 

@@ -514,7 +514,7 @@ def _decode_cursor(cursor: str) -> tuple[date, str]:
         if not isinstance(key, str) or len(key) != 32:
             raise ValueError("wrong shape")
         return date.fromisoformat(day), key
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidInput("That cursor is not one this list gave out.", field="after") from exc
 
 

@@ -28,6 +28,7 @@ def production_services(
     redis: Redis,
     provider_key: RSAKey,
     graphiql: str = "admins",
+    provider: httpx.AsyncClient | None = None,
 ) -> Services:
     prod = Settings(  # type: ignore[call-arg]
         _env_file=None,
@@ -44,7 +45,7 @@ def production_services(
     )
     jwks = KeySet([provider_key]).as_dict(private=False)
     # The identity provider is outside this system; its JWKS endpoint is served in-process.
-    provider = httpx.AsyncClient(
+    provider = provider or httpx.AsyncClient(
         transport=httpx.MockTransport(lambda r: httpx.Response(200, json=jwks))
     )
     verifier = TokenVerifier(prod, http=provider)

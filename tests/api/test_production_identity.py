@@ -91,3 +91,32 @@ async def test_introspection_is_for_administrators_in_production(
         headers={"Authorization": f"Bearer {provider_token(provider_key, admin, clock)}"},
     )
     assert as_admin.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_an_identity_provider_that_does_not_answer_is_503_not_401(
+    settings: Settings,
+    clock: SettableClock,
+    engine: AsyncEngine,
+    redis: Redis,
+    provider_key: RSAKey,
+    world: World,
+) -> None:
+    """The provider's keys unavailable (and none cached) is our failure, not the token's."""
+    down = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(503)))
+    services = production_services(
+        settings, clock=clock, engine=engine, redis=redis, provider_key=provider_key, provider=down
+    )
+    app = create_app(services.settings, services=services)
+    admin = await world.person("Ada Admin", (Role.ADMINISTRATOR, ScopeType.AUTHORITY, None))
+    token = provider_token(provider_key, admin, clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": "{ me { id } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    assert response.headers["retry-after"] == "5"
