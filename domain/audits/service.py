@@ -33,9 +33,11 @@ from domain.audits.models import (
     BenchmarkRound,
     LearningPoint,
     Moderation,
+    ProgrammeMonth,
 )
 from domain.audits.reference import current_template, themes_by_ids
 from domain.audits.templates import check_answers, graded_sections, parse_sections
+from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.db import rows_by
@@ -219,6 +221,35 @@ async def manages(session: AsyncSession, auditor_id: uuid.UUID, child: Child) ->
     )
 
 
+async def plannable_child(
+    session: AsyncSession,
+    actor: Actor,
+    kind: AuditKind,
+    child_id: uuid.UUID,
+    field: str = "childId",
+) -> Child:
+    """The child an audit of `kind` is planned on: NOT_FOUND unless the actor may see the
+    child (as for an id that does not exist), NOT_ALLOWED outside their planning reach. One
+    statement for both."""
+    in_reach = policy.planning_reach(actor, kind).children().label("in_reach")
+    row = (
+        await session.execute(
+            select(Child, in_reach).where(
+                Child.id == child_id, children_policy.visible_children(actor)
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("child", field=field)
+    if not row.in_reach:
+        raise NotAllowed(
+            f"That case is outside the teams and services you plan {kind.value} audits for.",
+            field=field,
+        )
+    child: Child = row[0]
+    return child
+
+
 async def plan_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, plan: AuditPlan
 ) -> Audit:
@@ -237,9 +268,7 @@ async def plan_audit(
     if plan.kind in KINDS_ABOUT_A_CHILD and plan.child_id is None:
         raise InvalidInput("This kind of audit is about a child's case.", field="childId")
     if plan.child_id is not None:
-        child = await session.get(Child, plan.child_id)
-        if child is None:
-            raise NotFound("child", field="childId")
+        child = await plannable_child(session, actor, plan.kind, plan.child_id)
         team_id = child.team_id
         subject = subject or child.allocated_practitioner_id
         if plan.kind is AuditKind.PEER and child.allocated_practitioner_id == plan.auditor_id:
@@ -278,6 +307,10 @@ async def plan_audit(
     if team_id is None and subject is not None:
         team_id = await session.scalar(select(Person.team_id).where(Person.id == subject))
     themes = await themes_by_ids(session, plan.theme_ids, "themeIds")
+    if plan.programme_month_id is not None and (
+        await session.get(ProgrammeMonth, plan.programme_month_id) is None
+    ):
+        raise NotFound("month of the programme", field="programmeMonthId")
     template = await current_template(session, plan.kind)
     now = clock.now()
     audit = Audit(
