@@ -131,6 +131,15 @@ def visible_audits(actor: Actor) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
+def visible_actions(actor: Actor) -> ColumnElement[bool]:
+    """An action is seen with its audit; its owner always sees it."""
+    from domain.audits.models import AuditAction
+
+    return AuditAction.audit_id.in_(select(Audit.id).where(visible_audits(actor))) | (
+        AuditAction.owner_id == actor.person_id
+    )
+
+
 def sees_everything(actor: Actor) -> bool:
     return actor.is_system or any(g.scope is ScopeType.AUTHORITY for g in actor.case_grants)
 

@@ -88,10 +88,12 @@ async def _record(
     )
 
 
-async def load_for_change(session: AsyncSession, audit_id: uuid.UUID) -> Audit:
+async def load_for_change(session: AsyncSession, actor: Actor, audit_id: uuid.UUID) -> Audit:
+    """An audit to change, locked: only through the actor's visibility filter, so an audit they
+    may not see is NOT_FOUND exactly like an id that does not exist."""
     audit = await session.scalar(
         select(Audit)
-        .where(Audit.id == audit_id)
+        .where(Audit.id == audit_id, policy.visible_audits(actor))
         .options(
             selectinload(Audit.section_grades),
             selectinload(Audit.template),
@@ -140,14 +142,6 @@ async def _discharge(
         state=state,
         by=actor.person_id,
     )
-
-
-async def _visible_or_not_found(session: AsyncSession, actor: Actor, audit: Audit) -> None:
-    seen = await session.scalar(
-        select(Audit.id).where(Audit.id == audit.id, policy.visible_audits(actor))
-    )
-    if seen is None:
-        raise NotFound("audit", field="auditId")
 
 
 # --- planning one audit ----------------------------------------------------------------------
@@ -390,8 +384,7 @@ async def _transition(
 async def start_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     # The audit is pinned to the template version in force when work starts.
     template = await current_template(session, audit.kind)
@@ -521,8 +514,7 @@ async def save_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID, record: AuditRecord
 ) -> Audit:
     """Save work in progress: answers are checked by type and range, not yet for completeness."""
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     if audit.status is not AuditStatus.IN_PROGRESS:
         raise Conflict(
@@ -560,8 +552,7 @@ def check_complete(audit: Audit) -> None:
 async def submit_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     next_status(audit.status, AuditEvent.SUBMIT)
     check_complete(audit)
@@ -573,8 +564,7 @@ async def submit_audit(
 async def reopen_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     if audit.benchmark_round_id is not None:
         round_ = await session.get(BenchmarkRound, audit.benchmark_round_id)
@@ -596,8 +586,7 @@ async def add_reflections(
     agreement: Agreement | None,
 ) -> Audit:
     """The practitioner whose case (or work) was audited adds their reflections."""
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     allocated = None
     if audit.child_id is not None:
         allocated = await session.scalar(
@@ -626,8 +615,7 @@ def effective_grade(audit: Audit) -> Grade | None:
 async def complete_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     next_status(audit.status, AuditEvent.COMPLETE)
     check_complete(audit)
@@ -676,8 +664,7 @@ async def _inadequate(session: AsyncSession, clock: Clock, audit: Audit, how: st
 async def cancel_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID, reason: str
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     if not (actor.is_system or actor.has_role(*PLANNERS) or audit.auditor_id == actor.person_id):
         raise NotAllowed("A planner or the auditor cancels an audit.")
     text = _text(reason, "reason", required=True)
@@ -706,8 +693,7 @@ async def amend_audit(
     reason: str,
 ) -> Audit:
     """Change a completed audit, with a reason kept in history (the auditor or the QA Lead)."""
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     if not (actor.is_system or audit.auditor_id == actor.person_id or actor.has_role(Role.QA_LEAD)):
         raise NotAllowed("The auditor or the QA Lead amends a completed audit.")
     if audit.status is not AuditStatus.COMPLETED:
@@ -738,7 +724,7 @@ async def moderate_audit(
 ) -> Moderation:
     """Confirm or regrade a completed audit; the auditor's grades are kept beside the new."""
     policy.check_is_qa_lead(actor, "moderates audits")
-    audit = await load_for_change(session, audit_id)
+    audit = await load_for_change(session, actor, audit_id)
     if audit.status is not AuditStatus.COMPLETED:
         raise Conflict("Only a completed audit is moderated.", field="status")
     if audit.auditor_id == actor.person_id:
@@ -840,8 +826,7 @@ async def add_action(
     owner_id: uuid.UUID,
     due_date: date,
 ) -> AuditAction:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_can_follow_up(actor, audit)
     if audit.status is AuditStatus.CANCELLED:
         raise Conflict("A cancelled audit has no actions.", field="status")
@@ -881,7 +866,11 @@ async def add_action(
 async def complete_action(
     *, session: AsyncSession, actor: Actor, clock: Clock, action_id: uuid.UUID, note: str | None
 ) -> AuditAction:
-    action = await session.get(AuditAction, action_id, with_for_update=True)
+    action = await session.scalar(
+        select(AuditAction)
+        .where(AuditAction.id == action_id, policy.visible_actions(actor))
+        .with_for_update()
+    )
     if action is None:
         raise NotFound("action", field="actionId")
     audit = await session.get(Audit, action.audit_id)
@@ -919,8 +908,7 @@ async def add_learning_point(
     theme_ids: Sequence[uuid.UUID],
     is_strength: bool,
 ) -> LearningPoint:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_can_follow_up(actor, audit)
     clean = _text(text, "text", required=True)
     assert clean is not None
@@ -1286,10 +1274,7 @@ class ActionFilter:
 
 
 def _actions(actor: Actor, f: ActionFilter) -> Select[Any]:
-    visible = select(Audit.id).where(policy.visible_audits(actor))
-    stmt = select(AuditAction).where(
-        AuditAction.audit_id.in_(visible) | (AuditAction.owner_id == actor.person_id)
-    )
+    stmt = select(AuditAction).where(policy.visible_actions(actor))
     if f.owner_id is not None:
         stmt = stmt.where(AuditAction.owner_id == f.owner_id)
     if f.open_only:
@@ -1387,10 +1372,7 @@ async def get_follow_ups(
         if model is LearningPoint
         else model.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
         if model is not AuditAction
-        else (
-            AuditAction.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
-            | (AuditAction.owner_id == actor.person_id)
-        ),
+        else policy.visible_actions(actor),
     )
     if model is LearningPoint:
         stmt = stmt.options(selectinload(LearningPoint.themes))
