@@ -298,8 +298,26 @@ async def plan_audit(
         raise InvalidInput(
             "Name the external reviewer (LGA, regional ADCS…).", field="externalReviewer"
         )
-    if team_id is None and subject is not None:
-        team_id = await session.scalar(select(Person.team_id).where(Person.id == subject))
+    if child is None and subject is not None:
+        # An audit of a person's work (supervision) is planned within the same reach as one of
+        # a child's case: the team the person works in.
+        row = (
+            await session.execute(
+                select(Person.team_id, Team.service_id)
+                .outerjoin(Team, Team.id == Person.team_id)
+                .where(Person.id == subject)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("person", field="subjectPractitionerId")
+        team_id = row.team_id
+        if team_id is not None and not policy.planning_reach(actor, plan.kind).covers_team(
+            team_id, row.service_id
+        ):
+            raise NotAllowed(
+                "That person works in a team outside those you plan audits for.",
+                field="subjectPractitionerId",
+            )
     themes = await themes_by_ids(session, plan.theme_ids, "themeIds")
     if plan.programme_month_id is not None and (
         await session.get(ProgrammeMonth, plan.programme_month_id) is None

@@ -215,3 +215,33 @@ async def test_a_sample_is_drawn_only_from_the_planners_reach(
     drawn = {a["child"]["caseReference"] for a in body["data"]["drawSample"]["allocations"]}
     mine = auth.ann_children + auth.bob_children + auth.cat_children
     assert drawn == {c.case_reference for c in mine}
+
+
+SUPERVISION = (
+    "mutation($input: PlanAuditInput!) { planAudit(input: $input) { "
+    "audit { id } errors { code field } } }"
+)
+
+
+async def test_a_supervision_audit_is_planned_within_the_same_reach(
+    auth: Authority, gql: GraphQL
+) -> None:
+    def of(practitioner: Person, supervisor: Person) -> dict[str, Any]:
+        return {
+            "input": {
+                "kind": "SUPERVISION",
+                "auditorId": gid("Person", auth.hos_csc.id),
+                "dueDate": DUE,
+                "subjectPractitionerId": gid("Person", practitioner.id),
+                "supervisorId": gid("Person", supervisor.id),
+                "themeIds": [],
+            }
+        }
+
+    body = await gql(SUPERVISION, of(auth.dan, auth.hos_ff), as_=auth.hos_csc)
+    assert body["data"]["planAudit"] == {
+        "audit": None,
+        "errors": [{"code": "NOT_ALLOWED", "field": "subjectPractitionerId"}],
+    }
+    body = await gql(SUPERVISION, of(auth.cat, auth.tm_b), as_=auth.hos_csc)
+    assert body["data"]["planAudit"]["errors"] == []
