@@ -370,6 +370,14 @@ MUTATIONS: dict[str, M] = {
 }
 
 
+# Ids of the child an audit is planned on: besides sight, the planning reach for the kind
+# planned (read from the input) decides between NOT_ALLOWED and going ahead.
+PLANNED_KIND: dict[tuple[str, str], Callable[[dict[str, Any]], str]] = {
+    ("planAudit", "input.childId"): lambda v: str(v["input"]["kind"]),
+    ("createBenchmarkRound", "input.childId"): lambda v: "BENCHMARKING",
+}
+
+
 # --- reading the schema ------------------------------------------------------------------------
 
 
@@ -447,6 +455,9 @@ async def build_world(auth: Authority) -> None:
             owner_id=auditor.id,
             due_date=due(world),
         )
+    # The QA Lead makes the Head of Children's Social Care auditor of a Family First case: they
+    # see that child, and it stays outside their planning reach.
+    await plan(world, AuditKind.CASE_FILE, auth.hos_csc, auth.dan_children[2], planner=qa)
     for child, auditors in (
         (auth.bob_children[1], [auth.gm, auth.qa_lead]),
         (auth.dan_children[1], [auth.hos_ff, auth.qa_lead]),
@@ -525,6 +536,13 @@ async def visible_of_kind(auth: Authority, actor: Actor, kind: str) -> set[uuid.
     model, condition = SCOPED[kind]
     async with auth.world.session_factory() as s:
         return set(await s.scalars(select(model.id).where(condition(actor))))
+
+
+async def reach_of(auth: Authority, actor: Actor, kind: AuditKind) -> set[uuid.UUID]:
+    """The children the policy lets this actor plan audits of `kind` on."""
+    condition = audits_policy.planning_reach(actor, kind).children()
+    async with auth.world.session_factory() as s:
+        return set(await s.scalars(select(Child.id).where(condition)))
 
 
 async def snapshot(auth: Authority) -> tuple[int, ...]:
@@ -687,11 +705,31 @@ async def test_every_mutation_id_and_every_role_against_the_policy(
                             )
                 if mine and path not in rule.not_any_in_sight:
                     variables = rule.base(chooser(person), d)
+                    planned = PLANNED_KIND.get((name, path))
+                    reach: set[uuid.UUID] = set()
+                    if planned is not None:
+                        kind_planned = AuditKind(planned(variables))
+                        reach = await reach_of(auth, auth.actor(person), kind_planned)
+                        # A child seen but outside the planning reach, where there is one.
+                        mine.sort(key=lambda i: i in reach)
                     _set(variables, path, gid(kind, mine[0]), paths[path])
-                    refusals, _ = await call(name, variables, person)
+                    refusals, changed = await call(name, variables, person)
                     if not_found_on(refusals, path):
                         problems.append(
                             f"{name} {path} as {person.display_name}: in sight but {refusals}"
+                        )
+                    if planned is not None and mine[0] not in reach:
+                        if changed or not any(c == "NOT_ALLOWED" for c, _ in refusals):
+                            problems.append(
+                                f"{name} {path} as {person.display_name}: outside planning "
+                                f"reach but {refusals} changed={changed}"
+                            )
+                    elif planned is not None and ("NOT_ALLOWED", _norm(path).split(".")[-1]) in [
+                        (c, f.split(".")[-1]) for c, f in refusals
+                    ]:
+                        problems.append(
+                            f"{name} {path} as {person.display_name}: inside planning reach "
+                            f"but {refusals}"
                         )
     assert not problems, "\n".join(problems)
     elapsed = time.monotonic() - started
