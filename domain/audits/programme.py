@@ -408,6 +408,8 @@ async def draw_sample(
                     programme_month_id=pm.id if pm else None,
                     sample_id=sample.id,
                 ),
+                # Drawn through the reach and sight filters above.
+                vetted_child=child,
             )
         )
     return SampleResult(sample=sample, children=drawn, allocation=allocation, audits=audits)
@@ -456,7 +458,7 @@ async def create_benchmark_round(
     unique = list(dict.fromkeys(auditor_ids))
     if len(unique) < 2:
         raise InvalidInput("A benchmarking round has at least two auditors.", field="auditorIds")
-    await plannable_child(session, actor, AuditKind.BENCHMARKING, child_id)
+    child = await plannable_child(session, actor, AuditKind.BENCHMARKING, child_id)
     round_ = BenchmarkRound(
         name=clean,
         child_id=child_id,
@@ -488,6 +490,7 @@ async def create_benchmark_round(
                 child_id=child_id,
                 benchmark_round_id=round_.id,
             ),
+            vetted_child=child,
         )
         for auditor_id in unique
     ]

@@ -245,8 +245,16 @@ async def plannable_child(
 
 
 async def plan_audit(
-    *, session: AsyncSession, actor: Actor, clock: Clock, plan: AuditPlan
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    plan: AuditPlan,
+    vetted_child: Child | None = None,
 ) -> Audit:
+    """Plan one audit. `vetted_child` is for the domain's own callers that loaded the child
+    through the same sight and reach filters already (a sample, a benchmarking round), so that
+    it is not read again for each audit."""
     check_can_plan_kind(actor, plan.kind, plan.auditor_id)
     auditor = await auditor_actor(session, plan.auditor_id, "auditorId")
     if not policy.can_audit_kind(auditor, plan.kind):
@@ -262,7 +270,10 @@ async def plan_audit(
     if plan.kind in KINDS_ABOUT_A_CHILD and plan.child_id is None:
         raise InvalidInput("This kind of audit is about a child's case.", field="childId")
     if plan.child_id is not None:
-        child = await plannable_child(session, actor, plan.kind, plan.child_id)
+        if vetted_child is not None and vetted_child.id == plan.child_id:
+            child = vetted_child
+        else:
+            child = await plannable_child(session, actor, plan.kind, plan.child_id)
         team_id = child.team_id
         subject = subject or child.allocated_practitioner_id
         if plan.kind is AuditKind.PEER and child.allocated_practitioner_id == plan.auditor_id:

@@ -68,7 +68,15 @@ from domain.people.roles import Actor, Role
 from domain.surveys import policy as surveys_policy
 from domain.surveys.models import SurveyCampaign
 from tests.conftest import GraphQL, World
-from tests.domain.audit_helpers import Authority, act, advance, build_authority, due, plan
+from tests.domain.audit_helpers import (
+    Authority,
+    act,
+    actor_of,
+    advance,
+    build_authority,
+    due,
+    plan,
+)
 from tests.domain.feedback_helpers import POLICY, complaint
 from tests.domain.survey_helpers import annual_campaign, survey_defaults
 
@@ -683,7 +691,9 @@ async def test_every_mutation_id_and_every_role_against_the_policy(
                 continue
             for person in people:
                 # Fresh: another role's success may have widened it (an auditor planned).
-                seen = await visible_of_kind(auth, auth.actor(person), kind)
+                # As the API sees them now: grantRole may have given them a role meanwhile.
+                actor = await actor_of(world, person)
+                seen = await visible_of_kind(auth, actor, kind)
                 sight[person.id][kind] = seen
                 out = [i for i in objects[kind] if i not in seen]
                 mine = [i for i in objects[kind] if i in seen]
@@ -709,7 +719,7 @@ async def test_every_mutation_id_and_every_role_against_the_policy(
                     reach: set[uuid.UUID] = set()
                     if planned is not None:
                         kind_planned = AuditKind(planned(variables))
-                        reach = await reach_of(auth, auth.actor(person), kind_planned)
+                        reach = await reach_of(auth, actor, kind_planned)
                         # A child seen but outside the planning reach, where there is one.
                         mine.sort(key=lambda i: i in reach)
                     _set(variables, path, gid(kind, mine[0]), paths[path])
