@@ -15,6 +15,8 @@ may. Then:
   field, or the same refusal of the role as a whole), never anything that tells the object
   exists, and nothing changes (row counts of every table, history included);
 - in sight: the answer is never NOT_FOUND on that field;
+- the child an audit or round is planned on, seen but outside the planning reach the policy
+  gives the role for that kind: NOT_ALLOWED and nothing changed;
 - anonymous: UNAUTHENTICATED, nothing changed.
 Ids of reference kinds (teams, services, themes, months of the programme, closure days, role
 grants, survey versions) are not scoped: each is tried once as an id that does not exist, which
