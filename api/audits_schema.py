@@ -819,7 +819,10 @@ def _seed(value: str | None) -> int | None:
 class AuditMutation:
     @strawberry.mutation(
         description="Plan an audit (planners; a team manager plans dip samples; a practitioner "
-        "plans a peer audit they will do)."
+        "plans a peer audit they will do), of a child within the planner's reach: the authority "
+        "for the AED and the QA Lead, their service for a Head of Service, their team for a team "
+        "manager or a practitioner. A child the caller cannot see is NOT_FOUND; one seen but "
+        "outside that reach is NOT_ALLOWED."
     )
     async def plan_audit(
         self,

@@ -5,12 +5,18 @@
 - An auditor works on the audits allocated to them; a practitioner sees the audits of their
   own cases (and adds their reflections); a manager sees the audits of the teams or services
   their roles are held for; a role held for the whole authority sees every audit.
+- Planning reach: an audit is planned only of a child inside the planner's reach for that
+  kind (`planning_reach`), and only of a child the planner may see. Planning makes the
+  planned auditor able to see the child, so reach is never widened by audits themselves.
 - In a benchmarking round no auditor sees another's grades until every one has submitted.
 - Administrators and partner-agency members see none by those roles (multi-agency access for
   partners comes with its own issue).
 """
 
 from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
@@ -27,6 +33,62 @@ def check_can_plan(actor: Actor) -> None:
         raise NotAllowed(
             "The programme is set by the AED with the PSW, Heads of Service and the QA Lead."
         )
+
+
+def plans_kind(role: Role, kind: AuditKind) -> bool:
+    """Whether a role, by itself, plans audits of `kind` (DOMAIN.md: the programme's planners
+    plan any kind; team managers dip-sample; a practitioner plans a peer audit)."""
+    if role in PLANNERS:
+        return True
+    if role in (Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER):
+        return kind is AuditKind.DIP_SAMPLE
+    return role is Role.PRACTITIONER and kind is AuditKind.PEER
+
+
+@dataclass(frozen=True)
+class PlanningReach:
+    """Where an actor may plan audits of one kind: the scopes of the grants that plan it.
+
+    A grant held for the authority (AED, QA Lead, an authority-wide PSW) reaches every child;
+    one held for a service (Head of Service, a service's PSW) that service's teams; one held
+    for a team (a Team Manager's dip sample, a practitioner's peer audit of a colleague's
+    case) that team. Nothing else widens it: not being an auditor, not other roles."""
+
+    everywhere: bool = False
+    service_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    team_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+    def children(self) -> ColumnElement[bool]:
+        """The SQL filter of the children inside the reach."""
+        if self.everywhere:
+            return true()
+        conditions: list[ColumnElement[bool]] = []
+        if self.team_ids:
+            conditions.append(Child.team_id.in_(self.team_ids))
+        if self.service_ids:
+            conditions.append(
+                Child.team_id.in_(select(Team.id).where(Team.service_id.in_(self.service_ids)))
+            )
+        return or_(*conditions) if conditions else false()
+
+    def covers_team(self, team_id: uuid.UUID, service_id: uuid.UUID) -> bool:
+        return self.everywhere or team_id in self.team_ids or service_id in self.service_ids
+
+    def covers_service(self, service_id: uuid.UUID) -> bool:
+        return self.everywhere or service_id in self.service_ids
+
+
+def planning_reach(actor: Actor, kind: AuditKind) -> PlanningReach:
+    if actor.is_system:
+        return PlanningReach(everywhere=True)
+    grants = [g for g in actor.grants if plans_kind(g.role, kind)]
+    return PlanningReach(
+        everywhere=any(g.scope is ScopeType.AUTHORITY for g in grants),
+        service_ids=frozenset(
+            g.service_id for g in grants if g.scope is ScopeType.SERVICE and g.service_id
+        ),
+        team_ids=frozenset(g.team_id for g in grants if g.scope is ScopeType.TEAM and g.team_id),
+    )
 
 
 def check_is_qa_lead(actor: Actor, what: str) -> None:
@@ -67,6 +129,15 @@ def visible_audits(actor: Actor) -> ColumnElement[bool]:
             Audit.team_id.in_(select(Team.id).where(Team.service_id.in_(service_ids)))
         )
     return or_(*conditions)
+
+
+def visible_actions(actor: Actor) -> ColumnElement[bool]:
+    """An action is seen with its audit; its owner always sees it."""
+    from domain.audits.models import AuditAction
+
+    return AuditAction.audit_id.in_(select(Audit.id).where(visible_audits(actor))) | (
+        AuditAction.owner_id == actor.person_id
+    )
 
 
 def sees_everything(actor: Actor) -> bool:

@@ -26,15 +26,23 @@ from domain.audits.models import (
     ProgrammeMonth,
     Sample,
 )
-from domain.audits.service import AuditPlan, auditor_actor, manages, plan_audit
+from domain.audits.reference import themes_by_ids
+from domain.audits.service import (
+    AuditPlan,
+    auditor_actor,
+    manages,
+    plan_audit,
+    plannable_child,
+)
 from domain.audits.templates import parse_sections
+from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.children.service import Cohort, cohort_condition
 from domain.core.clock import Clock, local_today
-from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.core.settings import PolicySettings
 from domain.history import service as history
-from domain.people.models import Person, RoleGrant, Team
+from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 
 NINE_MONTHS = relativedelta(months=9)
@@ -275,7 +283,21 @@ async def draw_sample(
             )
         auditors.append(auditor)
 
-    stmt = select(Child)
+    reach = policy.planning_reach(actor, request.kind)
+    if request.team_id is not None:
+        team = await session.get(Team, request.team_id)
+        if team is None:
+            raise NotFound("team", field="teamId")
+        if not reach.covers_team(team.id, team.service_id):
+            raise NotAllowed("That team is outside your planning reach.", field="teamId")
+    if request.service_id is not None:
+        if await session.get(Service, request.service_id) is None:
+            raise NotFound("service", field="serviceId")
+        if not reach.covers_service(request.service_id):
+            raise NotAllowed("That service is outside your planning reach.", field="serviceId")
+    await themes_by_ids(session, list(request.theme_ids), "themeIds")
+    # Only cases inside the planner's reach (and sight) are candidates.
+    stmt = select(Child).where(reach.children(), children_policy.visible_children(actor))
     if request.team_id is not None:
         stmt = stmt.where(Child.team_id == request.team_id)
     if request.service_id is not None:
@@ -386,6 +408,8 @@ async def draw_sample(
                     programme_month_id=pm.id if pm else None,
                     sample_id=sample.id,
                 ),
+                # Drawn through the reach and sight filters above.
+                vetted_child=child,
             )
         )
     return SampleResult(sample=sample, children=drawn, allocation=allocation, audits=audits)
@@ -434,8 +458,7 @@ async def create_benchmark_round(
     unique = list(dict.fromkeys(auditor_ids))
     if len(unique) < 2:
         raise InvalidInput("A benchmarking round has at least two auditors.", field="auditorIds")
-    if await session.get(Child, child_id) is None:
-        raise NotFound("child", field="childId")
+    child = await plannable_child(session, actor, AuditKind.BENCHMARKING, child_id)
     round_ = BenchmarkRound(
         name=clean,
         child_id=child_id,
@@ -467,10 +490,31 @@ async def create_benchmark_round(
                 child_id=child_id,
                 benchmark_round_id=round_.id,
             ),
+            vetted_child=child,
         )
         for auditor_id in unique
     ]
     return round_, audits
+
+
+async def visible_round(
+    session: AsyncSession, actor: Actor, round_id: uuid.UUID, field: str = "roundId"
+) -> BenchmarkRound:
+    """A round to change, locked: NOT_FOUND unless the actor sees one of its audits (as the
+    round's list does), exactly as for an id that does not exist."""
+    round_ = await session.scalar(
+        select(BenchmarkRound)
+        .where(
+            BenchmarkRound.id == round_id,
+            BenchmarkRound.id.in_(
+                select(Audit.benchmark_round_id).where(policy.visible_audits(actor))
+            ),
+        )
+        .with_for_update()
+    )
+    if round_ is None:
+        raise NotFound("benchmarking round", field=field)
+    return round_
 
 
 async def record_agreed_grade(
@@ -485,9 +529,8 @@ async def record_agreed_grade(
 ) -> BenchmarkRound:
     """The grade the round's auditors agree, once every one of them has submitted."""
     policy.check_can_plan(actor)
-    round_ = await session.get(BenchmarkRound, round_id, with_for_update=True)
-    if round_ is None:
-        raise NotFound("benchmarking round", field="roundId")
+    round_ = await visible_round(session, actor, round_id)
+    await plannable_child(session, actor, AuditKind.BENCHMARKING, round_.child_id, "roundId")
     statuses = list(
         await session.scalars(
             select(Audit.status).where(

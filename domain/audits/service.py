@@ -33,9 +33,11 @@ from domain.audits.models import (
     BenchmarkRound,
     LearningPoint,
     Moderation,
+    ProgrammeMonth,
 )
 from domain.audits.reference import current_template, themes_by_ids
 from domain.audits.templates import check_answers, graded_sections, parse_sections
+from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.db import rows_by
@@ -86,10 +88,12 @@ async def _record(
     )
 
 
-async def load_for_change(session: AsyncSession, audit_id: uuid.UUID) -> Audit:
+async def load_for_change(session: AsyncSession, actor: Actor, audit_id: uuid.UUID) -> Audit:
+    """An audit to change, locked: only through the actor's visibility filter, so an audit they
+    may not see is NOT_FOUND exactly like an id that does not exist."""
     audit = await session.scalar(
         select(Audit)
-        .where(Audit.id == audit_id)
+        .where(Audit.id == audit_id, policy.visible_audits(actor))
         .options(
             selectinload(Audit.section_grades),
             selectinload(Audit.template),
@@ -138,14 +142,6 @@ async def _discharge(
         state=state,
         by=actor.person_id,
     )
-
-
-async def _visible_or_not_found(session: AsyncSession, actor: Actor, audit: Audit) -> None:
-    seen = await session.scalar(
-        select(Audit.id).where(Audit.id == audit.id, policy.visible_audits(actor))
-    )
-    if seen is None:
-        raise NotFound("audit", field="auditId")
 
 
 # --- planning one audit ----------------------------------------------------------------------
@@ -219,9 +215,46 @@ async def manages(session: AsyncSession, auditor_id: uuid.UUID, child: Child) ->
     )
 
 
+async def plannable_child(
+    session: AsyncSession,
+    actor: Actor,
+    kind: AuditKind,
+    child_id: uuid.UUID,
+    field: str = "childId",
+) -> Child:
+    """The child an audit of `kind` is planned on: NOT_FOUND unless the actor may see the
+    child (as for an id that does not exist), NOT_ALLOWED outside their planning reach. One
+    statement for both."""
+    in_reach = policy.planning_reach(actor, kind).children().label("in_reach")
+    row = (
+        await session.execute(
+            select(Child, in_reach).where(
+                Child.id == child_id, children_policy.visible_children(actor)
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("child", field=field)
+    if not row.in_reach:
+        raise NotAllowed(
+            f"That case is outside the teams and services you plan {kind.value} audits for.",
+            field=field,
+        )
+    child: Child = row[0]
+    return child
+
+
 async def plan_audit(
-    *, session: AsyncSession, actor: Actor, clock: Clock, plan: AuditPlan
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    plan: AuditPlan,
+    vetted_child: Child | None = None,
 ) -> Audit:
+    """Plan one audit. `vetted_child` is for the domain's own callers that loaded the child
+    through the same sight and reach filters already (a sample, a benchmarking round), so that
+    it is not read again for each audit."""
     check_can_plan_kind(actor, plan.kind, plan.auditor_id)
     auditor = await auditor_actor(session, plan.auditor_id, "auditorId")
     if not policy.can_audit_kind(auditor, plan.kind):
@@ -237,9 +270,10 @@ async def plan_audit(
     if plan.kind in KINDS_ABOUT_A_CHILD and plan.child_id is None:
         raise InvalidInput("This kind of audit is about a child's case.", field="childId")
     if plan.child_id is not None:
-        child = await session.get(Child, plan.child_id)
-        if child is None:
-            raise NotFound("child", field="childId")
+        if vetted_child is not None and vetted_child.id == plan.child_id:
+            child = vetted_child
+        else:
+            child = await plannable_child(session, actor, plan.kind, plan.child_id)
         team_id = child.team_id
         subject = subject or child.allocated_practitioner_id
         if plan.kind is AuditKind.PEER and child.allocated_practitioner_id == plan.auditor_id:
@@ -275,9 +309,31 @@ async def plan_audit(
         raise InvalidInput(
             "Name the external reviewer (LGA, regional ADCS…).", field="externalReviewer"
         )
-    if team_id is None and subject is not None:
-        team_id = await session.scalar(select(Person.team_id).where(Person.id == subject))
+    if child is None and subject is not None:
+        # An audit of a person's work (supervision) is planned within the same reach as one of
+        # a child's case: the team the person works in.
+        row = (
+            await session.execute(
+                select(Person.team_id, Team.service_id)
+                .outerjoin(Team, Team.id == Person.team_id)
+                .where(Person.id == subject)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("person", field="subjectPractitionerId")
+        team_id = row.team_id
+        if team_id is not None and not policy.planning_reach(actor, plan.kind).covers_team(
+            team_id, row.service_id
+        ):
+            raise NotAllowed(
+                "That person works in a team outside those you plan audits for.",
+                field="subjectPractitionerId",
+            )
     themes = await themes_by_ids(session, plan.theme_ids, "themeIds")
+    if plan.programme_month_id is not None and (
+        await session.get(ProgrammeMonth, plan.programme_month_id) is None
+    ):
+        raise NotFound("month of the programme", field="programmeMonthId")
     template = await current_template(session, plan.kind)
     now = clock.now()
     audit = Audit(
@@ -357,8 +413,7 @@ async def _transition(
 async def start_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     # The audit is pinned to the template version in force when work starts.
     template = await current_template(session, audit.kind)
@@ -488,8 +543,7 @@ async def save_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID, record: AuditRecord
 ) -> Audit:
     """Save work in progress: answers are checked by type and range, not yet for completeness."""
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     if audit.status is not AuditStatus.IN_PROGRESS:
         raise Conflict(
@@ -527,8 +581,7 @@ def check_complete(audit: Audit) -> None:
 async def submit_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     next_status(audit.status, AuditEvent.SUBMIT)
     check_complete(audit)
@@ -540,8 +593,7 @@ async def submit_audit(
 async def reopen_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     if audit.benchmark_round_id is not None:
         round_ = await session.get(BenchmarkRound, audit.benchmark_round_id)
@@ -563,8 +615,7 @@ async def add_reflections(
     agreement: Agreement | None,
 ) -> Audit:
     """The practitioner whose case (or work) was audited adds their reflections."""
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     allocated = None
     if audit.child_id is not None:
         allocated = await session.scalar(
@@ -593,8 +644,7 @@ def effective_grade(audit: Audit) -> Grade | None:
 async def complete_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_auditor(actor, audit)
     next_status(audit.status, AuditEvent.COMPLETE)
     check_complete(audit)
@@ -643,8 +693,7 @@ async def _inadequate(session: AsyncSession, clock: Clock, audit: Audit, how: st
 async def cancel_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID, reason: str
 ) -> Audit:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     if not (actor.is_system or actor.has_role(*PLANNERS) or audit.auditor_id == actor.person_id):
         raise NotAllowed("A planner or the auditor cancels an audit.")
     text = _text(reason, "reason", required=True)
@@ -673,8 +722,7 @@ async def amend_audit(
     reason: str,
 ) -> Audit:
     """Change a completed audit, with a reason kept in history (the auditor or the QA Lead)."""
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     if not (actor.is_system or audit.auditor_id == actor.person_id or actor.has_role(Role.QA_LEAD)):
         raise NotAllowed("The auditor or the QA Lead amends a completed audit.")
     if audit.status is not AuditStatus.COMPLETED:
@@ -705,7 +753,7 @@ async def moderate_audit(
 ) -> Moderation:
     """Confirm or regrade a completed audit; the auditor's grades are kept beside the new."""
     policy.check_is_qa_lead(actor, "moderates audits")
-    audit = await load_for_change(session, audit_id)
+    audit = await load_for_change(session, actor, audit_id)
     if audit.status is not AuditStatus.COMPLETED:
         raise Conflict("Only a completed audit is moderated.", field="status")
     if audit.auditor_id == actor.person_id:
@@ -807,8 +855,7 @@ async def add_action(
     owner_id: uuid.UUID,
     due_date: date,
 ) -> AuditAction:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_can_follow_up(actor, audit)
     if audit.status is AuditStatus.CANCELLED:
         raise Conflict("A cancelled audit has no actions.", field="status")
@@ -848,7 +895,11 @@ async def add_action(
 async def complete_action(
     *, session: AsyncSession, actor: Actor, clock: Clock, action_id: uuid.UUID, note: str | None
 ) -> AuditAction:
-    action = await session.get(AuditAction, action_id, with_for_update=True)
+    action = await session.scalar(
+        select(AuditAction)
+        .where(AuditAction.id == action_id, policy.visible_actions(actor))
+        .with_for_update()
+    )
     if action is None:
         raise NotFound("action", field="actionId")
     audit = await session.get(Audit, action.audit_id)
@@ -886,8 +937,7 @@ async def add_learning_point(
     theme_ids: Sequence[uuid.UUID],
     is_strength: bool,
 ) -> LearningPoint:
-    audit = await load_for_change(session, audit_id)
-    await _visible_or_not_found(session, actor, audit)
+    audit = await load_for_change(session, actor, audit_id)
     _check_can_follow_up(actor, audit)
     clean = _text(text, "text", required=True)
     assert clean is not None
@@ -1253,10 +1303,7 @@ class ActionFilter:
 
 
 def _actions(actor: Actor, f: ActionFilter) -> Select[Any]:
-    visible = select(Audit.id).where(policy.visible_audits(actor))
-    stmt = select(AuditAction).where(
-        AuditAction.audit_id.in_(visible) | (AuditAction.owner_id == actor.person_id)
-    )
+    stmt = select(AuditAction).where(policy.visible_actions(actor))
     if f.owner_id is not None:
         stmt = stmt.where(AuditAction.owner_id == f.owner_id)
     if f.open_only:
@@ -1354,10 +1401,7 @@ async def get_follow_ups(
         if model is LearningPoint
         else model.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
         if model is not AuditAction
-        else (
-            AuditAction.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
-            | (AuditAction.owner_id == actor.person_id)
-        ),
+        else policy.visible_actions(actor),
     )
     if model is LearningPoint:
         stmt = stmt.options(selectinload(LearningPoint.themes))

@@ -662,6 +662,10 @@ async def invite_teams(
     policy.check_can_run_campaigns(actor)
     if not team_ids:
         raise InvalidInput("Name at least one team.", field="teamIds")
+    known = set(await session.scalars(select(Team.id).where(Team.id.in_(team_ids))))
+    for n, team_id in enumerate(team_ids):
+        if team_id not in known:
+            raise NotFound("team", field=f"teamIds.{n}")
     people = list(
         await session.execute(
             select(Person.id, Person.email)

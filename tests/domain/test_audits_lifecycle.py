@@ -918,8 +918,8 @@ async def test_a_peer_audit_is_never_of_the_auditors_own_case(
     with pytest.raises(InvalidInput) as refused:
         await plan(world, AuditKind.PEER, auth.ann, auth.ann_children[0], planner=ann)
     assert refused.value.field == "auditorId"
-    peer = await plan(world, AuditKind.PEER, auth.ann, auth.cat_children[0], planner=ann)
-    assert (peer.auditor_id, peer.subject_practitioner_id) == (auth.ann.id, auth.cat.id)
+    peer = await plan(world, AuditKind.PEER, auth.ann, auth.bob_children[0], planner=ann)
+    assert (peer.auditor_id, peer.subject_practitioner_id) == (auth.ann.id, auth.bob.id)
 
 
 async def test_a_supervision_audit_is_of_a_supervision_relationship_or_a_forum(

@@ -180,7 +180,7 @@ async def test_a_second_start_of_the_same_audit_is_the_same_process(auth: Author
     audit_id = await _inadequate_audit(auth)
     first = await _process(auth.world, audit_id)
     async with auth.world.session_factory() as s, s.begin():
-        audit = await audits.load_for_change(s, audit_id)
+        audit = await audits.load_for_change(s, SYSTEM, audit_id)
         again = await escalation.start(session=s, clock=auth.world.clock, audit=audit)
     assert again is not None and again.id == first.id
 
@@ -458,7 +458,7 @@ async def test_the_process_runs_to_the_desk_top_audit_which_closes_it(auth: Auth
     assert process.stage is EscalationStage.DESK_TOP_AUDIT
     assert process.desk_top_audit_id is not None
     async with world.session_factory() as s:
-        desk_top = await audits.load_for_change(s, process.desk_top_audit_id)
+        desk_top = await audits.load_for_change(s, SYSTEM, process.desk_top_audit_id)
     assert desk_top.kind is AuditKind.DESK_TOP
     assert desk_top.auditor_id == auth.qa_lead.id
     assert desk_top.child_id == auth.bob_children[0].id
