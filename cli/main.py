@@ -113,39 +113,58 @@ def import_children(
     path: Annotated[Path, typer.Argument(help="A CSV export from the case management system.")],
     dry_run: Annotated[bool, typer.Option(help="Check every row and write nothing.")] = False,
 ) -> None:
-    """Import or update children from CSV: all rows or none, with a report of refused rows."""
+    """Import or update children from CSV: all rows or none, with a reason for each refused row.
+
+    Exit 0 imported (or, with --dry-run, would import); 2 the file or a row is refused, one line
+    each on stderr and nothing written; 1 the import could not run (e.g. no database).
+    """
     from domain.children import importer
     from domain.people.roles import SYSTEM
 
     _load_dev_env()
-    with path.open(newline="", encoding="utf-8-sig") as stream:
-        rows, header_problems = importer.read_csv(stream)
-    report = importer.ImportReport(problems=header_problems)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
     async def work(session: AsyncSession) -> importer.ImportReport:
-        with Progress(console=console) as progress:
-            task = progress.add_task("Checking and importing", total=len(rows))
+        with path.open("rb") as stream, Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Checking and importing", total=None)
             async with session.begin():
                 result = await importer.import_children(
                     session=session,
                     actor=SYSTEM,
                     clock=SystemClock(),
-                    rows=rows,
+                    rows=importer.rows_from_file(stream),
                     progress=lambda n: progress.advance(task, n),
                 )
                 if not result.applied or dry_run:
                     await session.rollback()
             return result
 
-    if not header_problems:
+    if not path.is_file():
+        errors.print(f"No such file: {path}.", markup=False)
+        raise typer.Exit(2)
+    try:
         report = _run(work)
-    if report.problems:
-        table = Table("row", "case reference", "column", "reason", title="Refused rows")
-        for p in report.problems:
-            table.add_row(str(p.row), p.case_reference or "", p.column, p.reason)
-        console.print(table)
-        console.print(f"[red]Nothing was imported: {len(report.problems)} problem(s).[/red]")
-        raise typer.Exit(1)
+    except importer.FileRefused as refused:
+        errors.print(f"Nothing was imported: {refused.message}", markup=False)
+        raise typer.Exit(2) from None
+    except Exception as fault:
+        errors.print(
+            f"The import could not run ({type(fault).__name__}); nothing was imported. "
+            "Is the database up (DATABASE_URL)?",
+            markup=False,
+        )
+        raise typer.Exit(1) from None
+    if report.problem_count:
+        for problem in report.problems:
+            errors.print(str(problem), markup=False)
+        more = report.problem_count - len(report.problems)
+        if more:
+            errors.print(f"... and {more} more.", markup=False)
+        errors.print(
+            f"Nothing was imported: {report.problem_count} problem(s) in {report.rows} rows.",
+            markup=False,
+        )
+        raise typer.Exit(2)
     verb = "Would import" if dry_run else "Imported"
     console.print(
         f"[green]{verb} {report.rows} rows: {report.created} new, {report.updated} updated, "

@@ -580,12 +580,9 @@ async def seed_demo_authority(
     report = await import_children(session=session, actor=SYSTEM, clock=clock, rows=rows)
     if report.problems:
         # Nothing was imported; the caller's transaction rolls the organisation back too.
-        first = "; ".join(
-            f"{p.case_reference or 'row ' + str(p.row)} {p.column} {p.reason}"
-            for p in report.problems[:3]
-        )
+        first = "; ".join(str(p) for p in report.problems[:3])
         raise Conflict(
-            f"The demo children could not be imported ({len(report.problems)} problems): {first}"
+            f"The demo children could not be imported ({report.problem_count} problems): {first}"
         )
     say(
         f"Children: {report.created} created, {report.updated} updated, "
