@@ -15,6 +15,7 @@ from strawberry.types import Info
 from api.context import Context
 from api.types.common import CountedConnection, global_id
 from api.types.organisation import Person
+from domain.core.numbers import ascii_int
 from domain.history import models
 from domain.history import service as history
 
@@ -60,7 +61,8 @@ class HistoryEntry(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = [int(i) for i in node_ids if i.isdigit()]
+        parsed = (ascii_int(i, max_digits=18) for i in node_ids)
+        ids = [i for i in parsed if i is not None]
         actor = info.context.actor
         if actor is None:
             return [None] * len(ids)
