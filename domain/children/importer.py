@@ -31,6 +31,7 @@ from domain.children.csv_file import (
 )
 from domain.core.clock import Clock, local_today
 from domain.core.errors import NotAllowed
+from domain.history.registry import check_declared
 from domain.history.service import current_request_id
 from domain.people.models import Person, Team
 from domain.people.roles import Actor
@@ -66,6 +67,9 @@ IMPORT_LOCK = 0x51AF_0001
 # Rows copied into the temporary table at a time, and reasons kept for the report.
 COPY_BATCH = 10_000
 MAX_PROBLEMS_KEPT = 1_000
+# The object type of the history rows the import writes in SQL (not through `record`, so it
+# is checked against the history registry here, as `record` would).
+SUBJECT = "Child"
 
 
 @dataclass(frozen=True)
@@ -315,7 +319,9 @@ def _changes(old: str | None) -> str:
 async def _write(session: AsyncSession, actor: Actor, clock: Clock) -> tuple[int, int]:
     """Create the new children and update the changed ones, each with its history row, in a
     fixed number of set-based statements whatever the number of rows."""
+    check_declared(SUBJECT)
     history = {
+        "object_type": SUBJECT,
         "now": clock.now(),
         "actor_id": actor.person_id,
         "actor_label": actor.display_name,
@@ -334,7 +340,7 @@ async def _write(session: AsyncSession, actor: Actor, clock: Clock) -> tuple[int
         text(
             "INSERT INTO history (occurred_at, actor_id, actor_label, action, object_type,"
             " object_id, changes, request_id)"
-            " SELECT :now, :actor_id, :actor_label, 'child.updated', 'Child', c.id,"
+            " SELECT :now, :actor_id, :actor_label, 'child.updated', :object_type, c.id,"
             f" {_changes('c')}, :request_id"
             f" FROM {STAGE} s JOIN children c ON c.id = s.existing_id WHERE {differs}"
             " ORDER BY c.id"
@@ -363,7 +369,7 @@ async def _write(session: AsyncSession, actor: Actor, clock: Clock) -> tuple[int
         text(
             "INSERT INTO history (occurred_at, actor_id, actor_label, action, object_type,"
             " object_id, changes, request_id)"
-            " SELECT :now, :actor_id, :actor_label, 'child.imported', 'Child', s.new_id,"
+            " SELECT :now, :actor_id, :actor_label, 'child.imported', :object_type, s.new_id,"
             f" {_changes(None)}, :request_id"
             f" FROM {STAGE} s WHERE s.existing_id IS NULL ORDER BY s.new_id"
         ),

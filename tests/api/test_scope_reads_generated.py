@@ -206,7 +206,15 @@ async def roomy_client(
     """The real app, with the edge's size limits raised: this test asks for every object of
     every type in one document per person (the limits have their own tests)."""
     roomy = settings.model_copy(
-        update={"max_query_depth": 50, "max_query_tokens": 10**6, "max_query_aliases": 10**4}
+        update={
+            "max_query_depth": 50,
+            "max_query_tokens": 10**6,
+            "max_query_aliases": 10**4,
+            "max_query_fields": 10**6,
+            "max_field_repeats": 10**4,
+            "max_query_cost": 10**8,
+            "max_request_body_bytes": 64 * 1024 * 1024,
+        }
     )
     app = create_app(roomy, services=Services(roomy, clock=clock, engine=engine, redis=redis))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -306,6 +314,9 @@ async def _post(client: httpx.AsyncClient, world: World, who: Person, query: str
     for error in body.get("errors") or []:
         code = (error.get("extensions") or {}).get("code")
         assert code in ("NOT_ALLOWED", "NOT_FOUND", "INVALID"), (who.display_name, error)
+        # A refusal of one field, never of the whole document: a document refused at the
+        # edge would read as "nothing found" and hide every road it was to try.
+        assert error.get("path"), (who.display_name, error)
     return body
 
 
