@@ -16,9 +16,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
-from graphql import ASTValidationRule, ExecutionResult, GraphQLError, StringValueNode
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    NonNullTypeNode,
+    ObjectFieldNode,
+    OperationDefinitionNode,
+    StringValueNode,
+    ValidationContext,
+    get_named_type,
+)
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
@@ -43,17 +54,33 @@ def text_problem(value: str, limit: int) -> str | None:
     return None
 
 
+# Input fields that carry a whole file's text: their value may be as long as the request body
+# allows (`max_request_body_bytes`) instead of MAX_STRING_LENGTH. NUL and lone surrogates are
+# refused there too. A long value is accepted as a literal or as that field of a variable whose
+# type is the input object (`$input: ImportChildrenInput!` with `{"input": {"csv": ...}}`).
+LONG_TEXT_FIELDS = frozenset({("ImportChildrenInput", "csv")})
+
+
 def _invalid(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "INVALID"})
 
 
-def string_literal_rule(limit: int) -> type[ASTValidationRule]:
+def string_literal_rule(limit: int, long_limit: int | None = None) -> type[ASTValidationRule]:
     """A validation rule refusing any string literal of the document that `text_problem`
-    refuses. Built once per process: the validation cache is keyed on the rule classes."""
+    refuses (with `long_limit` for a LONG_TEXT_FIELDS value). Built once per process: the
+    validation cache is keyed on the rule classes."""
 
     class StringLiterals(ASTValidationRule):
-        def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-            problem = text_problem(node.value, limit)
+        def enter_string_value(
+            self, node: StringValueNode, _key: Any, parent: Any, *_: Any
+        ) -> None:
+            allowed = limit
+            if long_limit is not None and isinstance(parent, ObjectFieldNode):
+                owner = cast(ValidationContext, self.context).get_parent_input_type()
+                owner_name = getattr(get_named_type(owner), "name", None)
+                if (owner_name, parent.name.value) in LONG_TEXT_FIELDS:
+                    allowed = long_limit
+            problem = text_problem(node.value, allowed)
             if problem is not None:
                 self.report_error(
                     GraphQLError(
@@ -66,10 +93,35 @@ def string_literal_rule(limit: int) -> type[ASTValidationRule]:
     return StringLiterals
 
 
-def variables_problem(variables: Any, limit: int) -> str | None:
+def long_variable_paths(document: DocumentNode | None, operation_name: str | None) -> set[str]:
+    """The variable paths (`$input.csv`) of the operation that are LONG_TEXT_FIELDS: the field
+    of a variable declared with that input object's type (nullable or not)."""
+    paths: set[str] = set()
+    for definition in document.definitions if document is not None else ():
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        if operation_name is not None and (
+            definition.name is None or definition.name.value != operation_name
+        ):
+            continue
+        for variable in definition.variable_definitions or ():
+            type_node = variable.type
+            if isinstance(type_node, NonNullTypeNode):
+                type_node = type_node.type
+            type_name = getattr(getattr(type_node, "name", None), "value", None)
+            for owner, field in LONG_TEXT_FIELDS:
+                if type_name == owner:
+                    paths.add(f"${variable.variable.name.value}.{field}")
+    return paths
+
+
+def variables_problem(
+    variables: Any, limit: int, long_paths: set[str] | None = None, long_limit: int = 0
+) -> str | None:
     """The first string or key in the variables that may not cross the boundary, described
-    with its path (`$input.name`), or None. Iterative: the body guard bounds the depth, but
-    this must not depend on it."""
+    with its path (`$input.name`), or None; a string at one of `long_paths` may have up to
+    `long_limit` characters. Iterative: the body guard bounds the depth, but this must not
+    depend on it."""
     stack: list[tuple[str, Any]] = [("$" + str(k), v) for k, v in (variables or {}).items()]
     for key in variables or {}:
         if isinstance(key, str) and (problem := text_problem(key, limit)):
@@ -77,7 +129,8 @@ def variables_problem(variables: Any, limit: int) -> str | None:
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if problem := text_problem(value, limit):
+            allowed = long_limit if long_paths and path in long_paths else limit
+            if problem := text_problem(value, allowed):
                 return f"Variable {path} {problem}."
         elif isinstance(value, dict):
             for key, item in value.items():
@@ -94,16 +147,25 @@ class StringVariables(SchemaExtension):
     anything executes (the rule above covers the literals)."""
 
     limit = 10_000
+    long_limit = 0
 
     def on_execute(self) -> Iterator[None]:
-        problem = variables_problem(self.execution_context.variables, self.limit)
+        context = self.execution_context
+        long_paths = (
+            long_variable_paths(context.graphql_document, context.operation_name)
+            if self.long_limit
+            else None
+        )
+        problem = variables_problem(context.variables, self.limit, long_paths, self.long_limit)
         if problem is not None:
             self.execution_context.result = ExecutionResult(data=None, errors=[_invalid(problem)])
         yield
 
 
-def string_variables(limit: int) -> type[StringVariables]:
-    return type("StringVariablesLimited", (StringVariables,), {"limit": limit})
+def string_variables(limit: int, long_limit: int = 0) -> type[StringVariables]:
+    return type(
+        "StringVariablesLimited", (StringVariables,), {"limit": limit, "long_limit": long_limit}
+    )
 
 
 # --- the HTTP body ---------------------------------------------------------------------------

@@ -157,13 +157,15 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     check = limits.DocumentCheck(
         settings,
         hide_suggestions=settings.hide_suggestions,
-        extra_rules=(string_literal_rule(settings.max_string_length),),
+        extra_rules=(
+            string_literal_rule(settings.max_string_length, settings.max_request_body_bytes),
+        ),
     )
     return [
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
         partial(ParserCache, maxsize=512),
         partial(RequestLimits, check, settings.max_query_cost),
-        string_variables(settings.max_string_length),
+        string_variables(settings.max_string_length, settings.max_request_body_bytes),
         IntrospectionForAdmins,
         MaskUnexpectedErrors,
     ]

@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from api.audits_schema import AuditMutation, AuditQuery
 from api.calendar_schema import CalendarMutation, CalendarQuery
+from api.children_import_schema import ChildrenImportMutation
 from api.context import Context
 from api.escalation_schema import EscalationMutation, EscalationQuery, InadequateEscalation
 from api.extensions import ExecutorWithoutSuggestions, build_extensions
@@ -528,6 +529,7 @@ def _given(value: Any) -> bool:
 class Mutation(
     AuditMutation,
     CalendarMutation,
+    ChildrenImportMutation,
     NotificationMutation,
     EscalationMutation,
     FeedbackMutation,

@@ -356,6 +356,7 @@ MUTATIONS: dict[str, M] = {
     },
     "recordSurveyOptOut": M({"personId": "person"}, lambda h, d: {}),
     "createService": M({}, lambda h, d: {}),
+    "importChildren": M({}, lambda h, d: {}),
     "createTeam": M(
         {"input.serviceId": "service"}, lambda h, d: _input(serviceId=h("service"), name="New")
     ),
