@@ -315,6 +315,20 @@ async def test_guessing_links_spends_the_address_allowance(
     assert real.status_code == 429 and int(real.headers["retry-after"]) > 0
 
 
+async def test_guessing_printed_codes_on_the_phone_page_is_limited_too(
+    limited_client: httpx.AsyncClient, world: World, town: Authority
+) -> None:
+    made = await campaign_of(world, town)
+    statuses = [
+        (await limited_client.post("/s", data={"code": uuid.uuid4().hex[:26]})).status_code
+        for _ in range(7)
+    ]
+    assert 429 not in statuses[:6] and statuses[6] == 429
+    # The address's allowance is spent for the link pages as well, whatever the link.
+    page = await limited_client.get(f"/s/{made.tokens[0]}")
+    assert page.status_code == 429 and int(page.headers["retry-after"]) > 0
+
+
 async def test_when_redis_is_down_respondents_are_let_through(
     settings: Settings, clock: SettableClock, engine: AsyncEngine, world: World, town: Authority
 ) -> None:
