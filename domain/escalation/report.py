@@ -588,7 +588,14 @@ def _covered() -> frozenset[int]:
     return frozenset(set().union(*(set.intersection(*maps) for maps in by_family.values())))
 
 
-_SPACES = re.compile(r"[ \t]{2,}")
+_SPACES = re.compile(r" {2,}")
+_DROPPED = "\x00"  # stands for a character left out until the gaps are closed
+_GAP = re.compile(r"( ?)\x00+( ?)")
+_JOINER = "\x01"
+_GLUED = re.compile("\x00*(?:\x01+\x00+)+|\x00+\x01+")
+# Variation selectors (text or emoji presentation) and the zero-width joiner of emoji
+# sequences: nothing to draw once the emoji are left out.
+_EMOJI_GLUE = frozenset("\ufe0e\ufe0f\u200d")
 
 
 def printable(text: str) -> str:
@@ -598,17 +605,33 @@ def printable(text: str) -> str:
     covered = _covered()
     kept: list[str] = []
     for ch in unicodedata.normalize("NFC", text):
-        if ch == "\n":
+        if ch in _EMOJI_GLUE:
+            kept.append(_JOINER if ch == "\u200d" else "")
+        elif ch in "\n\t" or ch in _FORMAT_KEPT:
             kept.append(ch)
-        elif ch == "\t":
-            kept.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            if ch in _FORMAT_KEPT:
-                kept.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf"):
+            continue  # an invisible control or format character
         elif ord(ch) in covered:
             kept.append(ch)
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(kept).split("\n"))
+        else:
+            kept.append(_DROPPED)  # a visible character no font has: its spaces close up
+    # A zero-width joiner between emoji goes with them; elsewhere (Arabic script) it stays.
+    glued = _GLUED.sub(_DROPPED, "".join(kept)).replace(_JOINER, "\u200d")
+    joined = _GAP.sub(_close_gap, glued.replace("\t", " "))
+    lines = (_SPACES.sub(" ", line).strip() for line in joined.split("\n"))
     return "\n".join(lines).strip()
+
+
+def _close_gap(gap: re.Match[str]) -> str:
+    """What stands where characters were left out: one space between words ("Ann 🎉 Lee"),
+    none before punctuation ("weeks 🚩;") or inside a word."""
+    before, after = gap.group(1), gap.group(2)
+    if before and after:
+        return " "
+    if before or after:
+        rest = gap.string[gap.end() : gap.end() + 1]
+        return "" if not rest or unicodedata.category(rest).startswith("P") else " "
+    return ""
 
 
 A4_W, A4_H = 210.0, 297.0
@@ -763,6 +786,9 @@ class _Report(FPDF):
         self.set_auto_page_break(False)
         for n in range(1, total + 1):
             self.page = n
+            # Back on an earlier page: its content must select the font again (fpdf2 would
+            # take it as still selected from the page drawn last).
+            self.current_font_is_set_on_page = False
             self.set_xy(self.l_margin, self.h - MARGIN - 4)
             self.font(7.5)
             self.set_text_color(0x50, 0x5A, 0x5F)

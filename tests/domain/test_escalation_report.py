@@ -178,8 +178,10 @@ def test_page_one_is_one_page_and_the_annex_lists_every_case(cases: int, long: b
     if not cases and not long:
         assert len(pages) == 1
         return
-    # The annex: page 2 on, every case once, with its outcome and note.
+    # The annex: page 2 on, every case once, with its outcome and note; each page's footer.
     assert pages[1].startswith("Annex")
+    for n, page in enumerate(pages[1:], start=2):
+        assert f"Annex: case CR-0001. Generated 14 January 2027. Page {n} of {len(pages)}" in page
     annex = "\n".join(pages[1:])
     for i in range(cases):
         assert f"OC-{i:04d}" in annex
@@ -239,6 +241,8 @@ def test_names_in_polish_welsh_urdu_and_arabic_survive_and_emoji_are_left_out() 
 
 def test_printable_leaves_out_what_no_font_has() -> None:
     assert report.printable("Ann 🎉 Lee") == "Ann Lee"
+    assert report.printable("No visits 🚩; none ✅.") == "No visits; none."
+    assert report.printable("Fam👨‍👩‍👧ily 👍🏽") == "Family"
     assert report.printable("Family 👨‍👩‍👧‍👦 ok ❤️") == "Family ok"
     assert report.printable("Łukasz\tDŵr\x00 ŷd") == "Łukasz Dŵr ŷd"
     assert report.printable("عائشة") == "عائشة"
