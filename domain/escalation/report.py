@@ -655,7 +655,9 @@ class _Budget:
 _BUDGETS = (
     _Budget(5, 2, 12, 6),
     _Budget(4, 2, 10, 5),
+    _Budget(3, 2, 10, 5),
     _Budget(3, 2, 8, 4),
+    _Budget(2, 2, 8, 4),
     _Budget(2, 1, 6, 3),
     _Budget(1, 1, 4, 2),
 )
