@@ -33,6 +33,7 @@ from typing import Any
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
+from fpdf.fonts import TTFFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -622,6 +623,14 @@ def printable(text: str) -> str:
     return "\n".join(lines).strip()
 
 
+def _needs_shaping(text: str) -> bool:
+    """Arabic script (right to left, joined) or combining marks: HarfBuzz's work."""
+    return any(
+        unicodedata.bidirectional(ch) in ("R", "AL", "AN") or unicodedata.category(ch) == "Mn"
+        for ch in text
+    )
+
+
 def _close_gap(gap: re.Match[str]) -> str:
     """What stands where characters were left out: one space between words ("Ann 🎉 Lee"),
     none before punctuation ("weeks 🚩;") or inside a word."""
@@ -691,10 +700,7 @@ class _Report(FPDF):
         """HarfBuzz shaping (and the bidirectional algorithm) for a text in Arabic script or
         with combining marks; plain widths otherwise, since fpdf2's shaped line breaking is
         slow on long texts (seconds for a page of notes)."""
-        needs = any(
-            unicodedata.bidirectional(ch) in ("R", "AL", "AN") or unicodedata.category(ch) == "Mn"
-            for ch in text
-        )
+        needs = _needs_shaping(text)
         if needs and not self.text_shaping:
             # English paragraphs (left to right) in which Arabic script runs right to left.
             self.set_text_shaping(True, direction="ltr")
@@ -757,6 +763,62 @@ class _Report(FPDF):
             if self.lines_of(candidate, width) <= max_lines:
                 return candidate, True
         return "…", True
+
+    def flow(self, x: float, width: float, text: str, h: float = LINE) -> None:
+        """`text` from `x`, wrapped at `width`, breaking pages as it goes (the annex). Plain
+        text is wrapped here a word at a time: fpdf2's own line breaking measures each line
+        afresh for every character, which takes half a minute for 200 long notes."""
+        if _needs_shaping(text):
+            self.set_x(x)
+            self.mc(width, h, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            return
+        self.shape_for(text)
+        for line in self._wrap(text, width - 2 * self.c_margin):
+            if self.will_page_break(h):
+                self.add_page()
+            self.set_x(x)
+            self.cell(width, h, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _width(self, text: str) -> float:
+        """The width of plain text (no shaping, every character in the current font) from
+        the font's advance widths, as fpdf2 draws it."""
+        font = self.current_font
+        assert isinstance(font, TTFFont)
+        widths: dict[int, float] = font.cw
+        return float(sum(widths[ord(c)] for c in text)) * self.font_size_pt * 0.001 / self.k
+
+    def _wrap(self, text: str, width: float) -> list[str]:
+        space = self._width(" ")
+        out: list[str] = []
+        for paragraph in text.split("\n"):
+            line, used = "", 0.0
+            for word in paragraph.split(" "):
+                if not word:
+                    continue
+                size = self._width(word)
+                while size > width:  # longer than a line: cut by characters
+                    if line:
+                        out.append(line)
+                        line, used = "", 0.0
+                    cut, taken = 0, 0.0
+                    while cut < len(word) - 1:
+                        taken += self._width(word[cut])
+                        if taken > width:
+                            break
+                        cut += 1
+                    cut = max(cut, 1)
+                    out.append(word[:cut])
+                    word = word[cut:]
+                    size = self._width(word)
+                if line and used + space + size > width:
+                    out.append(line)
+                    line, used = word, size
+                elif line:
+                    line, used = f"{line} {word}", used + space + size
+                else:
+                    line, used = word, size
+            out.append(line)
+        return out
 
     def para(self, text: str, *, size: float = 9, bold: bool = False, h: float = LINE) -> None:
         self.font(size, bold)
@@ -925,7 +987,8 @@ def _annex(pdf: _Report, facts: ReportFacts) -> None:
     epw = pdf.epw
     if facts.other_cases:
         pdf.heading(f"The practitioner's other cases ({len(facts.other_cases)})")
-        pdf.para(printable(cases_summary(facts)))
+        pdf.font(9)
+        pdf.flow(pdf.l_margin, epw, printable(cases_summary(facts)))
         pdf.ln(1)
         ref_w = 40.0
         for case in facts.other_cases:
@@ -943,11 +1006,10 @@ def _annex(pdf: _Report, facts: ReportFacts) -> None:
             if pdf.page != page:  # the reference itself moved to a new page
                 top = pdf.t_margin
             pdf.set_xy(pdf.l_margin + ref_w, top)
-            pdf.mc(epw - ref_w, LINE, printable(case.outcome), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.flow(pdf.l_margin + ref_w, epw - ref_w, printable(case.outcome))
             if case.note.strip():
                 pdf.font(9)
-                pdf.set_x(pdf.l_margin + ref_w)
-                pdf.mc(epw - ref_w, LINE, printable(case.note), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.flow(pdf.l_margin + ref_w, epw - ref_w, printable(case.note))
             pdf.ln(0.8)
         pdf.rule()
     done: set[str] = set()
@@ -958,7 +1020,8 @@ def _annex(pdf: _Report, facts: ReportFacts) -> None:
         pdf.heading(f"{title}, in full")
         if title == "Next steps":
             text = "\n".join(f"• {line}" for line in next_steps(facts))
-        pdf.para(printable(text))
+        pdf.font(9)
+        pdf.flow(pdf.l_margin, epw, printable(text))
 
 
 def render_pdf(facts: ReportFacts, *, draft: bool) -> bytes:
