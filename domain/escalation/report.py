@@ -757,12 +757,16 @@ class _Report(FPDF):
                 hi = mid - 1
         if best:
             return best, True
-        # Not even one word fits with the pointer: cut by characters.
-        for n in range(min(len(flat), 200), 0, -1):
-            candidate = flat[:n] + "…"
+        # Not even the first word fits with the pointer: cut by characters.
+        lo, hi = 1, len(flat)
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            candidate = flat[:mid] + note
             if self.lines_of(candidate, width) <= max_lines:
-                return candidate, True
-        return "…", True
+                best, lo = candidate, mid + 1
+            else:
+                hi = mid - 1
+        return best or "…", True
 
     def flow(self, x: float, width: float, text: str, h: float = LINE) -> None:
         """`text` from `x`, wrapped at `width`, breaking pages as it goes (the annex). Plain
@@ -857,11 +861,10 @@ class _Report(FPDF):
             self.font(7.5)
             self.set_text_color(0x50, 0x5A, 0x5F)
             label = "Annex" if n > 1 else "Exception report"
-            text = self.clip(
-                f"{label}: case {self.facts.case_reference}. Generated "
-                f"{_long(local_day(self.facts.generated_at))}. Page {n} of {total}",
-                self.epw,
-                1,
+            case = self.clip(self.facts.case_reference, self.epw / 2, 1)  # the rest must fit
+            text = (
+                f"{label}: case {case}. Generated "
+                f"{_long(local_day(self.facts.generated_at))}. Page {n} of {total}"
             )
             self.c(0, 4, text, align="C")
         self.page = total

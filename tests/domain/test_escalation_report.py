@@ -196,6 +196,30 @@ def test_page_one_is_one_page_and_the_annex_lists_every_case(cases: int, long: b
         assert LONG_END in annex
 
 
+def test_words_longer_than_a_line_are_cut_not_spilled() -> None:
+    """A pasted link or a name with no spaces: cut on page 1 with the pointer, wrapped in the
+    annex, never past the margins or the page."""
+    link = "https://example.org/" + "a" * 3000
+    facts = _facts(
+        1,
+        case_reference="R" * 64,
+        practitioner="P" * 300,
+        audit_rationale=link,
+        other_cases=[OtherCase("Q" * 64, "No concerns", link)],
+    )
+    pdf = report.render_pdf(facts, draft=True)
+    pages = _pages(pdf)
+    content, footer = _lowest_text(pdf)
+    assert content > 27 * MM - 1 > footer
+    first = pages[0]
+    assert "Next steps" in first and f"Page 1 of {len(pages)}" in first
+    assert first.count("(in full in the annex)") >= 2  # the practitioner and the rationale
+    annex = "".join("".join(p.split()) for p in pages[1:])
+    assert "Q" * 64 in annex
+    assert link.replace("Annex", "") in annex.replace("Annex", "")
+    assert "Why the audit was graded Inadequate, in full" in "\n".join(pages[1:])
+
+
 NAMES: dict[str, Any] = {
     "practitioner": "Łukasz Wójcik 🎉",
     "auditor": "Dŵr ŷd Evans",
