@@ -643,7 +643,6 @@ def _close_gap(gap: re.Match[str]) -> str:
     return ""
 
 
-A4_W, A4_H = 210.0, 297.0
 MARGIN = 15.0
 FOOTER = 12.0  # the bottom band each page's footer is drawn in
 LINE = 4.6  # body line height (mm) at 9 pt
@@ -905,6 +904,7 @@ def _page_one(pdf: _Report, facts: ReportFacts, budget: _Budget, *, draft: bool)
     )
     shown = facts.section_grades[: budget.sections]
     for g in shown:
+        pdf.font(9)
         pdf.row(
             [
                 (widths[0], pdf.clip(g.title, widths[0] - 2, 1), False),
@@ -923,6 +923,7 @@ def _page_one(pdf: _Report, facts: ReportFacts, budget: _Budget, *, draft: bool)
                 ),
             )
         )
+    pdf.font(9, bold=True)
     pdf.row(
         [
             (widths[0], "Overall", True),
@@ -958,6 +959,7 @@ def _page_one(pdf: _Report, facts: ReportFacts, budget: _Budget, *, draft: bool)
 
     for title, text in _narrative(facts):
         pdf.heading(title)
+        pdf.font(9)  # measured in the font it is drawn in
         pdf.para(pdf.clip(text, epw, budget.text_lines, title))
 
     pdf.heading("The practitioner's other cases")
