@@ -392,8 +392,20 @@ def _rows(facts: ReportFacts) -> list[tuple[str, str]]:
                 else "Not yet moderated"
             ),
         ),
-        ("Head of Service told", f"{facts.head_of_service} on {_long(facts.told_on)}"),
-        ("Assurance", f"{facts.assurance} ({_long(facts.assured_on)})"),
+        (
+            "Head of Service told",
+            f"{facts.head_of_service} on {_long(facts.told_on)}"
+            if facts.told_on
+            else "Not needed: the process ended"
+            if facts.withdrawn
+            else "Not yet",
+        ),
+        (
+            "Assurance",
+            f"{facts.assurance} ({_long(facts.assured_on)})"
+            if facts.assured_on
+            else facts.assurance,
+        ),
     ]
 
 
@@ -426,6 +438,13 @@ _COUNTED = {
 
 def cases_summary(facts: ReportFacts) -> str:
     n = len(facts.other_cases)
+    if not n and facts.told_on is None:
+        # The other cases are listed when the Head of Service is told.
+        return (
+            "Not reviewed: the process ended before the Head of Service was told."
+            if facts.withdrawn
+            else "To be listed when the Head of Service is told."
+        )
     if not n:
         return "The practitioner holds no other open cases."
     parts = ", ".join(
@@ -513,7 +532,7 @@ def render_html(facts: ReportFacts, *, draft: bool) -> str:
             f"<tr><td>{e(c.case_reference)}</td><td>{e(c.outcome)}</td><td>{e(c.note)}</td></tr>"
             for c in facts.other_cases
         )
-        or '<tr><td colspan="3">The practitioner holds no other open cases.</td></tr>'
+        or f'<tr><td colspan="3">{e(cases_summary(facts))}</td></tr>'
     )
     status = status_line(facts, draft=draft)
     colour = "#00703c" if not draft and not facts.withdrawn else "#d4351c"

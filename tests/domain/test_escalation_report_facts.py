@@ -126,4 +126,6 @@ async def test_a_process_ended_by_a_regrade_reports_withdrawn(auth: Authority) -
     first = _first_page(pdf)
     assert status in first and "DRAFT" not in first
     assert "Head of Service's assurance Not needed" in first
+    assert "Head of Service told Not needed: the process ended" in first
+    assert "Not reviewed: the process ended before the Head of Service was told." in first
     assert status in html.decode() and "DRAFT" not in html.decode()
