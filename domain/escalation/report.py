@@ -873,8 +873,8 @@ class _Report(FPDF):
         for n in range(1, total + 1):
             self.page = n
             # Back on an earlier page: its content must select the font again (fpdf2 would
-            # take it as still selected from the page drawn last).
-            self.current_font_is_set_on_page = False
+            # take it as still selected from the page drawn last); a change of size does.
+            self.set_font_size(1)
             self.set_xy(self.l_margin, self.h - MARGIN - 4)
             self.font(7.5)
             self.set_text_color(0x50, 0x5A, 0x5F)
