@@ -7,10 +7,13 @@ Also rendered to PNG with poppler's pdftoppm where it is installed."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import os
 import shutil
 import subprocess
+import sys
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -290,6 +293,31 @@ def test_the_same_facts_give_the_same_bytes() -> None:
     assert later != first
     metadata = PdfReader(io.BytesIO(first)).metadata
     assert metadata is not None and metadata.creation_date == GENERATED_AT
+
+
+def test_the_same_bytes_in_another_process() -> None:
+    """Not an accident of one interpreter: string hashing differs between processes."""
+    script = (
+        "import hashlib, sys\n"
+        "from domain.escalation import report\n"
+        "from tests.domain.test_escalation_report import _unicode_facts\n"
+        "pdf = report.render_pdf(_unicode_facts(), draft=True)\n"
+        "sys.stdout.write(hashlib.sha256(pdf).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    digests = {
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert digests == {hashlib.sha256(report.render_pdf(_unicode_facts(), draft=True)).hexdigest()}
 
 
 def test_a_process_ended_by_a_regrade_is_withdrawn_not_a_draft() -> None:
