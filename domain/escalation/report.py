@@ -257,10 +257,16 @@ async def gather(
     # audit's own grade now), and the day the process ended.
     regraded_to = ""
     if escalation.stage is EscalationStage.REGRADED:
+        # The grade kept on the process where it is (`regraded_grade`, issue 12's process
+        # work); else the regrading moderation's, or the audit's own after an amendment.
+        kept = getattr(escalation, "regraded_grade", None)
         regraded_to = _grade(
-            moderation.moderated_overall_grade
-            if moderation and moderation.outcome is ModerationOutcome.REGRADED
-            else audit.moderated_overall_grade or audit.overall_grade
+            kept
+            or (
+                moderation.moderated_overall_grade
+                if moderation and moderation.outcome is ModerationOutcome.REGRADED
+                else audit.moderated_overall_grade or audit.overall_grade
+            )
         )
 
     return ReportFacts(
