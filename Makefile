@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # The browser test (tests/api/test_phone_page_browser.py) drives Debian's Chromium, not a
-# browser Playwright downloads: `make browser` installs it (and an emoji font) where it is missing.
+# browser Playwright downloads: `make browser` installs it (and an emoji font) where it is missing,
+# and poppler-utils, whose pdftoppm draws the exception report's PDF pages as PNG in its test.
 CHROMIUM ?= /usr/bin/chromium
-BROWSER_PACKAGES := chromium fonts-noto-color-emoji
+BROWSER_PACKAGES := chromium fonts-noto-color-emoji poppler-utils
 
 .PHONY: install browser run test lint typecheck schema openapi migrate seed token worker api \
 	clean graphiql-assets
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 browser:
-	@if [ -x "$(CHROMIUM)" ] && dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then \
+	@if [ -x "$(CHROMIUM)" ] && dpkg -s fonts-noto-color-emoji poppler-utils >/dev/null 2>&1; then \
 		echo "browser: $(CHROMIUM)"; \
 	elif ! command -v apt-get >/dev/null; then \
 		echo "browser: no $(CHROMIUM) and no apt-get: the browser test will be skipped"; \
