@@ -37,7 +37,7 @@ def path_for(subject_type: str, subject_id: uuid.UUID) -> str | None:
     template = PATHS.get(subject_type)
     if template is None:
         return None
-    return template.format(id=quote(global_id(subject_type, subject_id), safe=""))
+    return template.format(id=quote(global_id(subject_type, subject_id), safe="="))
 
 
 def checked_base_url(value: str) -> str:
