@@ -3,8 +3,9 @@ statements: the facts that name its step (the audit's kind, the complaint's date
 whose case it concerns, and, for each recipient, that case's reference only if the recipient
 may see the child.
 
-The case reference goes through the child visibility rule (`visible_children`, the rule
-behind `case_reference_for`), for each recipient, in one statement however many there are.
+The case reference goes through the child visibility rule (domain/children/policy.py,
+`case_references_for_readers`: `case_reference_for` for many readers), in one statement
+however many recipients there are.
 Nothing else about the child is read: a message names a case by its reference, or not at all.
 """
 
@@ -15,15 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, literal, select, union_all
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.audits.kinds import AuditKind
 from domain.audits.models import Audit, AuditAction
-from domain.children.models import Child
-from domain.children.policy import visible_children
+from domain.children import policy as children_policy
 from domain.deadlines.models import Obligation
 from domain.escalation.models import InadequateEscalation
 from domain.feedback.models import FeedbackRecord
@@ -96,34 +95,23 @@ async def case_references(
 ) -> dict[tuple[uuid.UUID, uuid.UUID], str]:
     """For each (recipient, child) asked, the child's case reference when the recipient may
     see the child (missing otherwise), keyed (person id, child id). Two statements: the
-    recipients' role grants, then one query whose parts each apply one recipient's
-    visibility rule."""
-    children: dict[uuid.UUID, set[uuid.UUID]] = {}
-    persons: dict[uuid.UUID, Person] = {}
-    for person, child_id in wanted:
-        children.setdefault(person.id, set()).add(child_id)
-        persons[person.id] = person
-    if not children:
+    recipients' role grants, then the child visibility rule for all of them at once."""
+    asked = list(wanted)
+    if not asked:
         return {}
-    grants = await people.grants_for(session, list(children))
-    parts: list[Select[uuid.UUID, uuid.UUID, str]] = []
-    for person_id, child_ids in children.items():
-        person = persons[person_id]
-        reader = Actor(
+    persons = {person.id: person for person, _ in asked}
+    grants = await people.grants_for(session, list(persons))
+    readers = {
+        person.id: Actor(
             person_id=person.id,
             display_name=person.display_name,
             team_id=person.team_id,
             grants=tuple(
-                Grant(g.role, g.scope, g.service_id, g.team_id) for g in grants[person_id]
+                Grant(g.role, g.scope, g.service_id, g.team_id) for g in grants[person.id]
             ),
         )
-        parts.append(
-            select(
-                literal(person_id, UUID(as_uuid=True)).label("person_id"),
-                Child.id,
-                Child.case_reference,
-            ).where(Child.id.in_(sorted(child_ids)), visible_children(reader))
-        )
-    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-    rows = (await session.execute(stmt)).all()
-    return {(person_id, child_id): reference for person_id, child_id, reference in rows}
+        for person in persons.values()
+    }
+    return await children_policy.case_references_for_readers(
+        session, [(readers[person.id], child_id) for person, child_id in asked]
+    )
