@@ -30,7 +30,7 @@ from api.types.common import (
     read,
 )
 from api.types.organisation import Person
-from domain.notifications import models
+from domain.notifications import links, models
 from domain.notifications import policy as notification_policy
 from domain.notifications import service as domain
 from domain.people.roles import Actor
@@ -82,10 +82,22 @@ class Notification(relay.Node):
     read_at: datetime | None = strawberry.field(
         description="When you marked it read; null while unread."
     )
+    link_path: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The address of what it is about in the front-end, to open from the "
+        "notification: `FRONTEND_BASE_URL` followed by the page of the object (an audit, an "
+        "Inadequate process, a complaint…; the paths are listed in docs/links.md), e.g. "
+        "`https://qa.example.org/escalations/<global id>`. The same link ends the email."
+    )
+    def link(self, info: Info[Context, None]) -> str:
+        return links.absolute(self.link_path, info.context.settings.frontend_base_url)
 
     @classmethod
     def from_model(cls, m: models.Notification) -> Notification:
         return cls(
+            # Older notifications have no path of their own: their subject's page.
+            link_path=m.link_path or links.path_for(m.subject_type, m.subject_id) or "/",
             id=str(m.id),
             kind=NotificationKind(m.kind),
             title=m.title,

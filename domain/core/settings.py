@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     # when the window opens). "00:00-24:00" sends at any hour.
     survey_sending_hours: str = "08:00-20:00"
 
+    # The front-end staff use: every reminder, notice and digest line links to the object it
+    # is about at `<FRONTEND_BASE_URL><path>` (the paths: domain/notifications/links.py,
+    # docs/links.md). An absolute http(s) address, optionally with a path, without a query.
+    frontend_base_url: str = "http://127.0.0.1:5173"
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("survey_sending_hours")
@@ -159,6 +164,13 @@ class Settings(BaseSettings):
         from domain.deadlines.calendar import DailyWindow
 
         return str(DailyWindow.parse(value))
+
+    @field_validator("frontend_base_url")
+    @classmethod
+    def _an_absolute_address(cls, value: str) -> str:
+        from domain.notifications.links import checked_base_url
+
+        return checked_base_url(value)
 
     @property
     def survey_sending_window(self) -> DailyWindow:
@@ -203,6 +215,10 @@ class Settings(BaseSettings):
             problems.append("SURVEY_TOKEN_KEY must be set to a secret of its own in production.")
         if "public_base_url" not in self.model_fields_set:
             problems.append("PUBLIC_BASE_URL must be set in production (survey links use it).")
+        if "frontend_base_url" not in self.model_fields_set:
+            problems.append(
+                "FRONTEND_BASE_URL must be set in production (links in messages use it)."
+            )
         if self.graphiql is GraphiQLAccess.EVERYONE:
             problems.append(
                 "GRAPHIQL=everyone opens GraphiQL to non-admins: use 'admins' or 'off'."

@@ -28,6 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.core.clock import LONDON, Clock
+from domain.notifications import links
 from domain.notifications.models import Channel, Notification, NotificationKind, OutboxMessage
 from domain.people.models import Person
 
@@ -58,10 +59,16 @@ class DigestResult:
 
 
 async def send_due_digests(
-    *, session: AsyncSession, clock: Clock, limit: int = 200
+    *,
+    session: AsyncSession,
+    clock: Clock,
+    limit: int = 200,
+    frontend_base_url: str | None = None,
 ) -> DigestResult:
     """Queue today's digest of everyone whose hour has come and who has reminders waiting,
-    in the caller's transaction, in batches of `limit` people."""
+    in the caller's transaction, in batches of `limit` people. Each line links under
+    `frontend_base_url` (by default the FRONTEND_BASE_URL setting)."""
+    base_url = frontend_base_url if frontend_base_url is not None else links.configured_base_url()
     local = clock.now().astimezone(LONDON)
     today = local.date()
     waiting = (
@@ -98,14 +105,19 @@ async def send_due_digests(
             break
         last = people[-1].id
         result.people_seen += len(people)
-        await _queue(session, clock, today, people, result)
+        await _queue(session, clock, today, people, result, base_url)
         if len(people) < limit:
             break
     return result
 
 
 async def _queue(
-    session: AsyncSession, clock: Clock, today: date, people: list[Person], result: DigestResult
+    session: AsyncSession,
+    clock: Clock,
+    today: date,
+    people: list[Person],
+    result: DigestResult,
+    base_url: str,
 ) -> None:
     now = clock.now()
     waiting = list(
@@ -127,7 +139,7 @@ async def _queue(
         items = by_person.get(person.id)
         if not items:
             continue  # digested meanwhile by a run that held this person before us
-        subject, body = _wording(person, items)
+        subject, body = _wording(person, items, base_url)
         emails.append(
             {
                 "id": uuid.uuid4(),
@@ -170,12 +182,25 @@ async def _queue(
     result.queued_keys.extend(sorted(won))
 
 
-def _wording(person: Person, items: list[Notification]) -> tuple[str, str]:
+def _item(notification: Notification, base_url: str) -> list[str]:
+    """A reminder's lines in a digest: its title (the step and the case), what is due by
+    when, and the link to it."""
+    lines = [f"- {notification.title}", f"  {notification.body}"]
+    path = notification.link_path or links.path_for(
+        notification.subject_type, notification.subject_id
+    )
+    if path is not None:
+        lines.append(f"  {links.link_line(links.absolute(path, base_url))}")
+    return lines
+
+
+def _wording(person: Person, items: list[Notification], base_url: str) -> tuple[str, str]:
     count = len(items)
     subject = f"Your daily digest: {count} reminder{'s' if count != 1 else ''}"
     lines = [f"{person.display_name}, this is what the service has told you since your last email:"]
-    lines.append("")
-    lines.extend(f"- {n.title}: {n.body}" for n in items)
+    for notification in items:
+        lines.append("")
+        lines.extend(_item(notification, base_url))
     lines.append("")
     if person.digest_hour is None:
         lines.append("From now on you get an email for each reminder as it comes.")

@@ -61,6 +61,10 @@ class Notification(Base):
     # What it is about, by GraphQL type name and id ("Obligation", id).
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[uuid.UUID]
+    # Where to act on it in the front-end: a path under FRONTEND_BASE_URL
+    # (domain/notifications/links.py), e.g. the process a reminder's obligation is part of.
+    # NULL for notifications older than links, which then link to their subject.
+    link_path: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     # The key of the outbox message that emails it: its own key when it was emailed alone as

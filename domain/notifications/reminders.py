@@ -27,7 +27,7 @@ People who have left (inactive) are not told; the line is still climbed past the
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -36,12 +36,17 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audits.kinds import AuditKind
 from domain.core.clock import Clock
 from domain.core.settings import PolicySettings
 from domain.deadlines.calendar import WorkingCalendar, local_day, start_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
+from domain.notifications import about, links
+from domain.notifications.about import Subject
 from domain.notifications.models import Channel, Notification, NotificationKind, OutboxMessage
 from domain.people.models import Person
+
+NO_SUBJECT = Subject()
 
 MICROSECOND = timedelta(microseconds=1)
 
@@ -61,26 +66,101 @@ NOTIFICATION_KIND = {
     ReminderKind.OVERDUE: NotificationKind.OVERDUE,
 }
 
-WHAT = {
-    ObligationKind.AUDIT_DUE: "an audit to complete",
-    ObligationKind.ACTION_DUE: "an action arising from an audit to mark done",
-    ObligationKind.MONTHLY_AUDITS_DUE: "this month's audits in the programme to complete",
-    ObligationKind.SUPERVISION_AUDITS_DUE: "this quarter's supervision audit to complete",
-    ObligationKind.MODERATION_DUE: "an Inadequate audit to moderate",
-    ObligationKind.ASSURANCE_DUE: (
-        "to assure yourself that a child is not at risk from inadequate practice"
-    ),
-    ObligationKind.OTHER_CASES_REVIEW_DUE: (
-        "a review of a practitioner's other cases after an Inadequate audit"
-    ),
-    ObligationKind.EXCEPTION_REPORT_DUE: "an exception report on an Inadequate audit to send",
-    ObligationKind.SUPERVISION_REVIEW_DUE: (
-        "a review in supervision of a case whose practice was Inadequate"
-    ),
-    ObligationKind.COMPLAINT_STAGE1_DUE: "a stage 1 response to a complaint to send",
-    ObligationKind.COMPLAINT_STAGE2_DUE: "a stage 2 response to a complaint to send",
-    ObligationKind.COMPLAINT_STAGE3_PANEL_DUE: "a stage 3 complaint review panel to hold",
+AUDIT_KIND_NAME = {
+    AuditKind.CASE_FILE: "case file audit",
+    AuditKind.THEMATIC: "thematic audit",
+    AuditKind.BENCHMARKING: "benchmarking audit",
+    AuditKind.SUPERVISION: "supervision audit",
+    AuditKind.PEER: "peer audit",
+    AuditKind.DIP_SAMPLE: "dip sample",
+    AuditKind.DESK_TOP: "desk-top audit",
+    AuditKind.MULTI_AGENCY: "multi-agency audit",
+    AuditKind.EXTERNAL: "external audit",
 }
+
+ORDINAL = {1: "first", 2: "second", 3: "third"}
+
+
+@dataclass(frozen=True)
+class Named:
+    """What a reminder's step is told from: the obligation, its subject's facts, and how the
+    case is named to this recipient ("case C-1", or a case they may not see, or None)."""
+
+    obligation: Obligation
+    subject: Subject
+    case: str | None
+
+
+def _of_case(n: Named) -> str:
+    return f" of {n.case}" if n.case else ""
+
+
+def _audit(n: Named) -> str:
+    kind = n.subject.audit_kind
+    return AUDIT_KIND_NAME.get(kind, "audit") if kind is not None else "audit"
+
+
+def _complaint(n: Named) -> str:
+    received = n.subject.received_on
+    said = f"the complaint received on {_long(received)}" if received else "the complaint"
+    return f"{said} about {n.case}" if n.case else said
+
+
+def _month(n: Named) -> str:
+    return f"{local_day(n.obligation.due_at):%B %Y}"
+
+
+def _quarter(n: Named) -> str:
+    due = local_day(n.obligation.due_at)
+    first = date(due.year, (due.month - 1) // 3 * 3 + 1, 1)
+    return f"{first:%B} to {date(due.year, first.month + 2, 1):%B %Y}"
+
+
+def _review_number(n: Named) -> str:
+    last = n.obligation.key.rsplit(":", 1)[-1]
+    number = int(last) if last.isdigit() else 0
+    return f"the {ORDINAL[number]} of three monthly reviews" if number in ORDINAL else "a review"
+
+
+# The step each kind of obligation asks for, named for its case, as "You are to <step>".
+STEPS: dict[ObligationKind, Callable[[Named], str]] = {
+    ObligationKind.AUDIT_DUE: lambda n: f"complete the {_audit(n)}{_of_case(n)}",
+    ObligationKind.ACTION_DUE: lambda n: (
+        f"mark done an action arising from the {_audit(n)}{_of_case(n)}"
+    ),
+    ObligationKind.MONTHLY_AUDITS_DUE: lambda n: (
+        f"complete the audits expected in the programme for {_month(n)}"
+    ),
+    ObligationKind.SUPERVISION_AUDITS_DUE: lambda n: (
+        f"complete the supervision audit expected for {_quarter(n)}"
+    ),
+    ObligationKind.MODERATION_DUE: lambda n: f"moderate the Inadequate audit{_of_case(n)}",
+    ObligationKind.ASSURANCE_DUE: lambda n: (
+        "give assurance that the child is not at risk from the inadequate practice found "
+        f"by the audit{_of_case(n)}"
+    ),
+    ObligationKind.OTHER_CASES_REVIEW_DUE: lambda n: (
+        f"complete the review of the practitioner's other cases after the Inadequate "
+        f"audit{_of_case(n)}"
+    ),
+    ObligationKind.EXCEPTION_REPORT_DUE: lambda n: (
+        f"send the AED the exception report on the Inadequate audit{_of_case(n)}"
+    ),
+    ObligationKind.SUPERVISION_REVIEW_DUE: lambda n: (
+        f"hold {_review_number(n)} in supervision{_of_case(n)} after its Inadequate audit"
+    ),
+    ObligationKind.COMPLAINT_STAGE1_DUE: lambda n: f"send the stage 1 response to {_complaint(n)}",
+    ObligationKind.COMPLAINT_STAGE2_DUE: lambda n: f"send the stage 2 response to {_complaint(n)}",
+    ObligationKind.COMPLAINT_STAGE3_PANEL_DUE: lambda n: (
+        f"hold the stage 3 review panel on {_complaint(n)}"
+    ),
+}
+
+
+def step(named: Named) -> str:
+    """What is due, named for its case: "moderate the Inadequate audit of case C-1"."""
+    says = STEPS.get(named.obligation.kind)
+    return says(named) if says is not None else f"do what is owed{_of_case(named)}"
 
 
 def reminder_key(
@@ -227,19 +307,50 @@ def _long(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def _wording(reminder: Reminder, obligation: Obligation, owner: Person) -> tuple[str, str]:
-    what = WHAT.get(obligation.kind, "something to do")
-    due_day = _long(local_day(obligation.due_at))
+MAX_TITLE = 300  # the notification's and the email's title column
+
+
+def _wording(reminder: Reminder, named: Named, owner: Person) -> tuple[str, str]:
+    """The title (also the email's subject) and the body of a reminder: which case, which
+    step and when it is due, so that no two cases' reminders read the same."""
+    what = step(named)
+    due_day = _long(local_day(named.obligation.due_at))
     if reminder.kind is ReminderKind.BEFORE:
-        return f"Due on {due_day}", f"You have {what}, due by the end of {due_day}."
-    if reminder.kind is ReminderKind.DUE_TODAY:
-        return "Due today", f"You have {what}, due by the end of today ({due_day})."
-    if reminder.level == 0:
-        return "Overdue", f"You had {what} by the end of {due_day}; it is now overdue."
-    return (
-        f"Overdue for {owner.display_name}",
-        f"{owner.display_name} had {what} by the end of {due_day}; it is now overdue. "
-        f"You are told as their line manager (escalation level {reminder.level}).",
+        title = f"Due {due_day}: {what}"
+        body = f"You are to {what} by the end of {due_day}."
+    elif reminder.kind is ReminderKind.DUE_TODAY:
+        title = f"Due today: {what}"
+        body = f"You are to {what} by the end of today ({due_day})."
+    elif reminder.level == 0:
+        title = f"Overdue: {what}"
+        body = f"You were to {what} by the end of {due_day}; it is now overdue."
+    else:
+        title = f"Overdue for {owner.display_name}: {what}"
+        body = (
+            f"{owner.display_name} was to {what} by the end of {due_day}; it is now overdue. "
+            f"You are told as their line manager (escalation level {reminder.level})."
+        )
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1] + "…"
+    return title, body
+
+
+def _case_named(
+    subject: Subject, recipient: Person, references: dict[tuple[uuid.UUID, uuid.UUID], str]
+) -> str | None:
+    """How a reminder to `recipient` names the case: by its reference only if they may see
+    the child; a message must not name a child its reader may not see."""
+    if subject.child_id is None:
+        return None
+    reference = references.get((recipient.id, subject.child_id))
+    return f"case {reference}" if reference else "a case you may not see in the service"
+
+
+def link_path_of(obligation: Obligation) -> str:
+    """Where a reminder of `obligation` links: the page of what it is about (the audit, the
+    Inadequate process, the complaint…), or else the obligation's own."""
+    return links.path_for(obligation.subject_type, obligation.subject_id) or str(
+        links.path_for("Obligation", obligation.id)
     )
 
 
@@ -251,14 +362,17 @@ async def sweep(
     policy_settings: PolicySettings,
     limit: int = 500,
     max_batches: int | None = None,
+    frontend_base_url: str | None = None,
 ) -> SweepResult:
     """Create every reminder due by the clock's now that does not exist yet, in the caller's
     transaction. Reads, in batches of `limit` locked `FOR UPDATE SKIP LOCKED` (rows another
     sweep holds are left to it), the open obligations whose `next_reminder_at` has come (the
     partial index `ix_obligations_next_reminder`), creates their reminders and sets each one's
     next moment, so a processed row leaves the set. `max_batches` bounds the work of one
-    transaction (the worker commits batch by batch)."""
+    transaction (the worker commits batch by batch). Emails link under `frontend_base_url`
+    (by default the FRONTEND_BASE_URL setting)."""
     now = clock.now()
+    base_url = frontend_base_url if frontend_base_url is not None else links.configured_base_url()
     result = SweepResult()
     batches = 0
     while max_batches is None or batches < max_batches:
@@ -274,7 +388,7 @@ async def sweep(
             break
         batches += 1
         result.obligations_seen += len(batch)
-        await _remind(session, now, calendar, policy_settings, batch, result)
+        await _remind(session, now, calendar, policy_settings, batch, result, base_url)
         await session.flush()
         if len(batch) < limit:
             break
@@ -289,10 +403,10 @@ async def _remind(
     policy_settings: PolicySettings,
     batch: list[Obligation],
     result: SweepResult,
+    base_url: str,
 ) -> None:
     people = await _people(session, {o.owner_id for o in batch})
-    notifications: list[dict[str, object]] = []
-    emails: dict[str, dict[str, object]] = {}
+    due: list[tuple[Reminder, Obligation, Person, Person]] = []
     for obligation in batch:
         owner = people.get(obligation.owner_id)
         line = _line(owner.id, people) if owner is not None else []
@@ -315,36 +429,58 @@ async def _remind(
             recipient = people.get(reminder.recipient_id)
             if recipient is None or not recipient.is_active:
                 continue
-            title, body = _wording(reminder, obligation, owner)
-            notifications.append(
-                {
-                    "id": uuid.uuid4(),
-                    "key": reminder.key,
-                    "person_id": recipient.id,
-                    "kind": NOTIFICATION_KIND[reminder.kind].value,
-                    "title": title,
-                    "body": body,
-                    "subject_type": "Obligation",
-                    "subject_id": obligation.id,
-                    "created_at": now,
-                    # Someone who chose a digest hour gets it in their next daily digest.
-                    "email_key": None if recipient.digest_hour is not None else reminder.key,
-                }
-            )
-            if recipient.digest_hour is not None:
-                continue
-            emails[reminder.key] = {
+            due.append((reminder, obligation, owner, recipient))
+    if not due:
+        return
+    # What the reminders are about, for the whole batch at once (a fixed number of
+    # statements, however many reminders): the subjects, then the case references each
+    # recipient may see.
+    subjects = await about.subjects_of(session, list({o.id: o for _, o, _, _ in due}.values()))
+    references = await about.case_references(
+        session,
+        {
+            (recipient, child_id)
+            for _, o, _, recipient in due
+            if (child_id := subjects.get(o.id, NO_SUBJECT).child_id) is not None
+        },
+    )
+    notifications: list[dict[str, object]] = []
+    emails: dict[str, dict[str, object]] = {}
+    for reminder, obligation, owner, recipient in due:
+        subject = subjects.get(obligation.id, NO_SUBJECT)
+        named = Named(obligation, subject, _case_named(subject, recipient, references))
+        title, body = _wording(reminder, named, owner)
+        link_path = link_path_of(obligation)
+        notifications.append(
+            {
                 "id": uuid.uuid4(),
                 "key": reminder.key,
-                "channel": Channel.EMAIL.value,
-                "to_person_id": recipient.id,
-                "to_address": recipient.email,
-                "subject": title,
+                "person_id": recipient.id,
+                "kind": NOTIFICATION_KIND[reminder.kind].value,
+                "title": title,
                 "body": body,
+                "subject_type": "Obligation",
+                "subject_id": obligation.id,
+                "link_path": link_path,
                 "created_at": now,
-                "available_at": now,
-                "attempts": 0,
+                # Someone who chose a digest hour gets it in their next daily digest.
+                "email_key": None if recipient.digest_hour is not None else reminder.key,
             }
+        )
+        if recipient.digest_hour is not None:
+            continue
+        emails[reminder.key] = {
+            "id": uuid.uuid4(),
+            "key": reminder.key,
+            "channel": Channel.EMAIL.value,
+            "to_person_id": recipient.id,
+            "to_address": recipient.email,
+            "subject": title,
+            "body": f"{body}\n\n{links.link_line(links.absolute(link_path, base_url))}",
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+        }
     if not notifications:
         return
     # One statement for the batch, given its rows as parameters (executemany, batched by

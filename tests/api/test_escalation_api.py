@@ -269,7 +269,7 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     assert process is not None and process["overdue"] is True
     assert steps_of(process)[("ASSURANCE", None)]["status"] == "OVERDUE"
     await run_worker(mail, clock, session_factory, "overdue")
-    assert any(s == "Overdue" for s in inbox.to(auth.hos_csc.email))
+    assert any(s.startswith("Overdue: give assurance") for s in inbox.to(auth.hos_csc.email))
 
     # The wrong person assures: refused; the Head of Service: accepted.
     assurance = {"escalationId": pid, "outcome": "NOT_AT_RISK", "detail": "Visited; plan safe."}

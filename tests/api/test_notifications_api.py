@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+from api.types.common import global_id
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
-from domain.core.settings import PolicySettings
+from domain.core.settings import PolicySettings, Settings
 from domain.deadlines import obligations
 from domain.deadlines.calendar import WorkingCalendar, end_of_day
 from domain.deadlines.models import ObligationKind
@@ -20,7 +21,7 @@ query($unreadOnly: Boolean!) {
   unreadNotificationCount
   myNotifications(first: 10, unreadOnly: $unreadOnly) {
     totalCount
-    edges { node { id kind title body subjectType readAt } }
+    edges { node { id kind title body subjectType link readAt } }
   }
 }
 """
@@ -36,17 +37,20 @@ mutation($input: MarkNotificationsReadInput!) {
 """
 
 
+AUDIT_IDS = [uuid.UUID(int=1), uuid.UUID(int=2)]
+
+
 async def _setup(world: World, session_factory: SessionFactory, clock: SettableClock) -> tuple:
     manager = await world.person("Tom Manager")
     owner = await world.person("Sam Social", line_manager=manager)
     async with session_factory() as s, s.begin():
-        for _ in range(2):
+        for audit_id in AUDIT_IDS:
             await obligations.open_obligation(
                 session=s,
                 clock=clock,
                 kind=ObligationKind.AUDIT_DUE,
                 subject_type="Audit",
-                subject_id=uuid.uuid4(),
+                subject_id=audit_id,
                 owner_id=owner.id,
                 due_at=end_of_day(date(2026, 12, 1)),
             )
@@ -59,7 +63,11 @@ async def _setup(world: World, session_factory: SessionFactory, clock: SettableC
 
 
 async def test_each_person_sees_only_their_notifications_and_marks_them_read(
-    gql: GraphQL, world: World, session_factory: SessionFactory, clock: SettableClock
+    gql: GraphQL,
+    world: World,
+    session_factory: SessionFactory,
+    clock: SettableClock,
+    settings: Settings,
 ) -> None:
     owner, manager = await _setup(world, session_factory, clock)
     outsider = await world.person("Olive Other")
@@ -69,12 +77,20 @@ async def test_each_person_sees_only_their_notifications_and_marks_them_read(
     assert mine["data"]["unreadNotificationCount"] == 2
     nodes = [e["node"] for e in mine["data"]["myNotifications"]["edges"]]
     assert len(nodes) == 2 and {n["kind"] for n in nodes} == {"OVERDUE"}
-    assert all(n["title"] == "Overdue" and n["subjectType"] == "Obligation" for n in nodes)
+    assert all(
+        n["title"] == "Overdue: complete the audit" and n["subjectType"] == "Obligation"
+        for n in nodes
+    )
+    # Each links to its audit's page in the front-end, by the audit's global id.
+    assert sorted(n["link"] for n in nodes) == sorted(
+        f"{settings.frontend_base_url}/audits/{global_id('Audit', audit_id)}"
+        for audit_id in AUDIT_IDS
+    )
 
     theirs = await gql(MINE, {"unreadOnly": False}, as_=manager)
     manager_nodes = [e["node"] for e in theirs["data"]["myNotifications"]["edges"]]
     assert len(manager_nodes) == 2
-    assert all(n["title"] == "Overdue for Sam Social" for n in manager_nodes)
+    assert all(n["title"] == "Overdue for Sam Social: complete the audit" for n in manager_nodes)
     assert not {n["id"] for n in manager_nodes} & {n["id"] for n in nodes}
 
     nothing = await gql(MINE, {"unreadOnly": False}, as_=outsider)

@@ -114,7 +114,7 @@ async def test_the_digest_comes_at_the_chosen_hour_and_not_before(
     key = f"digest:{owner.id}:2026-12-02"
     assert mail.key == key and mail.to_address == owner.email and mail.sent_at is None
     assert mail.subject == "Your daily digest: 2 reminders"
-    assert mail.body.count("- Overdue: You had an audit to complete") == 2
+    assert mail.body.count("- Overdue: complete the audit") == 2
     assert "once a day from 08:00" in mail.body
     assert all(n.email_key == key for n in await _notifications(session_factory, owner))
     # The manager chose no hour: an email per reminder, as before, and no digest.

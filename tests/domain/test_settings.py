@@ -17,6 +17,7 @@ PRODUCTION = {
     "auth_jwks_url": "https://login.example.org/tenant/discovery/v2.0/keys",
     "dev_signing_key": "",
     "public_base_url": "https://voices.example.org",
+    "frontend_base_url": "https://qa.example.org",
     "survey_token_key": "a-production-secret-of-at-least-32-characters",
 }
 
@@ -42,6 +43,7 @@ def test_production_names_every_problem() -> None:
         "GRAPHIQL",
         "SURVEY_TOKEN_KEY",
         "PUBLIC_BASE_URL",
+        "FRONTEND_BASE_URL",
     ):
         assert name in text
 
