@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import logging
 import os
+import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ import arq.worker
 import asyncpg
 from arq import cron
 from arq.connections import RedisSettings
+from arq.constants import default_queue_name, health_check_key_suffix
 from arq.worker import Worker, get_kwargs
 from redis.asyncio.retry import Retry
 from redis.backoff import EqualJitterBackoff
@@ -63,6 +65,9 @@ TIMEKEEPING_JOB_TIMEOUT = timedelta(seconds=60)
 # Reconnecting to Redis after it went away: a jittered back-off growing to this many seconds.
 RECONNECT_BACKOFF_CAP = 5.0
 RECONNECT_BACKOFF_BASE = 0.25
+# A worker told to stop during a Redis outage waits this long for Redis, then stops anyway
+# (within docker's 10-second grace before SIGKILL).
+CLOSE_TIMEOUT_SECONDS = 5
 
 
 class Outage:
@@ -561,6 +566,10 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = redis_settings()
     health_check_interval = 30
+    # arq writes this key every health_check_interval while its loop runs, and `arq --check
+    # workers.main.WorkerSettings` (the container's health check) reads it. Named after the
+    # host, so that in a container the check sees its own worker, not any worker at all.
+    health_check_key = f"{default_queue_name}{health_check_key_suffix}:{socket.gethostname()}"
     job_timeout = 60
     max_tries = 5
     allow_abort_jobs = True
@@ -618,10 +627,17 @@ class ResilientWorker(Worker):
                 await asyncio.sleep(backoff.compute(failures))
 
     async def close(self) -> None:
-        # Closing waits for Redis (to delete the health check key); a worker stopped during
-        # an outage stops all the same, after a while.
+        # The jobs, cancelled by the signal that stops the worker, first finish the message
+        # each has in flight (sent and marked: bounded by the send timeout); then arq's own
+        # closing, which waits for Redis, is given CLOSE_TIMEOUT_SECONDS, so that a worker
+        # stopped during a Redis outage stops all the same.
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        jobs = [t for t in self.job_tasks.values() if not t.done()]
+        if jobs:
+            await asyncio.wait(jobs, timeout=get_settings().send_timeout_seconds + 5)
         try:
-            await asyncio.wait_for(super().close(), timeout=15)
+            await asyncio.wait_for(super().close(), timeout=CLOSE_TIMEOUT_SECONDS)
         except TimeoutError:
             log.warning("Redis did not answer while the worker closed; stopped all the same")
 
