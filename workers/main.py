@@ -72,28 +72,42 @@ CLOSE_TIMEOUT_SECONDS = 5
 
 class Outage:
     """Logs once when a service stops answering and once when it answers again, rather than
-    a traceback for every attempt in between."""
+    a traceback for every attempt in between. A failure within RELAPSE_SECONDS of the end
+    (a connection that died in the outage, used once more) belongs to the same outage: it is
+    logged only if it lasts."""
+
+    RELAPSE_SECONDS = 10.0
 
     def __init__(self, name: str, consequence: str) -> None:
         self.name = name
         self.consequence = consequence
         self.since: float | None = None
+        self.ended: float | None = None
+        self.logged = False
 
     def failed(self, exc: BaseException) -> None:
+        now = time.monotonic()
         if self.since is None:
-            self.since = time.monotonic()
-            log.warning(
-                "%s is not answering (%s: %s); %s",
-                self.name,
-                type(exc).__name__,
-                exc,
-                self.consequence,
-            )
+            self.since = now
+            relapse = self.ended is not None and now - self.ended < self.RELAPSE_SECONDS
+            self.logged = False if relapse else self._log_start(exc)
+        elif not self.logged and now - self.since >= self.RELAPSE_SECONDS:
+            self.logged = self._log_start(exc)
+
+    def _log_start(self, exc: BaseException) -> bool:
+        log.warning(
+            "%s is not answering (%s: %s); %s", self.name, type(exc).__name__, exc, self.consequence
+        )
+        return True
 
     def answered(self) -> None:
         if self.since is not None:
-            log.warning("%s answers again after %.1f s", self.name, time.monotonic() - self.since)
+            if self.logged:
+                log.warning(
+                    "%s answers again after %.1f s", self.name, time.monotonic() - self.since
+                )
             self.since = None
+            self.ended = time.monotonic()
 
 
 redis_outage = Outage("Redis", "the worker waits for it, retrying with a growing back-off")
