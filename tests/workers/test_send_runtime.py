@@ -407,6 +407,48 @@ async def test_deliver_starts_no_message_after_its_deadline_and_lets_the_rest_go
     assert late.claimed == 0
 
 
+async def test_a_survey_batch_starts_no_message_after_its_deadline_and_lets_the_rest_go(
+    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int]
+) -> None:
+    inbox, port = slow_smtp  # 0.3 s a message
+    town = await build_authority(world)
+    await survey_defaults(world)
+    refs = [c.case_reference for c in town.ann_children + town.bob_children]
+    await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
+    smtp = email.SmtpSender(host="127.0.0.1", port=port, sender="surveys@qaf.test")
+
+    async def batch(deadline: float) -> dispatch.BatchResult:
+        lane = smtp.connection()
+        try:
+            return await dispatch.send_batch(
+                session_factory=world.session_factory,
+                clock=world.clock,
+                throttle=Throttle(redis, f"test:{uuid.uuid4()}", 1000),
+                lanes=[lane],
+                channel=Channel.EMAIL,
+                worker_id="w",
+                token_key=token_key(world),
+                public_base_url=world.settings.public_base_url,
+                claim_timeout=CLAIM_TIMEOUT,
+                sending_hours=world.settings.survey_sending_window,
+                deadline=deadline,
+            )
+        finally:
+            await lane.aclose()
+
+    assert (await batch(time.monotonic())).claimed == 0  # past it, nothing is claimed
+    result = await batch(time.monotonic() + 0.5)
+    assert result.claimed == 6 and 1 <= result.sent <= 3
+    assert len(inbox.message_ids) == result.sent
+    assert result.released == 6 - result.sent
+    async with world.session_factory() as s:
+        waiting = list(
+            await s.scalars(select(SurveyInvitation).where(SurveyInvitation.sends_done == 0))
+        )
+    assert len(waiting) == result.released
+    assert all(r.claimed_at is None and r.attempts == 0 for r in waiting)
+
+
 # --- settings -------------------------------------------------------------------------------
 
 
