@@ -310,6 +310,7 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
                         calendar=working,
                         policy_settings=settings.policy,
                         max_batches=1,
+                        frontend_base_url=settings.frontend_base_url,
                     )
                 total.obligations_seen += result.obligations_seen
                 total.notifications_created += result.notifications_created
@@ -338,7 +339,11 @@ async def send_digests(ctx: dict[str, Any]) -> int:
     token = current_request_id.set(f"job:{ctx.get('job_id', 'send_digests')}")
     try:
         async with ctx["session_factory"]() as session, session.begin():
-            result = await digest.send_due_digests(session=session, clock=ctx["clock"])
+            result = await digest.send_due_digests(
+                session=session,
+                clock=ctx["clock"],
+                frontend_base_url=ctx["settings"].frontend_base_url,
+            )
     finally:
         current_request_id.reset(token)
     if result.digests_queued:
