@@ -1,22 +1,29 @@
 """The Inadequate process (DOMAIN.md): started when an audit is completed as Inadequate, moved
 by the people who own each step, its deadlines kept as obligations.
 
-1. `start`: the QA Lead owes the moderation, 3 working days after the audit was completed.
-   (Called in the same transaction as the completion; `catch_up` starts any that an older
-   release recorded only as an `audit.completed_inadequate` event.)
+1. `start`: the QA Lead owes the moderation, 3 working days after the audit was completed,
+   and is told at once. (Called in the same transaction as the completion or the amendment
+   to Inadequate; `catch_up` starts any that an older release recorded only as an
+   `audit.completed_inadequate` event.)
 2. `on_moderated` (from `moderateAudit`): a confirmation tells the responsible Head of Service
    at once and opens their steps; a regrade away from Inadequate ends the process with the
-   moderation's reason kept, and cancels whatever was still owed.
+   moderation's reason kept, cancels whatever was still owed, withdraws the exception report
+   and tells the Head of Service and the QA Lead. `on_amended_away` (from `amendAudit`) does
+   the same for an amendment away from Inadequate before moderation.
 3. `record_assurance`: the HoS, due `hos_assurance_working_days` after being told.
 4. `record_other_case` and `complete_other_cases_review`: the HoS or the TM, each of the
    practitioner's other open cases (prefilled when the HoS is told) with an outcome; due 10
    working days after the audit was completed.
 5. `send_exception_report`: the HoS sends the one-page report (facts frozen) to the AED; due
    `exception_report_working_days` after the audit was completed. The three monthly reviews in
-   supervision are then owed by the practitioner's supervisor.
-6. `record_supervision_review` (three, in order); the third plans the QA Lead's desk-top audit
-   (`desktop_audit_working_days` after it), whose completion (`on_audit_completed`) closes the
-   process.
+   supervision are then owed by the practitioner's supervisor, one in each of the three
+   months after the report (`review_month`).
+6. `record_supervision_review` (three, in order, each in its own month, none before its month
+   opens); the third plans the QA Lead's desk-top audit (`desktop_audit_working_days` after
+   it) and tells the QA Lead; its completion (`on_audit_completed`) closes the process.
+
+Every message the process sends names the case (by its reference, and only to a reader who
+may see the child; nothing more about the child), the step, and when it is due.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import calendar as month_calendar
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -39,7 +46,7 @@ from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.db import rows_by
-from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.errors import AlreadyDone, Conflict, InvalidInput, NotFound, NotOpenYet
 from domain.core.pagination import Page, count, paginate
 from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
@@ -47,7 +54,7 @@ from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import WorkingCalendar, end_of_day, local_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation import policy
-from domain.escalation.flows import EscalationEvent, next_stage
+from domain.escalation.flows import WAITING_FOR, EscalationEvent, check_turn, next_stage
 from domain.escalation.models import (
     OPEN_STAGES,
     AssuranceOutcome,
@@ -55,6 +62,7 @@ from domain.escalation.models import (
     InadequateEscalation,
     OtherCaseOutcome,
     OtherCaseReview,
+    RegradedBy,
     SupervisionReview,
 )
 from domain.events import service as events
@@ -98,10 +106,37 @@ def months_after(day: date, months: int) -> date:
     return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
 
 
-def supervision_review_due(calendar: WorkingCalendar, confirmed_on: date, number: int) -> date:
-    """The k-th monthly review is due k months after moderation confirmed the Inadequate
-    grade, on that day or the next working day."""
-    return calendar.working_days_after(months_after(confirmed_on, number), 0)
+@dataclass(frozen=True)
+class ReviewMonth:
+    """The month after the exception report that a review in supervision belongs to."""
+
+    number: int
+    opens_on: date  # the first day it may be held
+    due_on: date  # the last day it is on time (a later one is allowed, and late)
+
+
+def review_month(calendar: WorkingCalendar, report_sent_on: date, number: int) -> ReviewMonth:
+    """Review k belongs to the k-th month after the exception report was sent: it is due k
+    months after the report's day (that day or the next working day), and its month opens
+    the day after the previous review's month ends (the first opens with the report)."""
+    due = calendar.working_days_after(months_after(report_sent_on, number), 0)
+    if number == 1:
+        opens = report_sent_on
+    else:
+        previous = calendar.working_days_after(months_after(report_sent_on, number - 1), 0)
+        opens = previous + timedelta(days=1)
+    return ReviewMonth(number, opens, due)
+
+
+def month_of(calendar: WorkingCalendar, report_sent_on: date, day: date) -> int:
+    """Which month after the exception report `day` falls in (1 for the first)."""
+    number = 1
+    while day > review_month(calendar, report_sent_on, number).due_on:
+        number += 1
+    return number
+
+
+_ORDINAL = {1: "first", 2: "second", 3: "third"}
 
 
 async def _record(
@@ -211,15 +246,56 @@ def _long(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+GRADE_NAMES = {
+    Grade.OUTSTANDING: "Outstanding",
+    Grade.GOOD: "Good",
+    Grade.REQUIRES_IMPROVEMENT: "Requires improvement to be good",
+    Grade.INADEQUATE: "Inadequate",
+}
+
+
+async def _tell_about(
+    session: AsyncSession,
+    clock: Clock,
+    escalation: InadequateEscalation,
+    person: Person | uuid.UUID | None,
+    *,
+    kind: NotificationKind,
+    key: str,
+    title: str,
+    body: str,
+) -> bool:
+    """Tell one person about this process, at once (in-app and by email). `{case}` in the
+    title and body becomes the case as this reader may see it named: its reference, and never
+    anything more about the child."""
+    if isinstance(person, uuid.UUID):
+        person = await session.get(Person, person)
+    if person is None:
+        return False
+    case = await _case_named_for(session, person, escalation.child_id)
+    return await tell(
+        session=session,
+        clock=clock,
+        person=person,
+        kind=kind,
+        title=title.replace("{case}", case),
+        body=body.replace("{case}", case),
+        subject_type=SUBJECT,
+        subject_id=escalation.id,
+        key=key,
+    )
+
+
 # --- starting and moderation -----------------------------------------------------------------
 
 
 async def start(
-    *, session: AsyncSession, clock: Clock, audit: Audit
+    *, session: AsyncSession, clock: Clock, audit: Audit, how: str = "completed"
 ) -> InadequateEscalation | None:
-    """Start the process for an audit completed as Inadequate (once per audit: a second call
-    returns the process already started). The QA Lead owes the moderation 3 working days
-    after the audit was completed."""
+    """Start the process for an audit completed (or amended, or moderated: `how`) as
+    Inadequate (once per audit: a second call returns the process already started). The QA
+    Lead owes the moderation 3 working days after the audit was completed, and is told at
+    once (unless their own moderation made it Inadequate)."""
     if audit.status is not AuditStatus.COMPLETED:
         return None
     existing = await session.scalar(
@@ -279,6 +355,21 @@ async def start(
             "moderation_due": [None, due.isoformat()],
         },
     )
+    if how != "moderated":
+        await _tell_about(
+            session,
+            clock,
+            escalation,
+            escalation.qa_lead_id,
+            kind=NotificationKind.INADEQUATE_TO_MODERATE,
+            key=f"escalation:{escalation.id}:qa-lead-told",
+            title=f"Inadequate audit to moderate: {{case}}, due {due:%d %B %Y}",
+            body=(
+                f"The audit of {{case}} was {how} as Inadequate on "
+                f"{_long(local_day(completed_at))}. Next step: your moderation, due by the end "
+                f"of {_long(due)} (3 working days)."
+            ),
+        )
     return escalation
 
 
@@ -337,9 +428,40 @@ async def on_moderated(
     if escalation is None or escalation.stage not in OPEN_STAGES:
         return escalation
     if moderation.moderated_overall_grade is not Grade.INADEQUATE:
-        await _end_by_regrade(session, clock, actor, escalation, moderation)
+        if escalation.stage is EscalationStage.MODERATION:
+            escalation.moderation_id = moderation.id
+            escalation.moderated_at = moderation.moderated_at
+            await _discharge(session, clock, actor, escalation, K.MODERATION_DUE)
+        await _end_by_regrade(
+            session,
+            clock,
+            actor,
+            escalation,
+            grade=moderation.moderated_overall_grade,
+            by=RegradedBy.MODERATION,
+            reason=moderation.reason,
+        )
     elif escalation.stage is EscalationStage.MODERATION:
         await _confirm(session, clock, actor, escalation, moderation, policy_settings)
+    return escalation
+
+
+async def on_amended_away(
+    *, session: AsyncSession, clock: Clock, actor: Actor, audit: Audit, grade: Grade, reason: str
+) -> InadequateEscalation | None:
+    """An audit amended away from Inadequate before its moderation: the process ends as a
+    regrade ends it (the moderation is no longer owed). Once moderation has confirmed the
+    grade, the QA Lead's judgement stands and an amendment does not end the process."""
+    escalation = await session.scalar(
+        select(InadequateEscalation)
+        .where(InadequateEscalation.audit_id == audit.id)
+        .with_for_update()
+    )
+    if escalation is None or escalation.stage is not EscalationStage.MODERATION:
+        return escalation
+    await _end_by_regrade(
+        session, clock, actor, escalation, grade=grade, by=RegradedBy.AMENDMENT, reason=reason
+    )
     return escalation
 
 
@@ -348,17 +470,20 @@ async def _end_by_regrade(
     clock: Clock,
     actor: Actor,
     escalation: InadequateEscalation,
-    moderation: Moderation,
+    *,
+    grade: Grade,
+    by: RegradedBy,
+    reason: str,
 ) -> None:
+    """End the process: nothing more is owed, the exception report (sent or not) is
+    withdrawn, and the Head of Service and the QA Lead are told (unless they did it)."""
     before = escalation.stage
+    now = clock.now()
     escalation.stage = next_stage(escalation.stage, EscalationEvent.REGRADE)
-    escalation.ended_at = clock.now()
-    escalation.ended_reason = moderation.reason
-    if before is EscalationStage.MODERATION:
-        escalation.moderation_id = moderation.id
-        escalation.moderated_at = moderation.moderated_at
-        await _discharge(session, clock, actor, escalation, K.MODERATION_DUE)
-    # Whatever else was owed is no longer needed.
+    escalation.ended_at = now
+    escalation.ended_reason = reason
+    escalation.regraded_grade = grade
+    escalation.regraded_by = by
     await session.execute(
         update(Obligation)
         .where(
@@ -366,9 +491,7 @@ async def _end_by_regrade(
             Obligation.subject_id == escalation.id,
             Obligation.state == ObligationState.OPEN,
         )
-        .values(
-            state=ObligationState.CANCELLED, closed_at=clock.now(), closed_by_id=actor.person_id
-        )
+        .values(state=ObligationState.CANCELLED, closed_at=now, closed_by_id=actor.person_id)
     )
     await _record(
         session,
@@ -378,10 +501,38 @@ async def _end_by_regrade(
         "escalation.regraded",
         {
             "stage": [before.value, escalation.stage.value],
-            "moderated_overall_grade": [None, moderation.moderated_overall_grade.value],
-            "reason": moderation.reason,
+            "moderated_overall_grade": [None, grade.value],
+            "regraded_by": [None, by.value],
+            "reason": reason,
         },
     )
+    hos_id = escalation.head_of_service_id
+    if hos_id is None:
+        hos = await people.responsible_head_of_service(session, escalation.service_id)
+        hos_id = hos.id if hos is not None else None
+    how = "by the QA Lead's moderation" if by is RegradedBy.MODERATION else "by an amendment"
+    report = (
+        "The exception report that was sent to the AED is withdrawn."
+        if escalation.report_sent_at is not None
+        else "No exception report will be sent."
+    )
+    for person_id in dict.fromkeys([hos_id, escalation.qa_lead_id]):
+        if person_id is None or person_id == actor.person_id:
+            continue
+        await _tell_about(
+            session,
+            clock,
+            escalation,
+            person_id,
+            kind=NotificationKind.INADEQUATE_PROCESS_ENDED,
+            key=f"escalation:{escalation.id}:regraded:{person_id}",
+            title=f"Inadequate process ended: {{case}} regraded {GRADE_NAMES[grade]}",
+            body=(
+                f"The audit of {{case}} was regraded to {GRADE_NAMES[grade]} {how} on "
+                f"{_long(local_day(now))}, so its Inadequate process has ended (the next step "
+                f"was {WAITING_FOR[before]}). Nothing further is due. {report}"
+            ),
+        )
 
 
 async def _confirm(
@@ -552,9 +703,8 @@ async def record_other_case(
     escalation = await _load_for_change(session, actor, escalation_id)
     await _check_reviewer(session, actor, escalation)
     if escalation.stage not in (EscalationStage.ASSURANCE, EscalationStage.OTHER_CASES_REVIEW):
-        if escalation.stage is EscalationStage.MODERATION or escalation.stage not in OPEN_STAGES:
-            next_stage(escalation.stage, EscalationEvent.COMPLETE_REVIEW)  # raises the reason
-        raise Conflict("The review of the other cases is complete.", field="stage")
+        # Before moderation it is not open yet; after the review it is already done.
+        check_turn(escalation.stage, EscalationEvent.COMPLETE_REVIEW)
     item = await session.scalar(
         select(OtherCaseReview)
         .where(OtherCaseReview.escalation_id == escalation.id, OtherCaseReview.child_id == child_id)
@@ -634,7 +784,7 @@ async def send_exception_report(
 ) -> InadequateEscalation:
     """The Head of Service sends the one-page exception report to the AED: its facts are
     frozen as sent, every AED is told, and the three monthly reviews in supervision are now
-    owed by the practitioner's supervisor."""
+    owed by the practitioner's supervisor, one in each of the three months after today."""
     from domain.escalation import report
 
     escalation = await _load_for_change(session, actor, escalation_id)
@@ -649,10 +799,18 @@ async def send_exception_report(
     await _discharge(session, clock, actor, escalation, K.EXCEPTION_REPORT_DUE)
     working = await deadlines.calendar(session)
     supervisor = await _supervisor(session, escalation)
-    confirmed_on = local_day(escalation.moderated_at or now)
-    for number in range(1, SUPERVISION_REVIEWS + 1):
-        due = supervision_review_due(working, confirmed_on, number)
-        await _owe(session, clock, escalation, K.SUPERVISION_REVIEW_DUE, supervisor, due, number)
+    sent_on = local_day(now)
+    months = [review_month(working, sent_on, n) for n in range(1, SUPERVISION_REVIEWS + 1)]
+    for month in months:
+        await _owe(
+            session,
+            clock,
+            escalation,
+            K.SUPERVISION_REVIEW_DUE,
+            supervisor,
+            month.due_on,
+            month.number,
+        )
     aeds = await session.scalars(
         select(Person)
         .join(RoleGrant, RoleGrant.person_id == Person.id)
@@ -660,20 +818,20 @@ async def send_exception_report(
         .distinct()
     )
     for aed in aeds:
-        case = await _case_named_for(session, aed, escalation.child_id)
-        await tell(
-            session=session,
-            clock=clock,
-            person=aed,
+        await _tell_about(
+            session,
+            clock,
+            escalation,
+            aed,
             kind=NotificationKind.EXCEPTION_REPORT,
-            title=f"Exception report: Inadequate audit of {case}",
+            key=f"escalation:{escalation.id}:report:{aed.id}",
+            title="Exception report: Inadequate audit of {case}",
             body=(
                 f"{facts.head_of_service} has sent the exception report on the Inadequate "
-                f"audit of {case}. Read it in the service."
+                "audit of {case}; read it in the service. Next step: the case is reviewed in "
+                "the practitioner's supervision monthly, three times; the first review is due "
+                f"by the end of {_long(months[0].due_on)}."
             ),
-            subject_type=SUBJECT,
-            subject_id=escalation.id,
-            key=f"escalation:{escalation.id}:report:{aed.id}",
         )
     await _record(
         session,
@@ -700,8 +858,10 @@ async def record_supervision_review(
     notes: str,
     policy_settings: PolicySettings,
 ) -> SupervisionReview:
-    """One of the three monthly reviews of the case in supervision, in order. The third
-    plans the QA Lead's desk-top audit."""
+    """One of the three monthly reviews of the case in supervision, in order, each in its
+    own month after the exception report: not before that month opens, never two in one
+    month; a late one is accepted (its step shows late). The third plans the QA Lead's
+    desk-top audit."""
     escalation = await _load_for_change(session, actor, escalation_id)
     supervisor = await _supervisor(session, escalation)
     policy.check_can_review_in_supervision(actor, escalation, supervisor)
@@ -713,6 +873,7 @@ async def record_supervision_review(
         else EscalationEvent.REVIEW_IN_SUPERVISION
     )
     stage = next_stage(escalation.stage, event)
+    assert escalation.report_sent_at is not None  # the stage says the report was sent
     previous = list(
         await session.scalars(
             select(SupervisionReview)
@@ -721,25 +882,49 @@ async def record_supervision_review(
         )
     )
     expected = len(previous) + 1
-    if number != expected:
-        raise Conflict(
-            f"Review {number} is already recorded."
-            if number < expected
-            else f"Review {expected} comes first.",
+    if number < expected:
+        done = previous[number - 1]
+        raise AlreadyDone(
+            f"Already done: review {number} was recorded (held on {_long(done.held_on)}).",
             field="number",
         )
+    if number > expected:
+        raise NotOpenYet(f"Review {expected} comes first.", field="number")
+    working = await deadlines.calendar(session)
+    sent_on = local_day(escalation.report_sent_at)
+    month = review_month(working, sent_on, number)
     today = local_today(clock)
+    if today < month.opens_on:
+        raise NotOpenYet(
+            f"Review {number} belongs to the {_ORDINAL[number]} month after the exception "
+            f"report; it opens on {_long(month.opens_on)}.",
+            field="number",
+            opens_on=month.opens_on,
+        )
     if held_on > today:
         raise InvalidInput("The supervision has not happened yet.", field="heldOn")
-    if previous and held_on <= previous[-1].held_on:
-        raise InvalidInput(
-            "Each review is at a later supervision than the one before.", field="heldOn"
-        )
-    if escalation.moderated_at is not None and held_on < local_day(escalation.moderated_at):
-        raise InvalidInput(
-            "A review in supervision comes after moderation confirmed the grade.",
+    if held_on < month.opens_on:
+        raise NotOpenYet(
+            f"Review {number} belongs to the {_ORDINAL[number]} month after the exception "
+            f"report, which opened on {_long(month.opens_on)}: a supervision on "
+            f"{_long(held_on)} came before it.",
             field="heldOn",
+            opens_on=month.opens_on,
         )
+    held_in = month_of(working, sent_on, held_on)
+    if previous:
+        last = previous[-1]
+        last_in = month_of(working, sent_on, last.held_on)
+        if held_in == last_in:
+            raise AlreadyDone(
+                f"Already done: review {last.number} (held on {_long(last.held_on)}) is this "
+                f"month's review; the next one belongs to a later month.",
+                field="heldOn",
+            )
+        if held_in < last_in:
+            raise InvalidInput(
+                "Each review is at a later supervision than the one before.", field="heldOn"
+            )
     text = _text(notes, "notes", required=True)
     assert text is not None
     review = SupervisionReview(
@@ -753,7 +938,13 @@ async def record_supervision_review(
     session.add(review)
     escalation.stage = stage
     await _discharge(session, clock, actor, escalation, K.SUPERVISION_REVIEW_DUE, number)
-    changes: dict[str, Any] = {"number": number, "held_on": held_on.isoformat()}
+    changes: dict[str, Any] = {
+        "number": number,
+        "held_on": held_on.isoformat(),
+        "month": held_in,
+        "due": month.due_on.isoformat(),
+        "late": held_on > month.due_on,
+    }
     if number == SUPERVISION_REVIEWS:
         desk_top = await _plan_desk_top_audit(session, clock, escalation, held_on, policy_settings)
         changes["stage"] = [EscalationStage.SUPERVISION_REVIEWS.value, stage.value]
@@ -771,6 +962,8 @@ async def _plan_desk_top_audit(
     third_review_on: date,
     policy_settings: PolicySettings,
 ) -> Audit:
+    """The QA Lead's desk-top audit, due `desktop_audit_working_days` after the third review
+    (never in the past), and the QA Lead told at once."""
     from domain.audits import service as audits
 
     qa_lead_id = escalation.qa_lead_id
@@ -800,6 +993,20 @@ async def _plan_desk_top_audit(
         ),
     )
     escalation.desk_top_audit_id = audit.id
+    await _tell_about(
+        session,
+        clock,
+        escalation,
+        qa_lead_id,
+        kind=NotificationKind.DESK_TOP_AUDIT_PLANNED,
+        key=f"escalation:{escalation.id}:desk-top-planned",
+        title=f"Desk-top audit to do: {{case}}, due {due:%d %B %Y}",
+        body=(
+            "The third monthly review in supervision of {case} was held on "
+            f"{_long(third_review_on)}. Next step: your desk-top audit, which closes the "
+            f"Inadequate process, due by the end of {_long(due)}."
+        ),
+    )
     return audit
 
 
@@ -1063,6 +1270,10 @@ class Step:
     done_at: datetime | None
     done_by_id: uuid.UUID | None
     status: StepStatus
+    # Done after its due moment (a review in supervision: held after its month's due day).
+    late: bool = False
+    # A review in supervision: the first day of its month, before which it is not open.
+    opens_on: date | None = None
 
 
 _STEP_OBLIGATION = {
@@ -1076,14 +1287,28 @@ _STEP_OBLIGATION = {
 
 
 def steps(
-    escalation: InadequateEscalation, owed: Sequence[Obligation], now: datetime
+    escalation: InadequateEscalation,
+    owed: Sequence[Obligation],
+    now: datetime,
+    reviews: Sequence[SupervisionReview] = (),
 ) -> list[Step]:
     """The whole timeline of a process, in the framework's order: for each step, who owes
-    it, when it is due, whether it is done (when, by whom), due, overdue, not yet open, or no
-    longer needed."""
+    it, when it is due, whether it is done (when, by whom; late or not), due, overdue, not yet
+    open (an earlier step first, or a review whose month has not opened), or no longer
+    needed."""
     by_key = {o.key: o for o in owed}
+    held = {r.number: r.held_on for r in reviews}
     ended = escalation.stage is EscalationStage.REGRADED
     out: list[Step] = []
+
+    def review_opens(number: int) -> date | None:
+        if number == 1:
+            sent = escalation.report_sent_at
+            return local_day(sent) if sent is not None else None
+        before = by_key.get(
+            obligations.obligation_key(K.SUPERVISION_REVIEW_DUE, escalation.id, number - 1)
+        )
+        return local_day(before.due_at) + timedelta(days=1) if before is not None else None
 
     def add(kind: StepKind, number: int | None = None) -> None:
         ob_kind = _STEP_OBLIGATION[kind]
@@ -1113,12 +1338,24 @@ def steps(
                 )
             )
             return
+        opens_on = (
+            review_opens(number)
+            if kind is StepKind.SUPERVISION_REVIEW and number is not None
+            else None
+        )
         if ob.state is ObligationState.DONE:
             status = StepStatus.DONE
         elif ob.state is ObligationState.CANCELLED:
             status = StepStatus.NOT_NEEDED
+        elif opens_on is not None and local_day(now) < opens_on:
+            status = StepStatus.NOT_YET
         else:
             status = StepStatus.OVERDUE if obligations.is_overdue(ob, now) else StepStatus.DUE
+        late = False
+        if status is StepStatus.DONE and ob.closed_at is not None:
+            late = ob.closed_at > ob.due_at
+            if number is not None and number in held:
+                late = held[number] > local_day(ob.due_at)
         out.append(
             Step(
                 kind,
@@ -1128,6 +1365,8 @@ def steps(
                 ob.closed_at if status is StepStatus.DONE else None,
                 ob.closed_by_id if status is StepStatus.DONE else None,
                 status,
+                late,
+                opens_on,
             )
         )
 
