@@ -656,9 +656,10 @@ async def record_assurance(
     """The Head of Service records that the child is not at risk from the inadequate
     practice, or the actions taken because they were."""
     escalation = await _load_for_change(session, actor, escalation_id)
-    # The step's turn first: before moderation there is no Head of Service to be.
-    stage = next_stage(escalation.stage, EscalationEvent.ASSURE)
+    if escalation.head_of_service_id is None:  # before moderation there is no HoS to be
+        check_turn(escalation.stage, EscalationEvent.ASSURE)
     policy.check_is_head_of_service(actor, escalation, "assures that the child is not at risk")
+    stage = next_stage(escalation.stage, EscalationEvent.ASSURE)
     text = _text(detail, "detail", required=True)
     escalation.stage = stage
     escalation.assurance_outcome = outcome
@@ -788,8 +789,10 @@ async def send_exception_report(
     from domain.escalation import report
 
     escalation = await _load_for_change(session, actor, escalation_id)
-    stage = next_stage(escalation.stage, EscalationEvent.SEND_REPORT)
+    if escalation.head_of_service_id is None:  # before moderation there is no HoS to be
+        check_turn(escalation.stage, EscalationEvent.SEND_REPORT)
     policy.check_is_head_of_service(actor, escalation, "sends the exception report")
+    stage = next_stage(escalation.stage, EscalationEvent.SEND_REPORT)
     now = clock.now()
     escalation.report_sent_at = now
     escalation.report_sent_by_id = actor.person_id
