@@ -299,9 +299,13 @@ async def start(
     if audit.status is not AuditStatus.COMPLETED:
         return None
     existing = await session.scalar(
-        select(InadequateEscalation).where(InadequateEscalation.audit_id == audit.id)
+        select(InadequateEscalation)
+        .where(InadequateEscalation.audit_id == audit.id)
+        .with_for_update()
     )
     if existing is not None:
+        if existing.stage is EscalationStage.REGRADED and existing.hos_told_at is None:
+            await _reopen(session, clock, existing, how)
         return existing
     child = await session.get(Child, audit.child_id) if audit.child_id is not None else None
     team_id = audit.team_id or (child.team_id if child is not None else None)
@@ -371,6 +375,69 @@ async def start(
             ),
         )
     return escalation
+
+
+async def _reopen(
+    session: AsyncSession, clock: Clock, escalation: InadequateEscalation, how: str
+) -> None:
+    """An audit graded Inadequate again after its process ended at moderation (amended away
+    and back, or regraded and moderated back): the same process starts over at moderation,
+    owed 3 working days from now, and the QA Lead is told again. (A process that ended after
+    the Head of Service was told is not reopened.)"""
+    now = clock.now()
+    before = {
+        "stage": escalation.stage.value,
+        "regraded_grade": history.plain(escalation.regraded_grade),
+        "ended_reason": escalation.ended_reason,
+    }
+    escalation.stage = EscalationStage.MODERATION
+    escalation.ended_at = escalation.ended_reason = None
+    escalation.regraded_grade = escalation.regraded_by = None
+    escalation.moderation_id = escalation.moderated_at = None
+    working = await deadlines.calendar(session)
+    due = working.working_days_after(local_day(now), MODERATION_WORKING_DAYS)
+    reopened = await session.scalar(
+        update(Obligation)
+        .where(Obligation.key == obligations.obligation_key(K.MODERATION_DUE, escalation.id))
+        .values(
+            state=ObligationState.OPEN,
+            due_at=end_of_day(due),
+            closed_at=None,
+            closed_by_id=None,
+            next_reminder_at=now,
+        )
+        .returning(Obligation.id)
+    )
+    if reopened is None:
+        await _owe(session, clock, escalation, K.MODERATION_DUE, escalation.qa_lead_id, due)
+    await _record(
+        session,
+        SYSTEM,
+        clock,
+        escalation,
+        "escalation.reopened",
+        {
+            "stage": [before["stage"], EscalationStage.MODERATION.value],
+            "regraded_grade": [before["regraded_grade"], None],
+            "ended_reason": [before["ended_reason"], None],
+            "moderation_due": [None, due.isoformat()],
+        },
+    )
+    if how != "moderated":
+        await _tell_about(
+            session,
+            clock,
+            escalation,
+            escalation.qa_lead_id,
+            kind=NotificationKind.INADEQUATE_TO_MODERATE,
+            key=f"escalation:{escalation.id}:qa-lead-told:{now.isoformat()}",
+            title=f"Inadequate audit to moderate again: {{case}}, due {due:%d %B %Y}",
+            body=(
+                f"The audit of {{case}} was {how} as Inadequate again on "
+                f"{_long(local_day(now))}, so its Inadequate process starts over. Next step: "
+                f"your moderation, due by the end of {_long(due)} (3 working days)."
+            ),
+        )
 
 
 async def catch_up(*, session: AsyncSession, clock: Clock, limit: int = 100) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
+from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import ObligationState
 from domain.escalation.models import EscalationStage, RegradedBy
 from domain.notifications.models import Notification, OutboxMessage
@@ -264,3 +265,49 @@ async def test_every_message_names_the_case_the_step_and_when_it_is_due(auth: Au
         for m in await emails_to(auth.world, p.id)
     }
     assert {n.key for n in notes} <= set(emails)
+
+
+async def test_an_audit_amended_away_and_back_to_inadequate_starts_its_process_over(
+    auth: Authority,
+) -> None:
+    audit_id = await inadequate_audit(auth)
+    auth.world.clock.set(datetime(2026, 12, 29, 9, tzinfo=UTC))
+    await amend_grade(auth, audit_id, Grade.GOOD, "The wrong case's notes were read.")
+    auth.world.clock.set(datetime(2027, 1, 4, 9, tzinfo=UTC))  # Monday 4 January
+    await amend_grade(auth, audit_id, Grade.INADEQUATE, "It was the right case after all.")
+    process = await process_of(auth.world, audit_id)
+    assert process.stage is EscalationStage.MODERATION
+    assert process.ended_at is None and process.regraded_grade is None
+    assert not process.report_withdrawn
+    owed = await owed_by_kind(auth.world, process.id)
+    assert owed["moderation-due"].state is ObligationState.OPEN
+    assert owed["moderation-due"].due_at == end_of_day(date(2027, 1, 7))
+    notes = of_kind(await told(auth.world, process.id), "INADEQUATE_TO_MODERATE")
+    assert [n.person_id for n in notes] == [auth.qa_lead.id, auth.qa_lead.id]
+    assert notes[-1].title.startswith("Inadequate audit to moderate again: case ")
+    assert "due by the end of Thursday 7 January 2027" in notes[-1].body
+    # And it goes on as any process does.
+    await moderate(auth, audit_id, at=datetime(2027, 1, 5, 10, tzinfo=UTC))
+    assert (await process_of(auth.world, audit_id)).stage is EscalationStage.ASSURANCE
+
+
+async def test_a_regrade_moderated_back_to_inadequate_goes_on_to_the_head_of_service(
+    auth: Authority,
+) -> None:
+    audit_id = await inadequate_audit(auth)
+    await moderate(auth, audit_id, confirm=False)
+    await act(
+        auth.world,
+        audits.moderate_audit,
+        auth.actor(auth.qa_lead),
+        audit_id=audit_id,
+        outcome=ModerationOutcome.REGRADED,
+        reason="On a second look, the child was not seen.",
+        overall_grade=Grade.INADEQUATE,
+    )
+    process = await process_of(auth.world, audit_id)
+    assert process.stage is EscalationStage.ASSURANCE
+    assert process.head_of_service_id == auth.hos_csc.id
+    owed = await owed_by_kind(auth.world, process.id)
+    assert owed["moderation-due"].state is ObligationState.DONE
+    assert owed["assurance-due"].state is ObligationState.OPEN
