@@ -1,7 +1,7 @@
 """An Inadequate process ended by a regrade keeps the grade it was given and how (moderation
 or an amendment before moderation), so that its exception report reads as withdrawn
 
-Revision ID: 0014
+Revision ID: 0014_escalation_regrade
 Revises: 0013
 Create Date: 2026-12-05 08:30:00.000000
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
+revision: str = "0014_escalation_regrade"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

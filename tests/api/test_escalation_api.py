@@ -192,8 +192,15 @@ async def find(gql: GraphQL, audit_gid: str, as_: Person) -> dict[str, Any] | No
 
 
 def subjects(inbox: Inbox, address: str) -> list[str]:
-    """The subjects of the email `address` received, unfolded (a long header is folded)."""
-    return [" ".join(subject.split()) for subject in inbox.to(address)]
+    """The subjects of the email `address` received, decoded and unfolded (a long header is
+    folded)."""
+    from email.header import decode_header, make_header
+
+    return [
+        " ".join(str(make_header(decode_header(m["Subject"]))).split())
+        for m in inbox.messages
+        if address in m["To"]
+    ]
 
 
 async def notifications(gql: GraphQL, as_: Person) -> list[dict[str, Any]]:
@@ -293,13 +300,13 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     # The worker on the due day: the QA Lead is reminded (Thursday 31 December, 08:00).
     clock.set(datetime(2026, 12, 31, 8, tzinfo=UTC))
     await run_worker(mail, clock, session_factory, "due-day")
-    assert any("Due today" in s for s in subjects(inbox, auth.qa_lead.email))
+    assert any("Due today" in s for s in inbox.to(auth.qa_lead.email))
 
     # Moderation confirms the same morning: the Head of Service is told at once, by email.
     clock.set(datetime(2026, 12, 31, 10, tzinfo=UTC))
     assert await audit_mutation(gql, "moderateAudit", confirm, auth.qa_lead) == []
     await run_worker(mail, clock, session_factory, "told")
-    [told] = [s for s in subjects(inbox, auth.hos_csc.email) if "Inadequate audit confirmed" in s]
+    [told] = [s for s in inbox.to(auth.hos_csc.email) if "Inadequate audit confirmed" in s]
     assert auth.bob_children[0].case_reference in told
     process = await find(gql, audit_gid, auth.hos_csc)
     assert process is not None and process["stage"] == "ASSURANCE"
@@ -321,7 +328,7 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     assert process is not None and process["overdue"] is True
     assert steps_of(process)[("ASSURANCE", None)]["status"] == "OVERDUE"
     await run_worker(mail, clock, session_factory, "overdue")
-    assert any(s == "Overdue" for s in subjects(inbox, auth.hos_csc.email))
+    assert any(s == "Overdue" for s in inbox.to(auth.hos_csc.email))
 
     # The wrong person assures: refused; the Head of Service: accepted.
     assurance = {"escalationId": pid, "outcome": "NOT_AT_RISK", "detail": "Visited; plan safe."}
@@ -369,7 +376,7 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
         "message": "Already done: the exception report has already been sent to the AED.",
     }
     await run_worker(mail, clock, session_factory, "report")
-    assert any("Exception report" in s for s in subjects(inbox, auth.aed.email))
+    assert any("Exception report" in s for s in inbox.to(auth.aed.email))
     report = await gql.client.get(url, headers=world.headers(auth.aed))
     assert report.status_code == 200
     assert report.headers["content-type"].startswith("text/html")
