@@ -597,25 +597,22 @@ async def _confirm(
     await _owe(session, clock, escalation, K.OTHER_CASES_REVIEW_DUE, owner, review_due)
     await _owe(session, clock, escalation, K.EXCEPTION_REPORT_DUE, owner, report_due)
     prefilled = await _prefill_other_cases(session, escalation)
-    if hos is not None:
-        case = await _case_named_for(session, hos, escalation.child_id)
-        await tell(
-            session=session,
-            clock=clock,
-            person=hos,
-            kind=NotificationKind.INADEQUATE_CONFIRMED,
-            title=f"Inadequate audit confirmed: {case}",
-            body=(
-                f"The QA Lead has confirmed that practice on {case} is Inadequate. "
-                "Please assure yourself that the child is not at risk by the end of "
-                f"{_long(assurance_due)}, and see that the practitioner's other "
-                f"{prefilled} open case(s) are reviewed by the end of {_long(review_due)}; "
-                f"the exception report to the AED is due by the end of {_long(report_due)}."
-            ),
-            subject_type=SUBJECT,
-            subject_id=escalation.id,
-            key=f"escalation:{escalation.id}:hos-told",
-        )
+    await _tell_about(
+        session,
+        clock,
+        escalation,
+        hos,
+        kind=NotificationKind.INADEQUATE_CONFIRMED,
+        key=f"escalation:{escalation.id}:hos-told",
+        title=f"Inadequate audit confirmed: {{case}}, assurance due {assurance_due:%d %B %Y}",
+        body=(
+            "The QA Lead has confirmed that practice on {case} is Inadequate. Next step: "
+            "assure yourself that the child is not at risk, by the end of "
+            f"{_long(assurance_due)}; then see that the practitioner's other {prefilled} open "
+            f"case(s) are reviewed by the end of {_long(review_due)}; the exception report to "
+            f"the AED is due by the end of {_long(report_due)}."
+        ),
+    )
     await _record(
         session,
         actor,
