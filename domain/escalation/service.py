@@ -49,7 +49,7 @@ from domain.core.pagination import Page, count, paginate
 from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
-from domain.deadlines.calendar import end_of_day, local_day
+from domain.deadlines.calendar import WorkingCalendar, end_of_day, local_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation import policy
 from domain.escalation.flows import WAITING_FOR, EscalationEvent, check_turn, next_stage
@@ -64,10 +64,10 @@ from domain.escalation.models import (
     SupervisionReview,
 )
 from domain.escalation.timeline import SUPERVISION_REVIEWS as SUPERVISION_REVIEWS
+from domain.escalation.timeline import ReviewMonth, month_of, review_month
 from domain.escalation.timeline import Step as Step
 from domain.escalation.timeline import StepKind as StepKind
 from domain.escalation.timeline import StepStatus as StepStatus
-from domain.escalation.timeline import month_of, review_month
 from domain.escalation.timeline import months_after as months_after
 from domain.escalation.timeline import steps as steps
 from domain.events import service as events
@@ -924,40 +924,14 @@ async def record_supervision_review(
     if number > expected:
         raise NotOpenYet(f"Review {expected} comes first.", field="number")
     working = await deadlines.calendar(session)
-    sent_on = local_day(escalation.report_sent_at)
-    month = review_month(working, sent_on, number)
-    today = local_today(clock)
-    if today < month.opens_on:
-        raise NotOpenYet(
-            f"Review {number} belongs to the {_ORDINAL[number]} month after the exception "
-            f"report; it opens on {_long(month.opens_on)}.",
-            field="number",
-            opens_on=month.opens_on,
-        )
-    if held_on > today:
-        raise InvalidInput("The supervision has not happened yet.", field="heldOn")
-    if held_on < month.opens_on:
-        raise NotOpenYet(
-            f"Review {number} belongs to the {_ORDINAL[number]} month after the exception "
-            f"report, which opened on {_long(month.opens_on)}: a supervision on "
-            f"{_long(held_on)} came before it.",
-            field="heldOn",
-            opens_on=month.opens_on,
-        )
-    held_in = month_of(working, sent_on, held_on)
-    if previous:
-        last = previous[-1]
-        last_in = month_of(working, sent_on, last.held_on)
-        if held_in == last_in:
-            raise AlreadyDone(
-                f"Already done: review {last.number} (held on {_long(last.held_on)}) is this "
-                f"month's review; the next one belongs to a later month.",
-                field="heldOn",
-            )
-        if held_in < last_in:
-            raise InvalidInput(
-                "Each review is at a later supervision than the one before.", field="heldOn"
-            )
+    month, held_in = _check_month(
+        working,
+        local_day(escalation.report_sent_at),
+        number,
+        held_on,
+        local_today(clock),
+        previous[-1] if previous else None,
+    )
     text = _text(notes, "notes", required=True)
     assert text is not None
     review = SupervisionReview(
@@ -986,6 +960,51 @@ async def record_supervision_review(
     await _record(session, actor, clock, escalation, "escalation.supervision_reviewed", changes)
     await session.flush()
     return review
+
+
+def _check_month(
+    working: WorkingCalendar,
+    sent_on: date,
+    number: int,
+    held_on: date,
+    today: date,
+    last: SupervisionReview | None,
+) -> tuple[ReviewMonth, int]:
+    """Refuse review `number` held on `held_on` unless its month after the exception report
+    (sent on `sent_on`) has opened, it is not in the future, and it is not in the same month
+    as the `last` review. Returns its month and the month it was held in (later when late)."""
+    month = review_month(working, sent_on, number)
+    if today < month.opens_on:
+        raise NotOpenYet(
+            f"Review {number} belongs to the {_ORDINAL[number]} month after the exception "
+            f"report; it opens on {_long(month.opens_on)}.",
+            field="number",
+            opens_on=month.opens_on,
+        )
+    if held_on > today:
+        raise InvalidInput("The supervision has not happened yet.", field="heldOn")
+    if held_on < month.opens_on:
+        raise NotOpenYet(
+            f"Review {number} belongs to the {_ORDINAL[number]} month after the exception "
+            f"report, which opened on {_long(month.opens_on)}: a supervision on "
+            f"{_long(held_on)} came before it.",
+            field="heldOn",
+            opens_on=month.opens_on,
+        )
+    held_in = month_of(working, sent_on, held_on)
+    if last is not None:
+        last_in = month_of(working, sent_on, last.held_on)
+        if held_in == last_in:
+            raise AlreadyDone(
+                f"Already done: review {last.number} (held on {_long(last.held_on)}) is this "
+                "month's review; the next one belongs to a later month.",
+                field="heldOn",
+            )
+        if held_in < last_in:
+            raise InvalidInput(
+                "Each review is at a later supervision than the one before.", field="heldOn"
+            )
+    return month, held_in
 
 
 async def _plan_desk_top_audit(
