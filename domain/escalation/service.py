@@ -558,7 +558,8 @@ async def _end_by_regrade(
             escalation,
             person_id,
             kind=NotificationKind.INADEQUATE_PROCESS_ENDED,
-            key=f"escalation:{escalation.id}:regraded:{person_id}",
+            # A process reopened and regraded again is news again.
+            key=f"escalation:{escalation.id}:regraded:{now.isoformat()}:{person_id}",
             title=f"Inadequate process ended: {{case}} regraded {GRADE_NAMES[grade]}",
             body=(
                 f"The audit of {{case}} was regraded to {GRADE_NAMES[grade]} {how} on "

@@ -311,3 +311,15 @@ async def test_a_regrade_moderated_back_to_inadequate_goes_on_to_the_head_of_ser
     owed = await owed_by_kind(auth.world, process.id)
     assert owed["moderation-due"].state is ObligationState.DONE
     assert owed["assurance-due"].state is ObligationState.OPEN
+
+
+async def test_a_reopened_process_ended_again_is_told_again(auth: Authority) -> None:
+    audit_id = await inadequate_audit(auth)
+    for day, grade in [(29, Grade.GOOD), (30, Grade.INADEQUATE), (31, Grade.GOOD)]:
+        auth.world.clock.set(datetime(2026, 12, day, 9, tzinfo=UTC))
+        await amend_grade(auth, audit_id, grade, f"Amended on {day} December.")
+    process = await process_of(auth.world, audit_id)
+    assert process.stage is EscalationStage.REGRADED
+    assert process.ended_reason == "Amended on 31 December."
+    ended = of_kind(await told(auth.world, process.id), "INADEQUATE_PROCESS_ENDED")
+    assert sorted(n.person_id for n in ended) == sorted([auth.hos_csc.id, auth.qa_lead.id] * 2)
