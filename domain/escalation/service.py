@@ -509,7 +509,8 @@ async def _end_by_regrade(
     reason: str,
 ) -> None:
     """End the process: nothing more is owed, the exception report (sent or not) is
-    withdrawn, and the Head of Service and the QA Lead are told (unless they did it)."""
+    withdrawn, and the Head of Service and the QA Lead are told (unless they did it), and the
+    AEDs too if the report had been sent to them."""
     before = escalation.stage
     now = clock.now()
     escalation.stage = next_stage(escalation.stage, EscalationEvent.REGRADE)
@@ -549,7 +550,10 @@ async def _end_by_regrade(
         if escalation.report_sent_at is not None
         else "No exception report will be sent."
     )
-    for person_id in dict.fromkeys([hos_id, escalation.qa_lead_id]):
+    told = [hos_id, escalation.qa_lead_id]
+    if escalation.report_sent_at is not None:  # the AEDs read the report now withdrawn
+        told += [aed.id for aed in await _aeds(session)]
+    for person_id in dict.fromkeys(told):
         if person_id is None or person_id == actor.person_id:
             continue
         await _tell_about(
@@ -628,6 +632,18 @@ async def _confirm(
             "exception_report_due": [None, report_due.isoformat()],
             "other_cases": [None, prefilled],
         },
+    )
+
+
+async def _aeds(session: AsyncSession) -> list[Person]:
+    """Every active AED: the exception report goes to each."""
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(RoleGrant.role == Role.ASSISTANT_EXECUTIVE_DIRECTOR, Person.is_active.is_(True))
+            .distinct()
+        )
     )
 
 
@@ -845,13 +861,7 @@ async def send_exception_report(
             month.due_on,
             month.number,
         )
-    aeds = await session.scalars(
-        select(Person)
-        .join(RoleGrant, RoleGrant.person_id == Person.id)
-        .where(RoleGrant.role == Role.ASSISTANT_EXECUTIVE_DIRECTOR, Person.is_active.is_(True))
-        .distinct()
-    )
-    for aed in aeds:
+    for aed in await _aeds(session):
         await _tell_about(
             session,
             clock,
