@@ -67,9 +67,9 @@ class NotificationKind(Enum):
     )
     INADEQUATE_PROCESS_ENDED = strawberry.enum_value(
         "INADEQUATE_PROCESS_ENDED",
-        description="As Head of Service or QA Lead: an Inadequate process ended because the "
-        "audit was regraded (its exception report is withdrawn); the subject is the "
-        "`InadequateEscalation`.",
+        description="As Head of Service or QA Lead (or AED, if its report had reached you): an "
+        "Inadequate process ended because the audit was regraded (its exception report is "
+        "withdrawn); the subject is the `InadequateEscalation`.",
     )
     DESK_TOP_AUDIT_PLANNED = strawberry.enum_value(
         "DESK_TOP_AUDIT_PLANNED",
