@@ -524,8 +524,14 @@ class SendExceptionReportInput:
 @strawberry.input(description="A monthly review of the case in the practitioner's supervision.")
 class RecordSupervisionReviewInput:
     escalation_id: strawberry.ID = strawberry.field(description="The Inadequate process.")
-    number: int = strawberry.field(description="Which review: 1, 2 or 3, in order.")
-    held_on: date = strawberry.field(description="The day of the supervision (not in the future).")
+    number: int = strawberry.field(
+        description="Which review: 1, 2 or 3, in order; review k belongs to the k-th month after "
+        "the exception report was sent (see the step's `opensOn`)."
+    )
+    held_on: date = strawberry.field(
+        description="The day of the supervision: not in the future, not before the review's "
+        "month opens, and not in the same month as the review before."
+    )
     notes: str = strawberry.field(description="What the review found.")
 
 
@@ -648,8 +654,11 @@ class EscalationMutation:
         return await _run(info, use_case)
 
     @strawberry.mutation(
-        description="Record a monthly review of the case in supervision, in order (the "
-        "practitioner's supervisor). The third plans the QA Lead's desk-top audit."
+        description="Record a monthly review of the case in supervision, in order, each in its own "
+        "month after the exception report (the practitioner's supervisor). Before its month "
+        "opens: `NOT_OPEN_YET`, saying the day; a second in one month, or a review recorded "
+        "twice: `ALREADY_DONE`; a late one is accepted. The third plans the QA Lead's desk-top "
+        "audit and tells the QA Lead."
     )
     async def record_supervision_review(
         self,
