@@ -599,6 +599,28 @@ async def test_an_amendment_away_from_inadequate_before_moderation_ends_the_proc
         assert "No exception report will be sent." in note["body"]
 
 
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [
+        ("tm_a", "NOT_ALLOWED"),
+        ("hos_csc", "NOT_ALLOWED"),
+        ("aed", "NOT_ALLOWED"),
+        ("bob", "NOT_ALLOWED"),
+        ("hos_ff", "NOT_FOUND"),
+        ("admin", "NOT_FOUND"),
+    ],
+)
+async def test_only_the_auditor_or_the_qa_lead_amends_the_process_away(
+    auth: Authority, gql: GraphQL, who: str, code: str
+) -> None:
+    audit_gid = await inadequate_audit_completed_on_christmas_eve(auth, gql)
+    amend = {"auditId": audit_gid, "overallGrade": "GOOD", "reason": "Not inadequate."}
+    errors = await audit_mutation(gql, "amendAudit", amend, auth.person(who))
+    assert [e["code"] for e in errors] == [code]
+    process = await find(gql, audit_gid, auth.qa_lead)
+    assert process is not None and process["stage"] == "MODERATION"
+
+
 SUPERVISION_REFUSALS = [
     ("bob", "NOT_ALLOWED"),  # the practitioner does not review their own case
     ("psw", "NOT_ALLOWED"),
