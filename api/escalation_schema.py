@@ -16,7 +16,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.context import Context
-from api.types.audits import After, Audit, First, Moderation
+from api.types.audits import After, Audit, First, Grade, Moderation
 from api.types.children import Child
 from api.types.common import (
     CountedConnection,
@@ -62,8 +62,17 @@ class EscalationStage(Enum):
     CLOSED = strawberry.enum_value("CLOSED", description="The desk-top audit is complete.")
     REGRADED = strawberry.enum_value(
         "REGRADED",
-        description="Moderation regraded the audit away from Inadequate; the process ended "
-        "there (`endedReason` keeps why).",
+        description="Moderation regraded the audit away from Inadequate (or it was amended away "
+        "from Inadequate before moderation); the process ended there (`endedReason` keeps why, "
+        "`regradedGrade` the grade) and its exception report is withdrawn.",
+    )
+
+
+@strawberry.enum(description="How an audit was graded away from Inadequate, ending its process.")
+class RegradedBy(Enum):
+    MODERATION = strawberry.enum_value("MODERATION", description="The QA Lead's moderation.")
+    AMENDMENT = strawberry.enum_value(
+        "AMENDMENT", description="An amendment of the completed audit, before its moderation."
     )
 
 
@@ -118,7 +127,11 @@ class EscalationStepStatus(Enum):
     DONE = strawberry.enum_value("DONE", description="Done (see `doneAt`, `doneBy`).")
     DUE = strawberry.enum_value("DUE", description="Open and not yet late.")
     OVERDUE = strawberry.enum_value("OVERDUE", description="Open and past its due moment.")
-    NOT_YET = strawberry.enum_value("NOT_YET", description="An earlier step comes first.")
+    NOT_YET = strawberry.enum_value(
+        "NOT_YET",
+        description="Not open yet: an earlier step comes first, or (a review in supervision) "
+        "its month has not opened (`opensOn`).",
+    )
     NOT_NEEDED = strawberry.enum_value(
         "NOT_NEEDED", description="The process ended before this step (a regrade)."
     )
@@ -135,6 +148,14 @@ class EscalationStep:
     )
     done_at: datetime | None = strawberry.field(description="When it was done.")
     status: EscalationStepStatus = strawberry.field(description="Done, due, overdue, …")
+    late: bool = strawberry.field(
+        description="Done after it was due (a review in supervision: held after its month's due "
+        "day)."
+    )
+    opens_on: date | None = strawberry.field(
+        description="For a review in supervision: the first day of its month after the "
+        "exception report; it cannot be recorded before. Null for other steps."
+    )
     owner_id: strawberry.Private[uuid.UUID | None]
     done_by_id: strawberry.Private[uuid.UUID | None]
 
@@ -204,6 +225,10 @@ class ExceptionReport:
     sent_at: datetime | None = strawberry.field(
         description="When the Head of Service sent it; null while it is a draft."
     )
+    withdrawn_at: datetime | None = strawberry.field(
+        description="When it was withdrawn because the audit was regraded away from Inadequate "
+        "(sent or not, it no longer stands); null otherwise."
+    )
     html_url: str = strawberry.field(
         description="Where to read it (HTML; a DRAFT preview until sent). Send the same "
         "Authorization header as for GraphQL."
@@ -242,7 +267,14 @@ class InadequateEscalation(relay.Node):
     reviewed_at: datetime | None = strawberry.field(description="When the review was completed.")
     ended_at: datetime | None = strawberry.field(description="When it closed or ended.")
     ended_reason: str | None = strawberry.field(
-        description="Why it ended early: the moderation's reason for the regrade."
+        description="Why it ended early: the moderation's (or the amendment's) reason for the "
+        "regrade."
+    )
+    regraded_grade: Grade | None = strawberry.field(
+        description="When it ended by a regrade: the grade the audit was given."
+    )
+    regraded_by: RegradedBy | None = strawberry.field(
+        description="When it ended by a regrade: by moderation, or by an amendment."
     )
     model: strawberry.Private[models.InadequateEscalation]
 
@@ -265,6 +297,8 @@ class InadequateEscalation(relay.Node):
             reviewed_at=m.reviewed_at,
             ended_at=m.ended_at,
             ended_reason=m.ended_reason,
+            regraded_grade=Grade(m.regraded_grade.value) if m.regraded_grade else None,
+            regraded_by=RegradedBy(m.regraded_by.value) if m.regraded_by else None,
             model=m,
         )
 
@@ -334,7 +368,10 @@ class InadequateEscalation(relay.Node):
     def exception_report(self) -> ExceptionReport:
         base = f"/escalations/{self.model.id}/exception-report"
         return ExceptionReport(
-            sent_at=self.model.report_sent_at, html_url=f"{base}.html", pdf_url=f"{base}.pdf"
+            sent_at=self.model.report_sent_at,
+            withdrawn_at=self.model.ended_at if self.model.report_withdrawn else None,
+            html_url=f"{base}.html",
+            pdf_url=f"{base}.pdf",
         )
 
     @strawberry.field(
@@ -342,8 +379,6 @@ class InadequateEscalation(relay.Node):
         "when it is due, and whether it is done, due, overdue, not yet open or not needed."
     )
     async def steps(self, info: Info[Context, None]) -> list[EscalationStep]:
-        owed = await info.context.loaders.escalation_obligations.load(self.model)
-        now = info.context.clock.now()
         return [
             EscalationStep(
                 kind=EscalationStepKind(s.kind.value),
@@ -351,19 +386,22 @@ class InadequateEscalation(relay.Node):
                 due_at=s.due_at,
                 done_at=s.done_at,
                 status=EscalationStepStatus(s.status.value),
+                late=s.late,
+                opens_on=s.opens_on,
                 owner_id=s.owner_id,
                 done_by_id=s.done_by_id,
             )
-            for s in domain.steps(self.model, owed, now)
+            for s in await self._steps(info)
         ]
 
     @strawberry.field(description="True when any open step is past its due moment.")
     async def overdue(self, info: Info[Context, None]) -> bool:
+        return any(s.status is domain.StepStatus.OVERDUE for s in await self._steps(info))
+
+    async def _steps(self, info: Info[Context, None]) -> list[domain.Step]:
         owed = await info.context.loaders.escalation_obligations.load(self.model)
-        now = info.context.clock.now()
-        return any(
-            s.status is domain.StepStatus.OVERDUE for s in domain.steps(self.model, owed, now)
-        )
+        reviews = await info.context.loaders.supervision_reviews.load(self.model.id)
+        return domain.steps(self.model, owed, info.context.clock.now(), reviews)
 
     @strawberry.field(description="Who did what when, oldest first.")
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
@@ -486,8 +524,14 @@ class SendExceptionReportInput:
 @strawberry.input(description="A monthly review of the case in the practitioner's supervision.")
 class RecordSupervisionReviewInput:
     escalation_id: strawberry.ID = strawberry.field(description="The Inadequate process.")
-    number: int = strawberry.field(description="Which review: 1, 2 or 3, in order.")
-    held_on: date = strawberry.field(description="The day of the supervision (not in the future).")
+    number: int = strawberry.field(
+        description="Which review: 1, 2 or 3, in order; review k belongs to the k-th month after "
+        "the exception report was sent (see the step's `opensOn`)."
+    )
+    held_on: date = strawberry.field(
+        description="The day of the supervision: not in the future, not before the review's "
+        "month opens, and not in the same month as the review before."
+    )
     notes: str = strawberry.field(description="What the review found.")
 
 
@@ -610,8 +654,11 @@ class EscalationMutation:
         return await _run(info, use_case)
 
     @strawberry.mutation(
-        description="Record a monthly review of the case in supervision, in order (the "
-        "practitioner's supervisor). The third plans the QA Lead's desk-top audit."
+        description="Record a monthly review of the case in supervision, in order, each in its own "
+        "month after the exception report (the practitioner's supervisor). Before its month "
+        "opens: `NOT_OPEN_YET`, saying the day; a second in one month, or a review recorded "
+        "twice: `ALREADY_DONE`; a late one is accepted. The third plans the QA Lead's desk-top "
+        "audit and tells the QA Lead."
     )
     async def record_supervision_review(
         self,

@@ -15,12 +15,12 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api import limits
 from api.boundary import string_literal_rule, string_variables
-from domain.core.errors import DomainError
+from domain.core.errors import DomainError, ErrorCode
 from domain.core.settings import Settings
 
 log = logging.getLogger("qaf.api")
 
-EXPECTED_CODES = {"UNAUTHENTICATED", "NOT_ALLOWED", "NOT_FOUND", "INVALID", "CONFLICT"}
+EXPECTED_CODES = {c.value for c in ErrorCode}
 
 
 class ExecutorWithoutSuggestions(StrawberryGraphQLCoreExecutionContext):

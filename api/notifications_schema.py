@@ -60,6 +60,23 @@ class NotificationKind(Enum):
         description="As AED: an exception report on an Inadequate audit was sent to you; the "
         "subject is the `InadequateEscalation`.",
     )
+    INADEQUATE_TO_MODERATE = strawberry.enum_value(
+        "INADEQUATE_TO_MODERATE",
+        description="As QA Lead: an audit was completed (or amended) as Inadequate and is yours "
+        "to moderate; the subject is the `InadequateEscalation`.",
+    )
+    INADEQUATE_PROCESS_ENDED = strawberry.enum_value(
+        "INADEQUATE_PROCESS_ENDED",
+        description="As Head of Service or QA Lead (or AED, if its report had reached you): an "
+        "Inadequate process ended because the audit was regraded (its exception report is "
+        "withdrawn); the subject is the `InadequateEscalation`.",
+    )
+    DESK_TOP_AUDIT_PLANNED = strawberry.enum_value(
+        "DESK_TOP_AUDIT_PLANNED",
+        description="As QA Lead: the third review in supervision is done and your desk-top "
+        "audit, which closes the Inadequate process, is planned; the subject is the "
+        "`InadequateEscalation`.",
+    )
 
 
 @strawberry.type(

@@ -41,6 +41,16 @@ class ErrorCode(Enum):
         "CONFLICT",
         description="The object's state, or an existing object, refuses the change.",
     )
+    ALREADY_DONE = strawberry.enum_value(
+        "ALREADY_DONE",
+        description="This step was done already (a second assurance, a second send); nothing "
+        "changed.",
+    )
+    NOT_OPEN_YET = strawberry.enum_value(
+        "NOT_OPEN_YET",
+        description="This step is not open yet: the message says what comes first, or the day "
+        "it opens.",
+    )
 
 
 @strawberry.type(description="A reason a mutation changed nothing.")

@@ -686,7 +686,7 @@ async def _inadequate(session: AsyncSession, clock: Clock, audit: Audit, how: st
             "completed_at": history.plain(audit.completed_at),
         },
     )
-    await escalation.start(session=session, clock=clock, audit=audit)
+    await escalation.start(session=session, clock=clock, audit=audit, how=how)
     event.processed_at = clock.now()
 
 
@@ -734,8 +734,18 @@ async def amend_audit(
     if not changes:
         raise InvalidInput("The amendment changes nothing.", field="record")
     await _record(session, actor, clock, audit, "audit.amended", {**changes, "reason": text})
-    if not was_inadequate and effective_grade(audit) is Grade.INADEQUATE:
+    now_grade = effective_grade(audit)
+    if not was_inadequate and now_grade is Grade.INADEQUATE:
         await _inadequate(session, clock, audit, "amended")
+    elif was_inadequate and now_grade is not None and now_grade is not Grade.INADEQUATE:
+        # Before moderation, an amendment away from Inadequate ends the process as a
+        # regrade would.
+        from domain.escalation import service as escalation
+
+        assert text is not None
+        await escalation.on_amended_away(
+            session=session, clock=clock, actor=actor, audit=audit, grade=now_grade, reason=text
+        )
     return audit
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 
@@ -11,6 +12,8 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     INVALID = "INVALID"
     CONFLICT = "CONFLICT"
+    ALREADY_DONE = "ALREADY_DONE"  # a step repeated: it was done before
+    NOT_OPEN_YET = "NOT_OPEN_YET"  # a step out of turn: what comes first, or when it opens
 
 
 class DomainError(Exception):
@@ -58,3 +61,22 @@ class Conflict(DomainError):
     """The object is in a state (or a unique value is taken) that refuses the change."""
 
     code = ErrorCode.CONFLICT
+
+
+class AlreadyDone(Conflict):
+    """A step that was already done, tried again (a second assurance, a second send)."""
+
+    code = ErrorCode.ALREADY_DONE
+
+
+class NotOpenYet(Conflict):
+    """A step tried before its turn: an earlier step comes first, or its time has not come
+    (`opens_on`, when known, says the day it opens)."""
+
+    code = ErrorCode.NOT_OPEN_YET
+
+    def __init__(
+        self, message: str, *, field: str | None = None, opens_on: date | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.opens_on = opens_on

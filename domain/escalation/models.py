@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.audits.kinds import Grade
 from domain.core.db import Base
 
 
@@ -43,6 +44,13 @@ class EscalationStage(StrEnum):
 
 
 OPEN_STAGES = frozenset(set(EscalationStage) - {EscalationStage.CLOSED, EscalationStage.REGRADED})
+
+
+class RegradedBy(StrEnum):
+    """How the audit was graded away from Inadequate, ending the process."""
+
+    MODERATION = "MODERATION"  # the QA Lead's moderation regraded it
+    AMENDMENT = "AMENDMENT"  # the audit was amended away from Inadequate before moderation
 
 
 class AssuranceOutcome(StrEnum):
@@ -102,9 +110,19 @@ class InadequateEscalation(Base):
 
     desk_top_audit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("audits.id"))
     ended_at: Mapped[datetime | None]
-    # Why it ended before its last step (the moderation's reason for the regrade).
+    # Why it ended before its last step (the moderation's or the amendment's reason).
     ended_reason: Mapped[str | None] = mapped_column(Text)
+    # A process ended by a regrade: the grade it was given, and how (its day is `ended_at`).
+    # Its exception report is then withdrawn, whether or not it had been sent.
+    regraded_grade: Mapped[Grade | None] = mapped_column(_enum(Grade, "grade"))
+    regraded_by: Mapped[RegradedBy | None] = mapped_column(_enum(RegradedBy, "regraded_by"))
     updated_at: Mapped[datetime]
+
+    @property
+    def report_withdrawn(self) -> bool:
+        """The exception report no longer stands: the audit was regraded away from
+        Inadequate (on `ended_at`, to `regraded_grade`, for `ended_reason`)."""
+        return self.stage is EscalationStage.REGRADED
 
 
 class OtherCaseReview(Base):

@@ -1,32 +1,37 @@
 """The Inadequate process (DOMAIN.md): started when an audit is completed as Inadequate, moved
 by the people who own each step, its deadlines kept as obligations.
 
-1. `start`: the QA Lead owes the moderation, 3 working days after the audit was completed.
-   (Called in the same transaction as the completion; `catch_up` starts any that an older
-   release recorded only as an `audit.completed_inadequate` event.)
+1. `start`: the QA Lead owes the moderation, 3 working days after the audit was completed,
+   and is told at once. (Called in the same transaction as the completion or the amendment
+   to Inadequate; `catch_up` starts any that an older release recorded only as an
+   `audit.completed_inadequate` event.)
 2. `on_moderated` (from `moderateAudit`): a confirmation tells the responsible Head of Service
    at once and opens their steps; a regrade away from Inadequate ends the process with the
-   moderation's reason kept, and cancels whatever was still owed.
+   moderation's reason kept, cancels whatever was still owed, withdraws the exception report
+   and tells the Head of Service and the QA Lead. `on_amended_away` (from `amendAudit`) does
+   the same for an amendment away from Inadequate before moderation.
 3. `record_assurance`: the HoS, due `hos_assurance_working_days` after being told.
 4. `record_other_case` and `complete_other_cases_review`: the HoS or the TM, each of the
    practitioner's other open cases (prefilled when the HoS is told) with an outcome; due 10
    working days after the audit was completed.
 5. `send_exception_report`: the HoS sends the one-page report (facts frozen) to the AED; due
    `exception_report_working_days` after the audit was completed. The three monthly reviews in
-   supervision are then owed by the practitioner's supervisor.
-6. `record_supervision_review` (three, in order); the third plans the QA Lead's desk-top audit
-   (`desktop_audit_working_days` after it), whose completion (`on_audit_completed`) closes the
-   process.
+   supervision are then owed by the practitioner's supervisor, one in each of the three
+   months after the report (`review_month`).
+6. `record_supervision_review` (three, in order, each in its own month, none before its month
+   opens); the third plans the QA Lead's desk-top audit (`desktop_audit_working_days` after
+   it) and tells the QA Lead; its completion (`on_audit_completed`) closes the process.
+
+Every message the process sends names the case (by its reference, and only to a reader who
+may see the child; nothing more about the child), the step, and when it is due.
 """
 
 from __future__ import annotations
 
-import calendar as month_calendar
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -39,7 +44,7 @@ from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.db import rows_by
-from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.errors import AlreadyDone, Conflict, InvalidInput, NotFound, NotOpenYet
 from domain.core.pagination import Page, count, paginate
 from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
@@ -47,7 +52,7 @@ from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import WorkingCalendar, end_of_day, local_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation import policy
-from domain.escalation.flows import EscalationEvent, next_stage
+from domain.escalation.flows import WAITING_FOR, EscalationEvent, check_turn, next_stage
 from domain.escalation.models import (
     OPEN_STAGES,
     AssuranceOutcome,
@@ -55,8 +60,16 @@ from domain.escalation.models import (
     InadequateEscalation,
     OtherCaseOutcome,
     OtherCaseReview,
+    RegradedBy,
     SupervisionReview,
 )
+from domain.escalation.timeline import SUPERVISION_REVIEWS as SUPERVISION_REVIEWS
+from domain.escalation.timeline import ReviewMonth, month_of, review_month
+from domain.escalation.timeline import Step as Step
+from domain.escalation.timeline import StepKind as StepKind
+from domain.escalation.timeline import StepStatus as StepStatus
+from domain.escalation.timeline import months_after as months_after
+from domain.escalation.timeline import steps as steps
 from domain.events import service as events
 from domain.events.models import DomainEvent
 from domain.history import service as history
@@ -70,7 +83,6 @@ from domain.people.roles import SYSTEM, Actor, Role
 SUBJECT = "InadequateEscalation"
 MODERATION_WORKING_DAYS = 3  # DOMAIN.md: the framework's own number, not a policy setting
 OTHER_CASES_REVIEW_WORKING_DAYS = 10  # likewise
-SUPERVISION_REVIEWS = 3
 MAX_TEXT = 10_000
 
 K = ObligationKind
@@ -90,18 +102,7 @@ def _text(value: str | None, field: str, *, required: bool) -> str | None:
     return cleaned
 
 
-def months_after(day: date, months: int) -> date:
-    """The same day of the month `months` later, or that month's last day if it is shorter
-    (31 January + 1 month = 28 or 29 February)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
-
-
-def supervision_review_due(calendar: WorkingCalendar, confirmed_on: date, number: int) -> date:
-    """The k-th monthly review is due k months after moderation confirmed the Inadequate
-    grade, on that day or the next working day."""
-    return calendar.working_days_after(months_after(confirmed_on, number), 0)
+_ORDINAL = {1: "first", 2: "second", 3: "third"}
 
 
 async def _record(
@@ -211,21 +212,66 @@ def _long(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+GRADE_NAMES = {
+    Grade.OUTSTANDING: "Outstanding",
+    Grade.GOOD: "Good",
+    Grade.REQUIRES_IMPROVEMENT: "Requires improvement to be good",
+    Grade.INADEQUATE: "Inadequate",
+}
+
+
+async def _tell_about(
+    session: AsyncSession,
+    clock: Clock,
+    escalation: InadequateEscalation,
+    person: Person | uuid.UUID | None,
+    *,
+    kind: NotificationKind,
+    key: str,
+    title: str,
+    body: str,
+) -> bool:
+    """Tell one person about this process, at once (in-app and by email). `{case}` in the
+    title and body becomes the case as this reader may see it named: its reference, and never
+    anything more about the child."""
+    if isinstance(person, uuid.UUID):
+        person = await session.get(Person, person)
+    if person is None:
+        return False
+    case = await _case_named_for(session, person, escalation.child_id)
+    return await tell(
+        session=session,
+        clock=clock,
+        person=person,
+        kind=kind,
+        title=title.replace("{case}", case),
+        body=body.replace("{case}", case),
+        subject_type=SUBJECT,
+        subject_id=escalation.id,
+        key=key,
+    )
+
+
 # --- starting and moderation -----------------------------------------------------------------
 
 
 async def start(
-    *, session: AsyncSession, clock: Clock, audit: Audit
+    *, session: AsyncSession, clock: Clock, audit: Audit, how: str = "completed"
 ) -> InadequateEscalation | None:
-    """Start the process for an audit completed as Inadequate (once per audit: a second call
-    returns the process already started). The QA Lead owes the moderation 3 working days
-    after the audit was completed."""
+    """Start the process for an audit completed (or amended, or moderated: `how`) as
+    Inadequate (once per audit: a second call returns the process already started). The QA
+    Lead owes the moderation 3 working days after the audit was completed, and is told at
+    once (unless their own moderation made it Inadequate)."""
     if audit.status is not AuditStatus.COMPLETED:
         return None
     existing = await session.scalar(
-        select(InadequateEscalation).where(InadequateEscalation.audit_id == audit.id)
+        select(InadequateEscalation)
+        .where(InadequateEscalation.audit_id == audit.id)
+        .with_for_update()
     )
     if existing is not None:
+        if existing.stage is EscalationStage.REGRADED and existing.hos_told_at is None:
+            await _reopen(session, clock, existing, how)
         return existing
     child = await session.get(Child, audit.child_id) if audit.child_id is not None else None
     team_id = audit.team_id or (child.team_id if child is not None else None)
@@ -279,7 +325,85 @@ async def start(
             "moderation_due": [None, due.isoformat()],
         },
     )
+    if how != "moderated":
+        await _tell_about(
+            session,
+            clock,
+            escalation,
+            escalation.qa_lead_id,
+            kind=NotificationKind.INADEQUATE_TO_MODERATE,
+            key=f"escalation:{escalation.id}:qa-lead-told",
+            title=f"Inadequate audit to moderate: {{case}}, due {due:%d %B %Y}",
+            body=(
+                f"The audit of {{case}} was {how} as Inadequate on "
+                f"{_long(local_day(completed_at))}. Next step: your moderation, due by the end "
+                f"of {_long(due)} (3 working days)."
+            ),
+        )
     return escalation
+
+
+async def _reopen(
+    session: AsyncSession, clock: Clock, escalation: InadequateEscalation, how: str
+) -> None:
+    """An audit graded Inadequate again after its process ended at moderation (amended away
+    and back, or regraded and moderated back): the same process starts over at moderation,
+    owed 3 working days from now, and the QA Lead is told again. (A process that ended after
+    the Head of Service was told is not reopened.)"""
+    now = clock.now()
+    before = {
+        "stage": escalation.stage.value,
+        "regraded_grade": history.plain(escalation.regraded_grade),
+        "ended_reason": escalation.ended_reason,
+    }
+    escalation.stage = EscalationStage.MODERATION
+    escalation.ended_at = escalation.ended_reason = None
+    escalation.regraded_grade = escalation.regraded_by = None
+    escalation.moderation_id = escalation.moderated_at = None
+    working = await deadlines.calendar(session)
+    due = working.working_days_after(local_day(now), MODERATION_WORKING_DAYS)
+    reopened = await session.scalar(
+        update(Obligation)
+        .where(Obligation.key == obligations.obligation_key(K.MODERATION_DUE, escalation.id))
+        .values(
+            state=ObligationState.OPEN,
+            due_at=end_of_day(due),
+            closed_at=None,
+            closed_by_id=None,
+            next_reminder_at=now,
+        )
+        .returning(Obligation.id)
+    )
+    if reopened is None:
+        await _owe(session, clock, escalation, K.MODERATION_DUE, escalation.qa_lead_id, due)
+    await _record(
+        session,
+        SYSTEM,
+        clock,
+        escalation,
+        "escalation.reopened",
+        {
+            "stage": [before["stage"], EscalationStage.MODERATION.value],
+            "regraded_grade": [before["regraded_grade"], None],
+            "ended_reason": [before["ended_reason"], None],
+            "moderation_due": [None, due.isoformat()],
+        },
+    )
+    if how != "moderated":
+        await _tell_about(
+            session,
+            clock,
+            escalation,
+            escalation.qa_lead_id,
+            kind=NotificationKind.INADEQUATE_TO_MODERATE,
+            key=f"escalation:{escalation.id}:qa-lead-told:{now.isoformat()}",
+            title=f"Inadequate audit to moderate again: {{case}}, due {due:%d %B %Y}",
+            body=(
+                f"The audit of {{case}} was {how} as Inadequate again on "
+                f"{_long(local_day(now))}, so its Inadequate process starts over. Next step: "
+                f"your moderation, due by the end of {_long(due)} (3 working days)."
+            ),
+        )
 
 
 async def catch_up(*, session: AsyncSession, clock: Clock, limit: int = 100) -> int:
@@ -337,9 +461,40 @@ async def on_moderated(
     if escalation is None or escalation.stage not in OPEN_STAGES:
         return escalation
     if moderation.moderated_overall_grade is not Grade.INADEQUATE:
-        await _end_by_regrade(session, clock, actor, escalation, moderation)
+        if escalation.stage is EscalationStage.MODERATION:
+            escalation.moderation_id = moderation.id
+            escalation.moderated_at = moderation.moderated_at
+            await _discharge(session, clock, actor, escalation, K.MODERATION_DUE)
+        await _end_by_regrade(
+            session,
+            clock,
+            actor,
+            escalation,
+            grade=moderation.moderated_overall_grade,
+            by=RegradedBy.MODERATION,
+            reason=moderation.reason,
+        )
     elif escalation.stage is EscalationStage.MODERATION:
         await _confirm(session, clock, actor, escalation, moderation, policy_settings)
+    return escalation
+
+
+async def on_amended_away(
+    *, session: AsyncSession, clock: Clock, actor: Actor, audit: Audit, grade: Grade, reason: str
+) -> InadequateEscalation | None:
+    """An audit amended away from Inadequate before its moderation: the process ends as a
+    regrade ends it (the moderation is no longer owed). Once moderation has confirmed the
+    grade, the QA Lead's judgement stands and an amendment does not end the process."""
+    escalation = await session.scalar(
+        select(InadequateEscalation)
+        .where(InadequateEscalation.audit_id == audit.id)
+        .with_for_update()
+    )
+    if escalation is None or escalation.stage is not EscalationStage.MODERATION:
+        return escalation
+    await _end_by_regrade(
+        session, clock, actor, escalation, grade=grade, by=RegradedBy.AMENDMENT, reason=reason
+    )
     return escalation
 
 
@@ -348,17 +503,21 @@ async def _end_by_regrade(
     clock: Clock,
     actor: Actor,
     escalation: InadequateEscalation,
-    moderation: Moderation,
+    *,
+    grade: Grade,
+    by: RegradedBy,
+    reason: str,
 ) -> None:
+    """End the process: nothing more is owed, the exception report (sent or not) is
+    withdrawn, and the Head of Service and the QA Lead are told (unless they did it), and the
+    AEDs too if the report had been sent to them."""
     before = escalation.stage
+    now = clock.now()
     escalation.stage = next_stage(escalation.stage, EscalationEvent.REGRADE)
-    escalation.ended_at = clock.now()
-    escalation.ended_reason = moderation.reason
-    if before is EscalationStage.MODERATION:
-        escalation.moderation_id = moderation.id
-        escalation.moderated_at = moderation.moderated_at
-        await _discharge(session, clock, actor, escalation, K.MODERATION_DUE)
-    # Whatever else was owed is no longer needed.
+    escalation.ended_at = now
+    escalation.ended_reason = reason
+    escalation.regraded_grade = grade
+    escalation.regraded_by = by
     await session.execute(
         update(Obligation)
         .where(
@@ -366,9 +525,7 @@ async def _end_by_regrade(
             Obligation.subject_id == escalation.id,
             Obligation.state == ObligationState.OPEN,
         )
-        .values(
-            state=ObligationState.CANCELLED, closed_at=clock.now(), closed_by_id=actor.person_id
-        )
+        .values(state=ObligationState.CANCELLED, closed_at=now, closed_by_id=actor.person_id)
     )
     await _record(
         session,
@@ -378,10 +535,42 @@ async def _end_by_regrade(
         "escalation.regraded",
         {
             "stage": [before.value, escalation.stage.value],
-            "moderated_overall_grade": [None, moderation.moderated_overall_grade.value],
-            "reason": moderation.reason,
+            "moderated_overall_grade": [None, grade.value],
+            "regraded_by": [None, by.value],
+            "reason": reason,
         },
     )
+    hos_id = escalation.head_of_service_id
+    if hos_id is None:
+        hos = await people.responsible_head_of_service(session, escalation.service_id)
+        hos_id = hos.id if hos is not None else None
+    how = "by the QA Lead's moderation" if by is RegradedBy.MODERATION else "by an amendment"
+    report = (
+        "The exception report that was sent to the AED is withdrawn."
+        if escalation.report_sent_at is not None
+        else "No exception report will be sent."
+    )
+    told = [hos_id, escalation.qa_lead_id]
+    if escalation.report_sent_at is not None:  # the AEDs read the report now withdrawn
+        told += [aed.id for aed in await _aeds(session)]
+    for person_id in dict.fromkeys(told):
+        if person_id is None or person_id == actor.person_id:
+            continue
+        await _tell_about(
+            session,
+            clock,
+            escalation,
+            person_id,
+            kind=NotificationKind.INADEQUATE_PROCESS_ENDED,
+            # A process reopened and regraded again is news again.
+            key=f"escalation:{escalation.id}:regraded:{now.isoformat()}:{person_id}",
+            title=f"Inadequate process ended: {{case}} regraded {GRADE_NAMES[grade]}",
+            body=(
+                f"The audit of {{case}} was regraded to {GRADE_NAMES[grade]} {how} on "
+                f"{_long(local_day(now))}, so its Inadequate process has ended (the next step "
+                f"was {WAITING_FOR[before]}). Nothing further is due. {report}"
+            ),
+        )
 
 
 async def _confirm(
@@ -413,25 +602,22 @@ async def _confirm(
     await _owe(session, clock, escalation, K.OTHER_CASES_REVIEW_DUE, owner, review_due)
     await _owe(session, clock, escalation, K.EXCEPTION_REPORT_DUE, owner, report_due)
     prefilled = await _prefill_other_cases(session, escalation)
-    if hos is not None:
-        case = await _case_named_for(session, hos, escalation.child_id)
-        await tell(
-            session=session,
-            clock=clock,
-            person=hos,
-            kind=NotificationKind.INADEQUATE_CONFIRMED,
-            title=f"Inadequate audit confirmed: {case}",
-            body=(
-                f"The QA Lead has confirmed that practice on {case} is Inadequate. "
-                "Please assure yourself that the child is not at risk by the end of "
-                f"{_long(assurance_due)}, and see that the practitioner's other "
-                f"{prefilled} open case(s) are reviewed by the end of {_long(review_due)}; "
-                f"the exception report to the AED is due by the end of {_long(report_due)}."
-            ),
-            subject_type=SUBJECT,
-            subject_id=escalation.id,
-            key=f"escalation:{escalation.id}:hos-told",
-        )
+    await _tell_about(
+        session,
+        clock,
+        escalation,
+        hos,
+        kind=NotificationKind.INADEQUATE_CONFIRMED,
+        key=f"escalation:{escalation.id}:hos-told",
+        title=f"Inadequate audit confirmed: {{case}}, assurance due {assurance_due:%d %B %Y}",
+        body=(
+            "The QA Lead has confirmed that practice on {case} is Inadequate. Next step: "
+            "assure yourself that the child is not at risk, by the end of "
+            f"{_long(assurance_due)}; then see that the practitioner's other {prefilled} open "
+            f"case(s) are reviewed by the end of {_long(review_due)}; the exception report to "
+            f"the AED is due by the end of {_long(report_due)}."
+        ),
+    )
     await _record(
         session,
         actor,
@@ -446,6 +632,18 @@ async def _confirm(
             "exception_report_due": [None, report_due.isoformat()],
             "other_cases": [None, prefilled],
         },
+    )
+
+
+async def _aeds(session: AsyncSession) -> list[Person]:
+    """Every active AED: the exception report goes to each."""
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(RoleGrant.role == Role.ASSISTANT_EXECUTIVE_DIRECTOR, Person.is_active.is_(True))
+            .distinct()
+        )
     )
 
 
@@ -505,9 +703,10 @@ async def record_assurance(
     """The Head of Service records that the child is not at risk from the inadequate
     practice, or the actions taken because they were."""
     escalation = await _load_for_change(session, actor, escalation_id)
-    # The step's turn first: before moderation there is no Head of Service to be.
-    stage = next_stage(escalation.stage, EscalationEvent.ASSURE)
+    if escalation.head_of_service_id is None:  # before moderation there is no HoS to be
+        check_turn(escalation.stage, EscalationEvent.ASSURE)
     policy.check_is_head_of_service(actor, escalation, "assures that the child is not at risk")
+    stage = next_stage(escalation.stage, EscalationEvent.ASSURE)
     text = _text(detail, "detail", required=True)
     escalation.stage = stage
     escalation.assurance_outcome = outcome
@@ -552,9 +751,8 @@ async def record_other_case(
     escalation = await _load_for_change(session, actor, escalation_id)
     await _check_reviewer(session, actor, escalation)
     if escalation.stage not in (EscalationStage.ASSURANCE, EscalationStage.OTHER_CASES_REVIEW):
-        if escalation.stage is EscalationStage.MODERATION or escalation.stage not in OPEN_STAGES:
-            next_stage(escalation.stage, EscalationEvent.COMPLETE_REVIEW)  # raises the reason
-        raise Conflict("The review of the other cases is complete.", field="stage")
+        # Before moderation it is not open yet; after the review it is already done.
+        check_turn(escalation.stage, EscalationEvent.COMPLETE_REVIEW)
     item = await session.scalar(
         select(OtherCaseReview)
         .where(OtherCaseReview.escalation_id == escalation.id, OtherCaseReview.child_id == child_id)
@@ -634,12 +832,14 @@ async def send_exception_report(
 ) -> InadequateEscalation:
     """The Head of Service sends the one-page exception report to the AED: its facts are
     frozen as sent, every AED is told, and the three monthly reviews in supervision are now
-    owed by the practitioner's supervisor."""
+    owed by the practitioner's supervisor, one in each of the three months after today."""
     from domain.escalation import report
 
     escalation = await _load_for_change(session, actor, escalation_id)
-    stage = next_stage(escalation.stage, EscalationEvent.SEND_REPORT)
+    if escalation.head_of_service_id is None:  # before moderation there is no HoS to be
+        check_turn(escalation.stage, EscalationEvent.SEND_REPORT)
     policy.check_is_head_of_service(actor, escalation, "sends the exception report")
+    stage = next_stage(escalation.stage, EscalationEvent.SEND_REPORT)
     now = clock.now()
     escalation.report_sent_at = now
     escalation.report_sent_by_id = actor.person_id
@@ -649,31 +849,33 @@ async def send_exception_report(
     await _discharge(session, clock, actor, escalation, K.EXCEPTION_REPORT_DUE)
     working = await deadlines.calendar(session)
     supervisor = await _supervisor(session, escalation)
-    confirmed_on = local_day(escalation.moderated_at or now)
-    for number in range(1, SUPERVISION_REVIEWS + 1):
-        due = supervision_review_due(working, confirmed_on, number)
-        await _owe(session, clock, escalation, K.SUPERVISION_REVIEW_DUE, supervisor, due, number)
-    aeds = await session.scalars(
-        select(Person)
-        .join(RoleGrant, RoleGrant.person_id == Person.id)
-        .where(RoleGrant.role == Role.ASSISTANT_EXECUTIVE_DIRECTOR, Person.is_active.is_(True))
-        .distinct()
-    )
-    for aed in aeds:
-        case = await _case_named_for(session, aed, escalation.child_id)
-        await tell(
-            session=session,
-            clock=clock,
-            person=aed,
+    sent_on = local_day(now)
+    months = [review_month(working, sent_on, n) for n in range(1, SUPERVISION_REVIEWS + 1)]
+    for month in months:
+        await _owe(
+            session,
+            clock,
+            escalation,
+            K.SUPERVISION_REVIEW_DUE,
+            supervisor,
+            month.due_on,
+            month.number,
+        )
+    for aed in await _aeds(session):
+        await _tell_about(
+            session,
+            clock,
+            escalation,
+            aed,
             kind=NotificationKind.EXCEPTION_REPORT,
-            title=f"Exception report: Inadequate audit of {case}",
+            key=f"escalation:{escalation.id}:report:{aed.id}",
+            title="Exception report: Inadequate audit of {case}",
             body=(
                 f"{facts.head_of_service} has sent the exception report on the Inadequate "
-                f"audit of {case}. Read it in the service."
+                "audit of {case}; read it in the service. Next step: the case is reviewed in "
+                "the practitioner's supervision monthly, three times; the first review is due "
+                f"by the end of {_long(months[0].due_on)}."
             ),
-            subject_type=SUBJECT,
-            subject_id=escalation.id,
-            key=f"escalation:{escalation.id}:report:{aed.id}",
         )
     await _record(
         session,
@@ -700,8 +902,10 @@ async def record_supervision_review(
     notes: str,
     policy_settings: PolicySettings,
 ) -> SupervisionReview:
-    """One of the three monthly reviews of the case in supervision, in order. The third
-    plans the QA Lead's desk-top audit."""
+    """One of the three monthly reviews of the case in supervision, in order, each in its
+    own month after the exception report: not before that month opens, never two in one
+    month; a late one is accepted (its step shows late). The third plans the QA Lead's
+    desk-top audit."""
     escalation = await _load_for_change(session, actor, escalation_id)
     supervisor = await _supervisor(session, escalation)
     policy.check_can_review_in_supervision(actor, escalation, supervisor)
@@ -713,6 +917,7 @@ async def record_supervision_review(
         else EscalationEvent.REVIEW_IN_SUPERVISION
     )
     stage = next_stage(escalation.stage, event)
+    assert escalation.report_sent_at is not None  # the stage says the report was sent
     previous = list(
         await session.scalars(
             select(SupervisionReview)
@@ -721,25 +926,23 @@ async def record_supervision_review(
         )
     )
     expected = len(previous) + 1
-    if number != expected:
-        raise Conflict(
-            f"Review {number} is already recorded."
-            if number < expected
-            else f"Review {expected} comes first.",
+    if number < expected:
+        done = previous[number - 1]
+        raise AlreadyDone(
+            f"Already done: review {number} was recorded (held on {_long(done.held_on)}).",
             field="number",
         )
-    today = local_today(clock)
-    if held_on > today:
-        raise InvalidInput("The supervision has not happened yet.", field="heldOn")
-    if previous and held_on <= previous[-1].held_on:
-        raise InvalidInput(
-            "Each review is at a later supervision than the one before.", field="heldOn"
-        )
-    if escalation.moderated_at is not None and held_on < local_day(escalation.moderated_at):
-        raise InvalidInput(
-            "A review in supervision comes after moderation confirmed the grade.",
-            field="heldOn",
-        )
+    if number > expected:
+        raise NotOpenYet(f"Review {expected} comes first.", field="number")
+    working = await deadlines.calendar(session)
+    month, held_in = _check_month(
+        working,
+        local_day(escalation.report_sent_at),
+        number,
+        held_on,
+        local_today(clock),
+        previous[-1] if previous else None,
+    )
     text = _text(notes, "notes", required=True)
     assert text is not None
     review = SupervisionReview(
@@ -753,7 +956,13 @@ async def record_supervision_review(
     session.add(review)
     escalation.stage = stage
     await _discharge(session, clock, actor, escalation, K.SUPERVISION_REVIEW_DUE, number)
-    changes: dict[str, Any] = {"number": number, "held_on": held_on.isoformat()}
+    changes: dict[str, Any] = {
+        "number": number,
+        "held_on": held_on.isoformat(),
+        "month": held_in,
+        "due": month.due_on.isoformat(),
+        "late": held_on > month.due_on,
+    }
     if number == SUPERVISION_REVIEWS:
         desk_top = await _plan_desk_top_audit(session, clock, escalation, held_on, policy_settings)
         changes["stage"] = [EscalationStage.SUPERVISION_REVIEWS.value, stage.value]
@@ -764,6 +973,51 @@ async def record_supervision_review(
     return review
 
 
+def _check_month(
+    working: WorkingCalendar,
+    sent_on: date,
+    number: int,
+    held_on: date,
+    today: date,
+    last: SupervisionReview | None,
+) -> tuple[ReviewMonth, int]:
+    """Refuse review `number` held on `held_on` unless its month after the exception report
+    (sent on `sent_on`) has opened, it is not in the future, and it is not in the same month
+    as the `last` review. Returns its month and the month it was held in (later when late)."""
+    month = review_month(working, sent_on, number)
+    if today < month.opens_on:
+        raise NotOpenYet(
+            f"Review {number} belongs to the {_ORDINAL[number]} month after the exception "
+            f"report; it opens on {_long(month.opens_on)}.",
+            field="number",
+            opens_on=month.opens_on,
+        )
+    if held_on > today:
+        raise InvalidInput("The supervision has not happened yet.", field="heldOn")
+    if held_on < month.opens_on:
+        raise NotOpenYet(
+            f"Review {number} belongs to the {_ORDINAL[number]} month after the exception "
+            f"report, which opened on {_long(month.opens_on)}: a supervision on "
+            f"{_long(held_on)} came before it.",
+            field="heldOn",
+            opens_on=month.opens_on,
+        )
+    held_in = month_of(working, sent_on, held_on)
+    if last is not None:
+        last_in = month_of(working, sent_on, last.held_on)
+        if held_in == last_in:
+            raise AlreadyDone(
+                f"Already done: review {last.number} (held on {_long(last.held_on)}) is this "
+                "month's review; the next one belongs to a later month.",
+                field="heldOn",
+            )
+        if held_in < last_in:
+            raise InvalidInput(
+                "Each review is at a later supervision than the one before.", field="heldOn"
+            )
+    return month, held_in
+
+
 async def _plan_desk_top_audit(
     session: AsyncSession,
     clock: Clock,
@@ -771,6 +1025,8 @@ async def _plan_desk_top_audit(
     third_review_on: date,
     policy_settings: PolicySettings,
 ) -> Audit:
+    """The QA Lead's desk-top audit, due `desktop_audit_working_days` after the third review
+    (never in the past), and the QA Lead told at once."""
     from domain.audits import service as audits
 
     qa_lead_id = escalation.qa_lead_id
@@ -800,6 +1056,20 @@ async def _plan_desk_top_audit(
         ),
     )
     escalation.desk_top_audit_id = audit.id
+    await _tell_about(
+        session,
+        clock,
+        escalation,
+        qa_lead_id,
+        kind=NotificationKind.DESK_TOP_AUDIT_PLANNED,
+        key=f"escalation:{escalation.id}:desk-top-planned",
+        title=f"Desk-top audit to do: {{case}}, due {due:%d %B %Y}",
+        body=(
+            "The third monthly review in supervision of {case} was held on "
+            f"{_long(third_review_on)}. Next step: your desk-top audit, which closes the "
+            f"Inadequate process, due by the end of {_long(due)}."
+        ),
+    )
     return audit
 
 
@@ -1033,133 +1303,4 @@ async def obligations_of(
         owner = by_audit.get(row.subject_id) if row.kind is K.AUDIT_DUE else row.subject_id
         if owner in out:
             out[owner].append(row)
-    return out
-
-
-class StepKind(StrEnum):
-    MODERATION = "MODERATION"
-    TELL_HEAD_OF_SERVICE = "TELL_HEAD_OF_SERVICE"
-    ASSURANCE = "ASSURANCE"
-    OTHER_CASES_REVIEW = "OTHER_CASES_REVIEW"
-    EXCEPTION_REPORT = "EXCEPTION_REPORT"
-    SUPERVISION_REVIEW = "SUPERVISION_REVIEW"
-    DESK_TOP_AUDIT = "DESK_TOP_AUDIT"
-
-
-class StepStatus(StrEnum):
-    DONE = "DONE"
-    DUE = "DUE"  # open and not yet late
-    OVERDUE = "OVERDUE"
-    NOT_YET = "NOT_YET"  # an earlier step comes first
-    NOT_NEEDED = "NOT_NEEDED"  # the process ended before it (a regrade)
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: StepKind
-    number: int | None
-    owner_id: uuid.UUID | None
-    due_at: datetime | None
-    done_at: datetime | None
-    done_by_id: uuid.UUID | None
-    status: StepStatus
-
-
-_STEP_OBLIGATION = {
-    StepKind.MODERATION: K.MODERATION_DUE,
-    StepKind.ASSURANCE: K.ASSURANCE_DUE,
-    StepKind.OTHER_CASES_REVIEW: K.OTHER_CASES_REVIEW_DUE,
-    StepKind.EXCEPTION_REPORT: K.EXCEPTION_REPORT_DUE,
-    StepKind.SUPERVISION_REVIEW: K.SUPERVISION_REVIEW_DUE,
-    StepKind.DESK_TOP_AUDIT: K.AUDIT_DUE,
-}
-
-
-def steps(
-    escalation: InadequateEscalation, owed: Sequence[Obligation], now: datetime
-) -> list[Step]:
-    """The whole timeline of a process, in the framework's order: for each step, who owes
-    it, when it is due, whether it is done (when, by whom), due, overdue, not yet open, or no
-    longer needed."""
-    by_key = {o.key: o for o in owed}
-    ended = escalation.stage is EscalationStage.REGRADED
-    out: list[Step] = []
-
-    def add(kind: StepKind, number: int | None = None) -> None:
-        ob_kind = _STEP_OBLIGATION[kind]
-        if kind is StepKind.DESK_TOP_AUDIT:
-            key = (
-                obligations.obligation_key(ob_kind, escalation.desk_top_audit_id)
-                if escalation.desk_top_audit_id
-                else ""
-            )
-        else:
-            parts: tuple[object, ...] = (number,) if number is not None else ()
-            key = obligations.obligation_key(ob_kind, escalation.id, *parts)
-        ob = by_key.get(key)
-        if ob is None:
-            status = StepStatus.NOT_NEEDED if ended else StepStatus.NOT_YET
-            if kind is StepKind.MODERATION and escalation.moderated_at is not None:
-                status = StepStatus.DONE
-            out.append(
-                Step(
-                    kind,
-                    number,
-                    None,
-                    None,
-                    escalation.moderated_at if status is StepStatus.DONE else None,
-                    None,
-                    status,
-                )
-            )
-            return
-        if ob.state is ObligationState.DONE:
-            status = StepStatus.DONE
-        elif ob.state is ObligationState.CANCELLED:
-            status = StepStatus.NOT_NEEDED
-        else:
-            status = StepStatus.OVERDUE if obligations.is_overdue(ob, now) else StepStatus.DUE
-        out.append(
-            Step(
-                kind,
-                number,
-                ob.owner_id,
-                ob.due_at,
-                ob.closed_at if status is StepStatus.DONE else None,
-                ob.closed_by_id if status is StepStatus.DONE else None,
-                status,
-            )
-        )
-
-    add(StepKind.MODERATION)
-    if escalation.hos_told_at is not None:
-        out.append(
-            Step(
-                StepKind.TELL_HEAD_OF_SERVICE,
-                None,
-                escalation.head_of_service_id,
-                escalation.moderated_at,
-                escalation.hos_told_at,
-                None,
-                StepStatus.DONE,
-            )
-        )
-    else:
-        out.append(
-            Step(
-                StepKind.TELL_HEAD_OF_SERVICE,
-                None,
-                None,
-                None,
-                None,
-                None,
-                StepStatus.NOT_NEEDED if ended else StepStatus.NOT_YET,
-            )
-        )
-    add(StepKind.ASSURANCE)
-    add(StepKind.OTHER_CASES_REVIEW)
-    add(StepKind.EXCEPTION_REPORT)
-    for number in range(1, SUPERVISION_REVIEWS + 1):
-        add(StepKind.SUPERVISION_REVIEW, number)
-    add(StepKind.DESK_TOP_AUDIT)
     return out

@@ -26,6 +26,9 @@ class NotificationKind(StrEnum):
     OVERDUE = "OVERDUE"  # late: to the owner, then up their line of management
     INADEQUATE_CONFIRMED = "INADEQUATE_CONFIRMED"  # to the Head of Service, at once
     EXCEPTION_REPORT = "EXCEPTION_REPORT"  # to the AED: an exception report to read
+    INADEQUATE_TO_MODERATE = "INADEQUATE_TO_MODERATE"  # to the QA Lead, at once
+    INADEQUATE_PROCESS_ENDED = "INADEQUATE_PROCESS_ENDED"  # regraded: HoS, QA Lead (AEDs)
+    DESK_TOP_AUDIT_PLANNED = "DESK_TOP_AUDIT_PLANNED"  # to the QA Lead, after the third review
 
 
 class Channel(StrEnum):

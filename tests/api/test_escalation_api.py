@@ -1,9 +1,13 @@
 """The whole §16 story through GraphQL and the real worker, with the clock moved: an audit of
 Bob's case completed as Inadequate on Thursday 24 December 2026 (Christmas Day on Friday, the
-substitute Boxing Day bank holiday on Monday 28), moderated, the Head of Service told by email
-at a real SMTP server, the refusals for the wrong person and for skipped steps, the exception
-report, the three reviews in supervision, the desk-top audit and the process closed; and the
-regrade path. Plus: who sees processes, and what a list of them costs in SQL."""
+substitute Boxing Day bank holiday on Monday 28), the QA Lead told at once (in the application
+and by email at a real SMTP server), moderated, the Head of Service told likewise, the
+refusals for the wrong person, for skipped steps and for repeated ones, the exception report,
+the three reviews in supervision (each in its own month after the report, none before its
+month opens), the desk-top audit planned (the QA Lead told) and the process closed; the
+regrade path and the amendment-away path (the Head of Service and the QA Lead told, the report
+withdrawn). Plus: who sees processes, who may record each step, and what a list of them costs
+in SQL."""
 
 from __future__ import annotations
 
@@ -44,8 +48,11 @@ fragment Process on InadequateEscalation {
   otherCases { caseReference outcome child { id } }
   supervisionReviews { number heldOn }
   deskTopAudit { id kind dueDate status }
-  exceptionReport { sentAt htmlUrl pdfUrl }
-  steps { kind number status dueAt doneAt owner { displayName } doneBy { displayName } }
+  exceptionReport { sentAt withdrawnAt htmlUrl pdfUrl }
+  regradedGrade regradedBy endedAt
+  steps {
+    kind number status dueAt doneAt late opensOn owner { displayName } doneBy { displayName }
+  }
   history { action actorLabel }
 }
 """
@@ -151,9 +158,24 @@ async def refused(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -
     return str(error["code"])
 
 
+async def refusal(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -> dict[str, Any]:
+    """The one typed error a refused step answers with (code, field, message)."""
+    result = await step(gql, name, input, as_)
+    assert result["escalation"] is None
+    [error] = result["errors"]
+    return dict(error)
+
+
+AUDIT_INPUTS = {
+    "completeAudit": "AuditIdInput",
+    "moderateAudit": "ModerateAuditInput",
+    "amendAudit": "AmendAuditInput",
+}
+
+
 async def audit_mutation(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -> Any:
     body = await gql(
-        f"mutation($input: {'AuditIdInput' if name == 'completeAudit' else 'ModerateAuditInput'}!)"
+        f"mutation($input: {AUDIT_INPUTS[name]}!)"
         f" {{ {name}(input: $input) {{ errors {{ code field }} }} }}",
         {"input": input},
         as_=as_,
@@ -167,6 +189,28 @@ async def find(gql: GraphQL, audit_gid: str, as_: Person) -> dict[str, Any] | No
     assert "errors" not in body, body
     edges = body["data"]["inadequateEscalations"]["edges"]
     return edges[0]["node"] if edges else None
+
+
+def subjects(inbox: Inbox, address: str) -> list[str]:
+    """The subjects of the email `address` received, decoded and unfolded (a long header is
+    folded)."""
+    from email.header import decode_header, make_header
+
+    return [
+        " ".join(str(make_header(decode_header(m["Subject"]))).split())
+        for m in inbox.messages
+        if address in m["To"]
+    ]
+
+
+async def notifications(gql: GraphQL, as_: Person) -> list[dict[str, Any]]:
+    """What `as_` reads in the application, newest first."""
+    body = await gql(
+        "{ myNotifications(first: 50) { edges { node { kind title body subjectId } } } }",
+        as_=as_,
+    )
+    assert "errors" not in body, body
+    return [e["node"] for e in body["data"]["myNotifications"]["edges"]]
 
 
 def steps_of(process: dict[str, Any]) -> dict[tuple[str, int | None], dict[str, Any]]:
@@ -223,15 +267,30 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     assert moderation["owner"]["displayName"] == "Quinn Qa"
     assert moderation["dueAt"].startswith("2026-12-31T23:59:59")
 
+    # The QA Lead is told at once, not at the next day's reminder: in the application, and
+    # by email as soon as the worker next sends (the same afternoon).
+    reference = auth.bob_children[0].case_reference
+    to_moderate = f"Inadequate audit to moderate: case {reference}, due 31 December 2026"
+    [note] = [n for n in await notifications(gql, auth.qa_lead) if n["kind"] != "REMINDER_BEFORE"]
+    assert (note["kind"], note["title"], note["subjectId"]) == (
+        "INADEQUATE_TO_MODERATE",
+        to_moderate,
+        pid,
+    )
+    assert "due by the end of Thursday 31 December 2026" in note["body"]
+    await run_worker(mail, clock, session_factory, "completed")
+    assert to_moderate in subjects(inbox, auth.qa_lead.email)
+
     # A skipped step, and the wrong person at moderation, are refused.
-    assert (
-        await refused(
-            gql,
-            "recordChildSafetyAssurance",
-            {"escalationId": pid, "outcome": "NOT_AT_RISK", "detail": "Seen."},
-            auth.hos_csc,
-        )
-        == "CONFLICT"
+    skipped = await refusal(
+        gql,
+        "recordChildSafetyAssurance",
+        {"escalationId": pid, "outcome": "NOT_AT_RISK", "detail": "Seen."},
+        auth.hos_csc,
+    )
+    assert skipped["code"] == "NOT_OPEN_YET"
+    assert skipped["message"] == (
+        "This step is not open yet: first comes the QA Lead's moderation of the audit."
     )
     confirm = {"auditId": audit_gid, "outcome": "CONFIRMED", "reason": "No safety plan."}
     assert [
@@ -276,6 +335,9 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     assert await refused(gql, "recordChildSafetyAssurance", assurance, auth.tm_a) == "NOT_ALLOWED"
     assert await refused(gql, "recordChildSafetyAssurance", assurance, auth.hos_ff) == "NOT_FOUND"
     await done(gql, "recordChildSafetyAssurance", assurance, auth.hos_csc)
+    again = await refusal(gql, "recordChildSafetyAssurance", assurance, auth.hos_csc)
+    assert again["code"] == "ALREADY_DONE"
+    assert again["message"].startswith("Already done: the Head of Service's assurance")
 
     # The Team Manager reviews the other cases; the practitioner may not.
     first, second = (others[c.case_reference]["child"]["id"] for c in auth.bob_children[1:])
@@ -307,6 +369,12 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     assert await refused(gql, "sendExceptionReport", send, auth.tm_a) == "NOT_ALLOWED"
     clock.set(datetime(2027, 1, 11, 14, tzinfo=UTC))
     await done(gql, "sendExceptionReport", send, auth.hos_csc)
+    resent = await refusal(gql, "sendExceptionReport", send, auth.hos_csc)
+    assert resent == {
+        "code": "ALREADY_DONE",
+        "field": "stage",
+        "message": "Already done: the exception report has already been sent to the AED.",
+    }
     await run_worker(mail, clock, session_factory, "report")
     assert any("Exception report" in s for s in inbox.to(auth.aed.email))
     report = await gql.client.get(url, headers=world.headers(auth.aed))
@@ -325,7 +393,9 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
         assert hidden.status_code == 404
     assert (await gql.client.get(url)).status_code == 401
 
-    # Three reviews in supervision, in order, by Bob's supervisor (his line manager, Tam).
+    # Three reviews in supervision, in order, by Bob's supervisor (his line manager, Tam),
+    # each in its own month after the report (sent Monday 11 January): the first to Thursday
+    # 11 February, the second from Friday 12 February, the third from Friday 12 March.
     def review(number: int, held_on: date) -> dict[str, Any]:
         return {
             "escalationId": pid,
@@ -335,20 +405,52 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
         }
 
     clock.set(datetime(2027, 1, 28, 16, tzinfo=UTC))
-    assert (
-        await refused(gql, "recordSupervisionReview", review(2, date(2027, 1, 28)), auth.tm_a)
-        == "CONFLICT"
+    process = await find(gql, audit_gid, auth.tm_a)
+    assert process is not None
+    months = [steps_of(process)[("SUPERVISION_REVIEW", n)] for n in (1, 2, 3)]
+    assert [(m["status"], m["opensOn"], m["dueAt"][:10]) for m in months] == [
+        ("DUE", "2027-01-11", "2027-02-11"),
+        ("NOT_YET", "2027-02-12", "2027-03-11"),
+        ("NOT_YET", "2027-03-12", "2027-04-12"),  # 11 April 2027 is a Sunday
+    ]
+    first_comes = await refusal(
+        gql, "recordSupervisionReview", review(2, date(2027, 1, 28)), auth.tm_a
+    )
+    assert (first_comes["code"], first_comes["message"]) == (
+        "NOT_OPEN_YET",
+        "Review 1 comes first.",
     )
     assert (
         await refused(gql, "recordSupervisionReview", review(1, date(2027, 1, 28)), auth.bob)
         == "NOT_ALLOWED"
     )
     await done(gql, "recordSupervisionReview", review(1, date(2027, 1, 28)), auth.tm_a)
+    twice = await refusal(gql, "recordSupervisionReview", review(1, date(2027, 1, 28)), auth.tm_a)
+    assert twice["code"] == "ALREADY_DONE" and twice["field"] == "number"
+    # The next day is not the next month: refused, saying when the second month opens.
+    clock.set(datetime(2027, 1, 29, 16, tzinfo=UTC))
+    early = await refusal(gql, "recordSupervisionReview", review(2, date(2027, 1, 29)), auth.tm_a)
+    assert early == {
+        "code": "NOT_OPEN_YET",
+        "field": "number",
+        "message": "Review 2 belongs to the second month after the exception report; it opens "
+        "on Friday 12 February 2027.",
+    }
     clock.set(datetime(2027, 2, 25, 16, tzinfo=UTC))
     await done(gql, "recordSupervisionReview", review(2, date(2027, 2, 25)), auth.tm_a)
+    early = await refusal(gql, "recordSupervisionReview", review(3, date(2027, 2, 25)), auth.tm_a)
+    assert early["code"] == "NOT_OPEN_YET"
+    assert "it opens on Friday 12 March 2027" in early["message"]
+    process = await find(gql, audit_gid, auth.qa_lead)
+    assert process is not None and process["deskTopAudit"] is None
     clock.set(datetime(2027, 3, 25, 16, tzinfo=UTC))
     await done(gql, "recordSupervisionReview", review(3, date(2027, 3, 25)), auth.tm_a)
 
+    # The desk-top audit is due after the third review; the QA Lead is told at once.
+    await run_worker(mail, clock, session_factory, "desk-top")
+    desk_top_planned = f"Desk-top audit to do: case {reference}, due 12 April 2027"
+    assert desk_top_planned in subjects(inbox, auth.qa_lead.email)
+    assert desk_top_planned in [n["title"] for n in await notifications(gql, auth.qa_lead)]
     process = await find(gql, audit_gid, auth.qa_lead)
     assert process is not None and process["stage"] == "DESK_TOP_AUDIT"
     desk_top = process["deskTopAudit"]
@@ -387,9 +489,19 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     assert len(inbox.messages) >= sent
 
 
-async def test_a_regrade_ends_the_process_with_its_reason(auth: Authority, gql: GraphQL) -> None:
+async def test_a_regrade_ends_the_process_with_its_reason(
+    auth: Authority,
+    gql: GraphQL,
+    settings: Settings,
+    session_factory: SessionFactory,
+    redis: object,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
     audit_gid = await inadequate_audit_completed_on_christmas_eve(auth, gql)
-    auth.world.clock.set(datetime(2026, 12, 29, 10, tzinfo=UTC))
+    clock = auth.world.clock
+    clock.set(datetime(2026, 12, 29, 10, tzinfo=UTC))
     regrade = {
         "auditId": audit_gid,
         "outcome": "REGRADED",
@@ -401,6 +513,14 @@ async def test_a_regrade_ends_the_process_with_its_reason(auth: Authority, gql: 
     assert process is not None
     assert process["stage"] == "REGRADED" and process["isOpen"] is False
     assert process["endedReason"] == "The strengths in the plan were missed."
+    assert (process["regradedGrade"], process["regradedBy"]) == (
+        "REQUIRES_IMPROVEMENT",
+        "MODERATION",
+    )
+    # The report will never be sent: it reads as withdrawn, on the day of the regrade.
+    assert process["exceptionReport"]["sentAt"] is None
+    assert process["exceptionReport"]["withdrawnAt"] == process["endedAt"]
+    assert process["endedAt"].startswith("2026-12-29T10:00:00")
     assert process["headOfService"] is None
     steps = steps_of(process)
     assert steps[("MODERATION", None)]["status"] == "DONE"
@@ -414,6 +534,168 @@ async def test_a_regrade_ends_the_process_with_its_reason(auth: Authority, gql: 
         )
         == "CONFLICT"
     )
+    # The responsible Head of Service is told (the QA Lead did it, and knows), by email too.
+    await run_worker(mail, clock, session_factory, "regraded")
+    reference = auth.bob_children[0].case_reference
+    ended = f"Inadequate process ended: case {reference} regraded Requires improvement to be good"
+    assert ended in subjects(inbox, auth.hos_csc.email)
+    assert ended not in subjects(inbox, auth.qa_lead.email)
+    [note] = [
+        n for n in await notifications(gql, auth.hos_csc) if n["kind"] == "INADEQUATE_PROCESS_ENDED"
+    ]
+    assert note["subjectId"] == process["id"]
+    assert "The strengths in the plan were missed." not in note["body"]
+
+
+async def test_an_amendment_away_from_inadequate_before_moderation_ends_the_process(
+    auth: Authority,
+    gql: GraphQL,
+    settings: Settings,
+    session_factory: SessionFactory,
+    redis: object,
+    smtp: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp
+    mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    audit_gid = await inadequate_audit_completed_on_christmas_eve(auth, gql)
+    clock = auth.world.clock
+    clock.set(datetime(2026, 12, 29, 9, tzinfo=UTC))
+    amend = {
+        "auditId": audit_gid,
+        "overallGrade": "GOOD",
+        "overallRationale": "Good, read against the right case file.",
+        "reason": "The auditor read the wrong case's notes.",
+    }
+    # Only the auditor or the QA Lead amends: the Team Manager's amendment changes nothing.
+    assert [e["code"] for e in await audit_mutation(gql, "amendAudit", amend, auth.tm_a)] == [
+        "NOT_ALLOWED"
+    ]
+    process = await find(gql, audit_gid, auth.psw)
+    assert process is not None and process["stage"] == "MODERATION"
+    assert await audit_mutation(gql, "amendAudit", amend, auth.psw) == []
+    process = await find(gql, audit_gid, auth.qa_lead)
+    assert process is not None
+    assert process["stage"] == "REGRADED" and process["isOpen"] is False
+    assert (process["regradedGrade"], process["regradedBy"]) == ("GOOD", "AMENDMENT")
+    assert process["endedReason"] == "The auditor read the wrong case's notes."
+    assert process["exceptionReport"]["withdrawnAt"] is not None
+    assert steps_of(process)[("MODERATION", None)]["status"] == "NOT_NEEDED"
+    # Moderation is no longer owed: a later moderation does not reopen anything.
+    confirm = {"auditId": audit_gid, "outcome": "CONFIRMED", "reason": "Agreed."}
+    assert await audit_mutation(gql, "moderateAudit", confirm, auth.qa_lead) == []
+    process = await find(gql, audit_gid, auth.qa_lead)
+    assert process is not None and process["stage"] == "REGRADED"
+
+    await run_worker(mail, clock, session_factory, "amended")
+    reference = auth.bob_children[0].case_reference
+    ended = f"Inadequate process ended: case {reference} regraded Good"
+    assert ended in subjects(inbox, auth.hos_csc.email)
+    assert ended in subjects(inbox, auth.qa_lead.email)
+    for person in (auth.hos_csc, auth.qa_lead):
+        [note] = [
+            n for n in await notifications(gql, person) if n["kind"] == "INADEQUATE_PROCESS_ENDED"
+        ]
+        assert "regraded to Good by an amendment on Tuesday 29 December 2026" in note["body"]
+        assert "No exception report will be sent." in note["body"]
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [
+        ("tm_a", "NOT_ALLOWED"),
+        ("hos_csc", "NOT_ALLOWED"),
+        ("aed", "NOT_ALLOWED"),
+        ("bob", "NOT_ALLOWED"),
+        ("hos_ff", "NOT_FOUND"),
+        ("admin", "NOT_FOUND"),
+    ],
+)
+async def test_only_the_auditor_or_the_qa_lead_amends_the_process_away(
+    auth: Authority, gql: GraphQL, who: str, code: str
+) -> None:
+    audit_gid = await inadequate_audit_completed_on_christmas_eve(auth, gql)
+    amend = {"auditId": audit_gid, "overallGrade": "GOOD", "reason": "Not inadequate."}
+    errors = await audit_mutation(gql, "amendAudit", amend, auth.person(who))
+    assert [e["code"] for e in errors] == [code]
+    process = await find(gql, audit_gid, auth.qa_lead)
+    assert process is not None and process["stage"] == "MODERATION"
+
+
+SUPERVISION_REFUSALS = [
+    ("bob", "NOT_ALLOWED"),  # the practitioner does not review their own case
+    ("psw", "NOT_ALLOWED"),
+    ("qa_lead", "NOT_ALLOWED"),
+    ("aed", "NOT_ALLOWED"),
+    ("hos_csc", "NOT_ALLOWED"),
+    ("tm_b", "NOT_FOUND"),
+    ("hos_ff", "NOT_FOUND"),
+    ("admin", "NOT_FOUND"),
+    ("partner", "NOT_FOUND"),
+]
+
+
+@pytest.mark.parametrize(("who", "code"), SUPERVISION_REFUSALS)
+async def test_only_the_practitioners_supervisor_records_a_review_in_supervision(
+    auth: Authority, gql: GraphQL, who: str, code: str
+) -> None:
+    pid = await reported_through_graphql(auth, gql)
+    auth.world.clock.set(datetime(2027, 1, 28, 16, tzinfo=UTC))
+    review = {"escalationId": pid, "number": 1, "heldOn": "2027-01-28", "notes": "Seen."}
+    assert await refused(gql, "recordSupervisionReview", review, auth.person(who)) == code
+    process = await find_by_id(gql, pid, auth.qa_lead)
+    assert process["supervisionReviews"] == []
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [
+        ("tm_a", "NOT_ALLOWED"),
+        ("aed", "NOT_ALLOWED"),
+        ("bob", "NOT_ALLOWED"),
+        ("hos_ff", "NOT_FOUND"),
+        ("admin", "NOT_FOUND"),
+    ],
+)
+async def test_only_the_head_of_service_sends_the_report_even_a_second_time(
+    auth: Authority, gql: GraphQL, who: str, code: str
+) -> None:
+    pid = await reported_through_graphql(auth, gql)
+    send = {"escalationId": pid}
+    assert await refused(gql, "sendExceptionReport", send, auth.person(who)) == code
+    assert await refused(gql, "sendExceptionReport", send, auth.hos_csc) == "ALREADY_DONE"
+
+
+async def reported_through_graphql(auth: Authority, gql: GraphQL) -> str:
+    """The process of the Christmas Eve audit, its exception report sent on Monday 11
+    January 2027, every step through GraphQL by the person who owns it."""
+    clock = auth.world.clock
+    audit_gid = await inadequate_audit_completed_on_christmas_eve(auth, gql)
+    clock.set(datetime(2026, 12, 29, 10, tzinfo=UTC))
+    confirm = {"auditId": audit_gid, "outcome": "CONFIRMED", "reason": "No safety plan."}
+    assert await audit_mutation(gql, "moderateAudit", confirm, auth.qa_lead) == []
+    process = await find(gql, audit_gid, auth.hos_csc)
+    assert process is not None
+    pid = str(process["id"])
+    assurance = {"escalationId": pid, "outcome": "NOT_AT_RISK", "detail": "Visited."}
+    await done(gql, "recordChildSafetyAssurance", assurance, auth.hos_csc)
+    for other in process["otherCases"]:
+        outcome = {"escalationId": pid, "childId": other["child"]["id"], "outcome": "NO_CONCERNS"}
+        await done(gql, "recordOtherCaseOutcome", outcome, auth.tm_a)
+    await done(
+        gql, "completeOtherCasesReview", {"escalationId": pid, "summary": "Fine."}, auth.tm_a
+    )
+    clock.set(datetime(2027, 1, 11, 14, tzinfo=UTC))
+    await done(gql, "sendExceptionReport", {"escalationId": pid}, auth.hos_csc)
+    return pid
+
+
+async def find_by_id(gql: GraphQL, pid: str, as_: Person) -> dict[str, Any]:
+    body = await gql(
+        PROCESS + "query($id: ID!) { node(id: $id) { ...Process } }", {"id": pid}, as_=as_
+    )
+    assert "errors" not in body, body
+    node: dict[str, Any] = body["data"]["node"]
+    return node
 
 
 # --- who sees what, bad input, and cost ---------------------------------------------------------

@@ -10,16 +10,14 @@ holiday Monday (Friday 25 is Christmas Day, Monday 28 the substitute for Boxing 
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import delete, select
 
 from domain.audits import service as audits
-from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
-from domain.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from domain.core.settings import PolicySettings
+from domain.audits.kinds import AuditKind, AuditStatus, Grade
+from domain.core.errors import AlreadyDone, Conflict, InvalidInput, NotAllowed, NotFound, NotOpenYet
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation import service as escalation
@@ -34,11 +32,21 @@ from domain.events.models import DomainEvent
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.roles import SYSTEM
 from tests.conftest import World
-from tests.domain.audit_helpers import Authority, act, advance, build_authority, plan
-
-PLANNED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
-COMPLETED_AT = datetime(2026, 12, 24, 15, tzinfo=UTC)  # Thursday before a bank holiday Monday
-POLICY = PolicySettings()
+from tests.domain.audit_helpers import Authority, act, advance, build_authority
+from tests.domain.escalation_helpers import (
+    COMPLETED_AT,
+    PLANNED_AT,
+    POLICY,
+    assure,
+    confirmed,
+    inadequate_audit,
+    moderate,
+    owed_by_kind,
+    process_of,
+    review_all,
+    send_report,
+    supervise,
+)
 
 
 @pytest.fixture
@@ -47,129 +55,19 @@ async def auth(world: World, audit_defaults: None) -> Authority:
     return await build_authority(world)
 
 
-async def _inadequate_audit(auth: Authority) -> uuid.UUID:
-    world = auth.world
-    world.clock.set(PLANNED_AT)
-    audit = await plan(world, AuditKind.CASE_FILE, auth.psw, auth.bob_children[0])
-    world.clock.set(COMPLETED_AT - timedelta(hours=1))
-    await advance(
-        world, auth.actor(auth.psw), audit.id, AuditStatus.SUBMITTED, grade=Grade.INADEQUATE
-    )
-    world.clock.set(COMPLETED_AT)
-    await act(world, audits.complete_audit, auth.actor(auth.psw), audit_id=audit.id)
-    return audit.id
-
-
-async def _process(world: World, audit_id: uuid.UUID) -> InadequateEscalation:
-    async with world.session_factory() as s:
-        found = await s.scalar(
-            select(InadequateEscalation).where(InadequateEscalation.audit_id == audit_id)
-        )
-    assert found is not None
-    return found
-
-
-async def _owed(world: World, process_id: uuid.UUID) -> dict[str, Obligation]:
-    """The process's obligations by kind (`moderation-due`, `supervision-review-due:2`)."""
-    out: dict[str, Obligation] = {}
-    async with world.session_factory() as s:
-        for o in await s.scalars(select(Obligation).where(Obligation.subject_id == process_id)):
-            name = o.key.split(":")[0]
-            if o.kind is ObligationKind.SUPERVISION_REVIEW_DUE:
-                name += ":" + o.key.rsplit(":", 1)[1]
-            out[name] = o
-    return out
-
-
-async def _moderate(
-    auth: Authority, audit_id: uuid.UUID, *, confirm: bool = True, at: datetime | None = None
-) -> None:
-    auth.world.clock.set(at or datetime(2026, 12, 29, 11, tzinfo=UTC))
-    await act(
-        auth.world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
-        audit_id=audit_id,
-        outcome=ModerationOutcome.CONFIRMED if confirm else ModerationOutcome.REGRADED,
-        reason="The plan does not address the neglect." if confirm else "Strengths missed.",
-        overall_grade=None if confirm else Grade.REQUIRES_IMPROVEMENT,
-        policy_settings=POLICY,
-    )
-
-
-async def _confirmed(auth: Authority) -> InadequateEscalation:
-    audit_id = await _inadequate_audit(auth)
-    await _moderate(auth, audit_id)
-    return await _process(auth.world, audit_id)
-
-
-async def _assure(auth: Authority, process_id: uuid.UUID) -> None:
-    await act(
-        auth.world,
-        escalation.record_assurance,
-        auth.actor(auth.hos_csc),
-        escalation_id=process_id,
-        outcome=AssuranceOutcome.NOT_AT_RISK,
-        detail="Visited with the manager; safety plan in place and working.",
-    )
-
-
-async def _review_all(auth: Authority, process_id: uuid.UUID) -> None:
-    for child in auth.bob_children[1:]:
-        await act(
-            auth.world,
-            escalation.record_other_case,
-            auth.actor(auth.tm_a),
-            escalation_id=process_id,
-            child_id=child.id,
-            outcome=OtherCaseOutcome.NO_CONCERNS,
-            note=None,
-        )
-    await act(
-        auth.world,
-        escalation.complete_other_cases_review,
-        auth.actor(auth.tm_a),
-        escalation_id=process_id,
-        summary="Both other cases reviewed; no concerns.",
-    )
-
-
-async def _send_report(auth: Authority, process_id: uuid.UUID) -> None:
-    await act(
-        auth.world,
-        escalation.send_exception_report,
-        auth.actor(auth.hos_csc),
-        escalation_id=process_id,
-    )
-
-
-async def _supervise(auth: Authority, process_id: uuid.UUID, number: int, held_on: date) -> None:
-    auth.world.clock.set(datetime(held_on.year, held_on.month, held_on.day, 16, tzinfo=UTC))
-    await act(
-        auth.world,
-        escalation.record_supervision_review,
-        auth.actor(auth.tm_a),
-        escalation_id=process_id,
-        number=number,
-        held_on=held_on,
-        notes=f"Review {number}: the plan is progressing.",
-        policy_settings=POLICY,
-    )
-
-
 # --- moderation ------------------------------------------------------------------------------
 
 
 async def test_inadequate_audit_is_moderated_by_the_qa_lead_within_three_working_days(
     auth: Authority,
 ) -> None:
-    audit_id = await _inadequate_audit(auth)
-    process = await _process(auth.world, audit_id)
+    audit_id = await inadequate_audit(auth)
+    process = await process_of(auth.world, audit_id)
     assert process.stage is EscalationStage.MODERATION
     assert process.child_id == auth.bob_children[0].id
     assert process.practitioner_id == auth.bob.id
     assert process.service_id == auth.csc.id
-    owed = await _owed(auth.world, process.id)
+    owed = await owed_by_kind(auth.world, process.id)
     moderation = owed["moderation-due"]
     assert moderation.owner_id == auth.qa_lead.id
     # Fri 25 and Mon 28 are bank holidays: Tue 29, Wed 30, Thu 31 December.
@@ -177,8 +75,8 @@ async def test_inadequate_audit_is_moderated_by_the_qa_lead_within_three_working
 
 
 async def test_a_second_start_of_the_same_audit_is_the_same_process(auth: Authority) -> None:
-    audit_id = await _inadequate_audit(auth)
-    first = await _process(auth.world, audit_id)
+    audit_id = await inadequate_audit(auth)
+    first = await process_of(auth.world, audit_id)
     async with auth.world.session_factory() as s, s.begin():
         audit = await audits.load_for_change(s, SYSTEM, audit_id)
         again = await escalation.start(session=s, clock=auth.world.clock, audit=audit)
@@ -188,11 +86,11 @@ async def test_a_second_start_of_the_same_audit_is_the_same_process(auth: Author
 async def test_confirmation_tells_the_head_of_service_at_once_and_opens_their_steps(
     auth: Authority,
 ) -> None:
-    process = await _confirmed(auth)
+    process = await confirmed(auth)
     assert process.stage is EscalationStage.ASSURANCE
     assert process.head_of_service_id == auth.hos_csc.id
     assert process.hos_told_at == datetime(2026, 12, 29, 11, tzinfo=UTC)
-    owed = await _owed(auth.world, process.id)
+    owed = await owed_by_kind(auth.world, process.id)
     assert owed["moderation-due"].state is ObligationState.DONE
     assert owed["moderation-due"].closed_by_id == auth.qa_lead.id
     # Told on Tuesday 29 December: assurance by the end of the next working day.
@@ -203,7 +101,12 @@ async def test_confirmation_tells_the_head_of_service_at_once_and_opens_their_st
     assert {o.owner_id for k, o in owed.items() if k != "moderation-due"} == {auth.hos_csc.id}
     async with auth.world.session_factory() as s:
         told = list(
-            await s.scalars(select(Notification).where(Notification.subject_id == process.id))
+            await s.scalars(
+                select(Notification).where(
+                    Notification.subject_id == process.id,
+                    Notification.kind == "INADEQUATE_CONFIRMED",
+                )
+            )
         )
         emails = list(
             await s.scalars(
@@ -225,31 +128,30 @@ async def test_confirmation_tells_the_head_of_service_at_once_and_opens_their_st
 
 
 async def test_a_regrade_ends_the_process_with_the_reason_kept(auth: Authority) -> None:
-    audit_id = await _inadequate_audit(auth)
-    await _moderate(auth, audit_id, confirm=False)
-    process = await _process(auth.world, audit_id)
+    audit_id = await inadequate_audit(auth)
+    await moderate(auth, audit_id, confirm=False)
+    process = await process_of(auth.world, audit_id)
     assert process.stage is EscalationStage.REGRADED
     assert process.ended_reason == "Strengths missed."
     assert process.head_of_service_id is None
-    owed = await _owed(auth.world, process.id)
+    assert process.regraded_grade is Grade.REQUIRES_IMPROVEMENT
+    assert process.report_withdrawn
+    owed = await owed_by_kind(auth.world, process.id)
     assert set(owed) == {"moderation-due"}
     assert owed["moderation-due"].state is ObligationState.DONE
-    async with auth.world.session_factory() as s:
-        told = await s.scalar(select(Notification.id).where(Notification.subject_id == process.id))
-    assert told is None
     with pytest.raises(Conflict, match="regraded"):
-        await _assure(auth, process.id)
+        await assure(auth, process.id)
 
 
 async def test_a_later_regrade_ends_an_open_process_and_cancels_what_was_owed(
     auth: Authority,
 ) -> None:
-    process = await _confirmed(auth)
-    await _assure(auth, process.id)
-    await _moderate(auth, process.audit_id, confirm=False, at=datetime(2027, 1, 4, 10, tzinfo=UTC))
-    process = await _process(auth.world, process.audit_id)
+    process = await confirmed(auth)
+    await assure(auth, process.id)
+    await moderate(auth, process.audit_id, confirm=False, at=datetime(2027, 1, 4, 10, tzinfo=UTC))
+    process = await process_of(auth.world, process.audit_id)
     assert process.stage is EscalationStage.REGRADED
-    owed = await _owed(auth.world, process.id)
+    owed = await owed_by_kind(auth.world, process.id)
     assert owed["assurance-due"].state is ObligationState.DONE
     assert owed["other-cases-review-due"].state is ObligationState.CANCELLED
     assert owed["exception-report-due"].state is ObligationState.CANCELLED
@@ -259,11 +161,11 @@ async def test_a_later_regrade_ends_an_open_process_and_cancels_what_was_owed(
 
 
 async def test_steps_cannot_be_skipped(auth: Authority) -> None:
-    audit_id = await _inadequate_audit(auth)
-    process = await _process(auth.world, audit_id)
+    audit_id = await inadequate_audit(auth)
+    process = await process_of(auth.world, audit_id)
     with pytest.raises(Conflict, match="moderation"):
-        await _assure(auth, process.id)
-    await _moderate(auth, audit_id)
+        await assure(auth, process.id)
+    await moderate(auth, audit_id)
     for child in auth.bob_children[1:]:  # outcomes may be recorded while the HoS assures…
         await act(
             auth.world,
@@ -283,15 +185,15 @@ async def test_steps_cannot_be_skipped(auth: Authority) -> None:
             summary="Done.",
         )
     with pytest.raises(Conflict, match="assurance"):
-        await _send_report(auth, process.id)
+        await send_report(auth, process.id)
     with pytest.raises(Conflict, match="assurance"):
-        await _supervise(auth, process.id, 1, date(2026, 12, 30))
-    assert (await _process(auth.world, audit_id)).stage is EscalationStage.ASSURANCE
+        await supervise(auth, process.id, 1, date(2026, 12, 30))
+    assert (await process_of(auth.world, audit_id)).stage is EscalationStage.ASSURANCE
 
 
 @pytest.mark.parametrize("who", ["qa_lead", "tm_a", "aed", "bob", "psw"])
 async def test_only_the_head_of_service_told_assures(auth: Authority, who: str) -> None:
-    process = await _confirmed(auth)
+    process = await confirmed(auth)
     with pytest.raises(NotAllowed):
         await act(
             auth.world,
@@ -305,7 +207,7 @@ async def test_only_the_head_of_service_told_assures(auth: Authority, who: str) 
 
 @pytest.mark.parametrize("who", ["hos_ff", "tm_b", "cat", "admin", "partner"])
 async def test_those_who_may_not_see_the_process_find_nothing(auth: Authority, who: str) -> None:
-    process = await _confirmed(auth)
+    process = await confirmed(auth)
     with pytest.raises(NotFound):
         await act(
             auth.world,
@@ -321,7 +223,7 @@ async def test_those_who_may_not_see_the_process_find_nothing(auth: Authority, w
 async def test_the_other_cases_are_reviewed_by_the_head_of_service_or_the_team_manager(
     auth: Authority, who: str
 ) -> None:
-    process = await _confirmed(auth)
+    process = await confirmed(auth)
     with pytest.raises(NotAllowed):
         await act(
             auth.world,
@@ -335,7 +237,7 @@ async def test_the_other_cases_are_reviewed_by_the_head_of_service_or_the_team_m
 
 
 async def test_bad_input_to_a_step_is_refused_and_changes_nothing(auth: Authority) -> None:
-    process = await _confirmed(auth)
+    process = await confirmed(auth)
     with pytest.raises(InvalidInput) as empty:
         await act(
             auth.world,
@@ -368,7 +270,7 @@ async def test_bad_input_to_a_step_is_refused_and_changes_nothing(auth: Authorit
             note="",
         )
     assert no_note.value.field == "note"
-    assert (await _process(auth.world, process.audit_id)).stage is EscalationStage.ASSURANCE
+    assert (await process_of(auth.world, process.audit_id)).stage is EscalationStage.ASSURANCE
     async with auth.world.session_factory() as s:
         outcomes = set(
             await s.scalars(
@@ -382,8 +284,8 @@ async def test_bad_input_to_a_step_is_refused_and_changes_nothing(auth: Authorit
 
 
 async def test_the_review_needs_an_outcome_for_every_other_case(auth: Authority) -> None:
-    process = await _confirmed(auth)
-    await _assure(auth, process.id)
+    process = await confirmed(auth)
+    await assure(auth, process.id)
     await act(
         auth.world,
         escalation.record_other_case,
@@ -406,24 +308,24 @@ async def test_the_review_needs_an_outcome_for_every_other_case(auth: Authority)
 
 async def test_the_process_runs_to_the_desk_top_audit_which_closes_it(auth: Authority) -> None:
     world = auth.world
-    process = await _confirmed(auth)
+    process = await confirmed(auth)
     world.clock.set(datetime(2026, 12, 30, 9, tzinfo=UTC))
-    await _assure(auth, process.id)
-    await _review_all(auth, process.id)
+    await assure(auth, process.id)
+    await review_all(auth, process.id)
     world.clock.set(datetime(2027, 1, 11, 9, tzinfo=UTC))
-    await _send_report(auth, process.id)
+    await send_report(auth, process.id)
 
-    process = await _process(world, process.audit_id)
+    process = await process_of(world, process.audit_id)
     assert process.stage is EscalationStage.SUPERVISION_REVIEWS
     assert process.report_html is not None
     assert "Both other cases reviewed; no concerns." in process.report_html
     assert "Sent to the AED by Hal Hos" in process.report_html
-    owed = await _owed(world, process.id)
-    # Monthly from the confirmation (Tuesday 29 December), on a working day, the supervisor's.
+    owed = await owed_by_kind(world, process.id)
+    # Monthly from the report (Monday 11 January), on a working day, the supervisor's.
     assert [owed[f"supervision-review-due:{n}"].due_at for n in (1, 2, 3)] == [
-        end_of_day(date(2027, 1, 29)),
-        end_of_day(date(2027, 3, 1)),  # 28 February 2027 is a Sunday
-        end_of_day(date(2027, 3, 30)),  # 29 March 2027 is Easter Monday
+        end_of_day(date(2027, 2, 11)),
+        end_of_day(date(2027, 3, 11)),
+        end_of_day(date(2027, 4, 12)),  # 11 April 2027 is a Sunday
     ]
     assert {owed[f"supervision-review-due:{n}"].owner_id for n in (1, 2, 3)} == {auth.tm_a.id}
     async with world.session_factory() as s:
@@ -434,11 +336,11 @@ async def test_the_process_runs_to_the_desk_top_audit_which_closes_it(auth: Auth
         )
     assert aed_told is not None and aed_told.kind == "EXCEPTION_REPORT"
 
-    with pytest.raises(Conflict, match="Review 1 comes first"):
-        await _supervise(auth, process.id, 2, date(2027, 1, 28))
-    await _supervise(auth, process.id, 1, date(2027, 1, 28))
-    with pytest.raises(Conflict, match="already recorded"):
-        await _supervise(auth, process.id, 1, date(2027, 1, 29))
+    with pytest.raises(NotOpenYet, match="Review 1 comes first"):
+        await supervise(auth, process.id, 2, date(2027, 1, 28))
+    await supervise(auth, process.id, 1, date(2027, 1, 28))
+    with pytest.raises(AlreadyDone, match="review 1 was recorded"):
+        await supervise(auth, process.id, 1, date(2027, 1, 29))
     with pytest.raises(InvalidInput, match="not happened yet"):
         world.clock.set(datetime(2027, 2, 20, 9, tzinfo=UTC))
         await act(
@@ -451,10 +353,10 @@ async def test_the_process_runs_to_the_desk_top_audit_which_closes_it(auth: Auth
             notes="Too soon.",
             policy_settings=POLICY,
         )
-    await _supervise(auth, process.id, 2, date(2027, 2, 25))
-    await _supervise(auth, process.id, 3, date(2027, 3, 25))
+    await supervise(auth, process.id, 2, date(2027, 2, 25))
+    await supervise(auth, process.id, 3, date(2027, 3, 25))
 
-    process = await _process(world, process.audit_id)
+    process = await process_of(world, process.audit_id)
     assert process.stage is EscalationStage.DESK_TOP_AUDIT
     assert process.desk_top_audit_id is not None
     async with world.session_factory() as s:
@@ -469,7 +371,7 @@ async def test_the_process_runs_to_the_desk_top_audit_which_closes_it(auth: Auth
 
     world.clock.set(datetime(2027, 4, 8, 10, tzinfo=UTC))
     await advance(world, auth.actor(auth.qa_lead), desk_top.id, AuditStatus.COMPLETED)
-    process = await _process(world, process.audit_id)
+    process = await process_of(world, process.audit_id)
     assert process.stage is EscalationStage.CLOSED
     assert process.ended_at == world.clock.now()
 
@@ -481,7 +383,7 @@ async def test_the_process_runs_to_the_desk_top_audit_which_closes_it(auth: Auth
 
 
 async def test_the_timeline_shows_what_is_overdue(auth: Authority) -> None:
-    process = await _confirmed(auth)
+    process = await confirmed(auth)
     auth.world.clock.set(datetime(2026, 12, 31, 9, tzinfo=UTC))  # assurance was due on the 30th
     async with auth.world.session_factory() as s:
         owed = await escalation.obligations_of(s, [process])
@@ -504,7 +406,7 @@ async def test_the_timeline_shows_what_is_overdue(auth: Authority) -> None:
 
 
 async def test_an_inadequate_event_without_a_process_is_caught_up_once(auth: Authority) -> None:
-    audit_id = await _inadequate_audit(auth)
+    audit_id = await inadequate_audit(auth)
     # As an older release left it: the event recorded, no process started.
     async with auth.world.session_factory() as s, s.begin():
         await s.execute(delete(Obligation).where(Obligation.kind == ObligationKind.MODERATION_DUE))
@@ -515,7 +417,7 @@ async def test_an_inadequate_event_without_a_process_is_caught_up_once(auth: Aut
     async with auth.world.session_factory() as s, s.begin():
         started = await escalation.catch_up(session=s, clock=auth.world.clock)
     assert started == 1
-    process = await _process(auth.world, audit_id)
+    process = await process_of(auth.world, audit_id)
     assert process.stage is EscalationStage.MODERATION
     assert process.audit_completed_at == COMPLETED_AT
     async with auth.world.session_factory() as s, s.begin():
