@@ -1,4 +1,4 @@
-"""The upgrade to this release (migration 0014) on a database with processes under way: the
+"""The upgrade to this release (migration 0015) on a database with processes under way: the
 reviews in supervision still owed are moved to the months after the exception report (the older
 release had them monthly from the confirmation), and a process ended by a regrade gets the
 grade its moderation gave, so that its report reads as withdrawn."""
@@ -68,7 +68,7 @@ async def test_the_upgrade_redates_reviews_owed_and_keeps_the_regraded_grade(
         await s.execute(update(InadequateEscalation).values(regraded_grade=None, regraded_by=None))
     done_before = (await owed_by_kind(world, process.id))["supervision-review-due:1"]
 
-    await asyncio.to_thread(migrate.downgrade, settings.database_url, "0013")
+    await asyncio.to_thread(migrate.downgrade, settings.database_url, "0014_notification_link")
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     await engine.dispose()  # no connection keeps statements prepared for the old columns
 

@@ -3,8 +3,8 @@ or an amendment before moderation), so that its exception report reads as withdr
 reviews in supervision still owed are due monthly from the exception report, not from the
 confirmation
 
-Revision ID: 0014_escalation_regrade
-Revises: 0013
+Revision ID: 0015_escalation_regrade
+Revises: 0014_notification_link
 Create Date: 2026-12-05 08:30:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from domain.deadlines.calendar import WorkingCalendar, end_of_day, local_day
 
-revision: str = "0014_escalation_regrade"
-down_revision: str | None = "0013"
+revision: str = "0015_escalation_regrade"
+down_revision: str | None = "0014_notification_link"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
