@@ -216,7 +216,8 @@ async def gather(
         )
     )
     owed = (await process.obligations_of(session, [escalation]))[escalation.id]
-    timeline = process.steps(escalation, owed, now)
+    reviews = (await process.supervision_reviews_of(session, [escalation.id]))[escalation.id]
+    timeline = process.steps(escalation, owed, now, reviews)
     people_ids = {
         escalation.practitioner_id,
         audit.auditor_id,

@@ -28,6 +28,7 @@ may see the child; nothing more about the child), the step, and when it is due.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -1152,8 +1153,12 @@ async def exception_report(
     )
     name = f"exception-report-{facts.case_reference if not withheld else escalation.id}"
     if pdf:
-        return f"{name}.pdf", report.render_pdf(facts, draft=not sent)
-    html = escalation.report_html if sent and escalation.report_html and not withheld else None
+        # Drawing a long annex takes a while (seconds with hundreds of long notes): off the
+        # event loop, so that other requests are not held up meanwhile.
+        return f"{name}.pdf", await asyncio.to_thread(report.render_pdf, facts, draft=not sent)
+    # A report withdrawn by a regrade after it was sent reads as withdrawn, not as it was sent.
+    as_sent = sent and not withheld and not escalation.report_withdrawn
+    html = escalation.report_html if as_sent and escalation.report_html else None
     return f"{name}.html", (html or report.render_html(facts, draft=not sent)).encode()
 
 

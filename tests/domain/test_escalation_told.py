@@ -18,6 +18,7 @@ from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import ObligationState
+from domain.escalation import service as escalation
 from domain.escalation.models import EscalationStage, RegradedBy
 from domain.notifications.models import Notification, OutboxMessage
 from tests.conftest import World
@@ -192,6 +193,16 @@ async def test_a_later_regrade_tells_the_head_of_service_the_sent_report_is_with
     note = ended[0]
     assert "The exception report that was sent to the AED is withdrawn." in note.body
     assert "the three monthly reviews in supervision" in note.body
+    # The report as the AED opens it now reads withdrawn, not as it was sent.
+    async with auth.world.session_factory() as s:
+        _, html = await escalation.exception_report(
+            session=s,
+            actor=auth.actor(auth.aed),
+            clock=auth.world.clock,
+            escalation_id=process.id,
+            pdf=False,
+        )
+    assert "WITHDRAWN: regraded to Requires improvement on 20 January 2027" in html.decode()
 
 
 async def test_an_amendment_away_from_inadequate_before_moderation_ends_it_as_a_regrade(
