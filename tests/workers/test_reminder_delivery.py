@@ -220,7 +220,13 @@ async def test_someone_who_chose_an_hour_gets_one_daily_digest_by_email(
     smtp: tuple[Inbox, int],
 ) -> None:
     inbox, port = smtp
-    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+    smtp_settings = settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "frontend_base_url": "https://qa.example.gov.uk",
+        }
+    )
     await _overdue_obligations(world, session_factory, clock, 3)  # now 09:00 in London
     async with session_factory() as s, s.begin():
         owner = await s.scalar(select(Person).where(Person.display_name == "Sam Social"))
@@ -237,9 +243,14 @@ async def test_someone_who_chose_an_hour_gets_one_daily_digest_by_email(
     [digest] = to_owner
     assert digest["Subject"] == "Your daily digest: 3 reminders"
     assert digest["Message-ID"] == email.message_id(f"digest:{owner.id}:2026-12-02")
-    assert digest.get_payload(decode=True).decode().count("- Overdue: ") == 3
+    text = digest.get_payload(decode=True).decode()
+    assert text.count("- Overdue: ") == 3
+    # Each line links into the front-end the worker was configured with.
+    assert text.count("https://qa.example.gov.uk/") == 3
     # Their line manager chose no hour: an email for each reminder, as they come.
     assert len(inbox.messages) - 1 == 3
+    for message in inbox.messages:
+        assert "https://qa.example.gov.uk/" in message.get_payload(decode=True).decode()
 
 
 async def test_one_send_job_sends_batch_after_batch_until_the_outbox_is_empty(
