@@ -41,6 +41,7 @@ def production_services(
         dev_signing_key="",
         graphiql=graphiql,
         public_base_url="https://voices.example.org",
+        frontend_base_url="https://qa.example.org",
         survey_token_key="a-production-secret-of-at-least-32-characters",
     )
     jwks = KeySet([provider_key]).as_dict(private=False)
