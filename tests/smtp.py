@@ -43,7 +43,9 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     @property
-    def messages(self) -> list[Message]:
+    def messages(self) -> list[Any]:
+        """The messages (`email.message.Message`; typed loosely, as the tests read their
+        headers and payloads without narrowing)."""
         with self._lock:
             return list(self._messages)
 
