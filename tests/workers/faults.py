@@ -128,6 +128,7 @@ class Row:
     # Duplicates the promise allows here (README, "Sending"): one per sending lane that died
     # or lost PostgreSQL between the server's acceptance and the mark.
     allowed: int
+    result: str = "ok"
 
 
 TABLE: list[Row] = []
@@ -144,6 +145,7 @@ def table_lines(rows: list[Row]) -> list[str]:
         "allowed",
         "lost",
         "drain",
+        "result",
     )
     body = [
         (
@@ -156,6 +158,7 @@ def table_lines(rows: list[Row]) -> list[str]:
             str(r.allowed),
             str(r.lost),
             "-" if r.drain_seconds is None else f"{r.drain_seconds:.1f} s",
+            r.result,
         )
         for r in rows
     ]
@@ -163,7 +166,7 @@ def table_lines(rows: list[Row]) -> list[str]:
 
     def fmt(line: tuple[str, ...]) -> str:
         return "  ".join(
-            v.ljust(w) if i < 2 else v.rjust(w)
+            v.ljust(w) if i < 2 or i == len(header) - 1 else v.rjust(w)
             for i, (v, w) in enumerate(zip(line, widths, strict=True))
         )
 
@@ -260,6 +263,10 @@ class Scene:
     workers: list[WorkerProcess] = field(default_factory=list)
     smtp_port: int = 0
     fault_at: float | None = None
+    fault: str = ""
+    allowed: int = 0
+    expected: set[str] = field(default_factory=set)
+    _row: int | None = None
     engine: AsyncEngine | None = None
     _session_factory: SessionFactory | None = None
     _controller: Controller | None = None
@@ -405,50 +412,65 @@ class Scene:
 
     # --- counting at the SMTP server ---------------------------------------------------------
 
-    async def drain(
-        self,
-        fault: str,
-        expected: set[str],
-        settled: Callable[[], Awaitable[bool]],
-        *,
-        allowed: int,
-    ) -> float:
+    def begin(self, fault: str, *, allowed: int) -> None:
+        """Name the scene's fault and the duplicates the promise allows there."""
+        self.fault, self.allowed = fault, allowed
+
+    def expect(self, message_ids: set[str]) -> None:
+        """The Message-IDs the SMTP server must receive."""
+        self.expected = set(message_ids)
+
+    async def drain(self, settled: Callable[[], Awaitable[bool]]) -> float:
         """Wait until every expected Message-ID has arrived and `settled()` (every row marked
-        sent), within the cadence's drain time of the fault; then stop the workers. Returns
-        the drain time: from the fault to the first arrival of the last expected message. On
-        a timeout the scene's row (what was lost) is recorded and the test fails."""
+        sent), within the cadence's drain time of the fault. Returns the drain time: from the
+        fault to the first arrival of the last expected message. On a timeout the workers
+        stop, the scene's row (what was lost) is recorded and the test fails."""
         assert self.fault_at is not None, "no fault was made"
         deadline = self.fault_at + self.cadence.drain_within
-        while not (expected <= set(self.inbox.message_ids) and await settled()):
+        while not (self.expected <= set(self.inbox.message_ids) and await settled()):
             if time.monotonic() > deadline:
                 await self.stop_workers()
-                row = self.record(fault, expected, None, allowed=allowed)
+                lost = len(self.expected - set(self.inbox.message_ids))
                 raise AssertionError(
-                    f"{fault} ({self.cadence.name}): {row.lost} of {row.expected} never arrived "
-                    f"within {self.cadence.drain_within:.0f} s\n{self.diagnostics()}"
+                    f"{self.fault} ({self.cadence.name}): {lost} of {len(self.expected)} never "
+                    f"arrived within {self.cadence.drain_within:.0f} s\n{self.diagnostics()}"
                 )
             await asyncio.sleep(0.25)
         first = self.inbox.first_arrivals()
-        drained = max(first[m] for m in expected) - self.fault_at
+        drained = max(first[m] for m in self.expected) - self.fault_at
         return max(0.0, drained)
 
-    def record(self, fault: str, expected: set[str], drain: float | None, *, allowed: int) -> Row:
-        """Add the scene's row to the fault table, from what the SMTP server received."""
+    def record(self, drain: float | None, result: str = "ok") -> Row:
+        """Put the scene's row in the fault table (or replace it), from what the SMTP server
+        received."""
         received = self.inbox.message_ids
         distinct = set(received)
         row = Row(
-            fault=fault,
+            fault=self.fault,
             cadence=self.cadence.name,
-            expected=len(expected),
+            expected=len(self.expected),
             received=len(received),
             distinct=len(distinct),
             duplicates=len(received) - len(distinct),
-            lost=len(expected - distinct),
+            lost=len(self.expected - distinct),
             drain_seconds=drain,
-            allowed=allowed,
+            allowed=self.allowed,
+            result=result,
         )
-        TABLE.append(row)
+        if self._row is None:
+            self._row = len(TABLE)
+            TABLE.append(row)
+        else:
+            TABLE[self._row] = row
         return row
+
+    def failed(self, error: BaseException) -> None:
+        """The scene failed: its row says so (recorded now if it was not yet)."""
+        if not self.fault:
+            return
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:70]
+        drain = TABLE[self._row].drain_seconds if self._row is not None else None
+        self.record(drain, f"FAILED: {reason}")
 
     def received_by_now(self) -> set[str]:
         return set(self.inbox.message_ids)
@@ -576,14 +598,18 @@ class Scene:
         )
 
     async def mid_sending(self) -> Counts:
-        """Until some email is sent and most is not."""
+        """Until a send job is sending (more sent than a moment ago), less than half sent."""
+        last = -1
 
-        async def partly_sent() -> Counts | None:
+        async def sending() -> Counts | None:
+            nonlocal last
             c = await self.counts()
-            return c if c.outbox and 0 < c.sent < c.outbox // 2 else None
+            moving = 0 <= last < c.sent
+            last = c.sent
+            return c if moving and c.sent < c.outbox // 2 else None
 
         return await self.wait_for(
-            "email partly sent", partly_sent, within=self.cadence.send_within, every=0.02
+            "email being sent", sending, within=self.cadence.send_within, every=0.02
         )
 
     async def notification_keys(self) -> set[str]:
@@ -660,6 +686,9 @@ async def scene(
     try:
         await made.open()
         yield made
+    except BaseException as error:
+        made.failed(error)
+        raise
     finally:
         await made.close()
 

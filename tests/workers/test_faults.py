@@ -65,32 +65,36 @@ pytestmark = [
 Scenario = Callable[[Scene], Awaitable[None]]
 
 
-async def _seeded(scene: Scene) -> set[str]:
+async def _seeded(scene: Scene, fault: str, *, allowed: int) -> set[str]:
+    """Name the fault, seed, and return the keys of the reminders due now."""
+    scene.begin(fault, allowed=allowed)
     await seed(scene.session_factory, OBLIGATIONS)
+    scene.expect(await due_message_ids(scene))
     return await expected_reminders(scene.session_factory, scene.settings)
 
 
 async def _finish(
     scene: Scene,
-    fault: str,
     before: set[str],
     *,
-    allowed: int,
     may_repeat: set[str] | frozenset[str] = frozenset(),
+    survivors: tuple[WorkerProcess, ...] = (),
 ) -> None:
-    """Until everything due has arrived and is marked sent; then the workers stop, the row
-    goes into the fault table, and PostgreSQL and the SMTP server are checked."""
-    due = await due_message_ids(scene)
-    drain = await scene.drain(fault, due, scene.outbox_settled, allowed=allowed)
+    """Until everything due has arrived and is marked sent (the `survivors` still running
+    then, by themselves); then the workers stop, the row goes into the fault table, and
+    PostgreSQL and the SMTP server are checked."""
+    scene.expect(await due_message_ids(scene))
+    drain = await scene.drain(scene.outbox_settled)
+    for worker in survivors:
+        assert worker.alive(), f"a worker ended after {scene.fault}\n{worker.tail()}"
     await scene.stop_workers()
-    scene.record(fault, due, drain, allowed=allowed)
+    scene.record(drain)
     expected = await outcome(scene, before)
-    check_promise(scene, expected, allowed=allowed, may_repeat=set(may_repeat))
+    check_promise(scene, expected, allowed=scene.allowed, may_repeat=set(may_repeat))
 
 
 async def kill_mid_send(scene: Scene) -> None:
-    fault = "SIGKILL mid-send"
-    before = await _seeded(scene)
+    before = await _seeded(scene, "SIGKILL mid-send", allowed=1)
     first = scene.start_worker()
     await scene.mid_sending()
     first.kill()
@@ -100,15 +104,14 @@ async def kill_mid_send(scene: Scene) -> None:
     # claims are taken over once they expire, and that message sent again.
     in_flight = await scene.held_unsent(first) & scene.received_by_now()
     scene.start_worker()  # as the restart policy would
-    await _finish(scene, fault, before, allowed=1, may_repeat=in_flight)
+    await _finish(scene, before, may_repeat=in_flight)
     duplicates = {m for m, n in scene.inbox.counts().items() if n > 1}
     assert duplicates == in_flight, "what was in flight is resent, once"
 
 
 async def kill_mid_sweep(scene: Scene) -> None:
     """Killed in the middle of a sweep: whole batches left behind, none half done."""
-    fault = "SIGKILL mid-sweep"
-    before = await _seeded(scene)
+    before = await _seeded(scene, "SIGKILL mid-sweep", allowed=1)
     first = scene.start_worker()
     await scene.mid_sweep(first)
     first.kill()
@@ -119,24 +122,22 @@ async def kill_mid_sweep(scene: Scene) -> None:
     # It may have been sending too (the fast cadence sends every 2 s beside the sweep).
     in_flight = await scene.held_unsent(first) & scene.received_by_now()
     scene.start_worker()
-    await _finish(scene, fault, before, allowed=1, may_repeat=in_flight)
+    await _finish(scene, before, may_repeat=in_flight)
 
 
 async def flushall(scene: Scene) -> None:
-    fault = "Redis FLUSHALL"
-    before = await _seeded(scene)
+    before = await _seeded(scene, "Redis FLUSHALL", allowed=0)
     worker = scene.start_worker()
     await scene.mid_sweep(worker)
     await scene.flushall()  # the queue, in-progress keys, results, cron bookkeeping
     await scene.mid_sending()
     await scene.flushall()
-    await _finish(scene, fault, before, allowed=0)
+    await _finish(scene, before, survivors=(worker,))
     assert scene.workers == [worker]
 
 
 async def postgres_restart_mid_sweep(scene: Scene) -> None:
-    fault = "PostgreSQL restart mid-sweep"
-    before = await _seeded(scene)
+    before = await _seeded(scene, "PostgreSQL restart mid-sweep", allowed=1)
     worker = scene.start_worker()
     await scene.mid_sweep(worker)
     await scene.restart_postgres(PG_DOWN)
@@ -145,25 +146,23 @@ async def postgres_restart_mid_sweep(scene: Scene) -> None:
     await scene.whole_batches(before)
     # Were it sending beside the sweep, what it had in flight may go again (its mark lost).
     accepted = scene.received_by_now()
-    await _finish(scene, fault, before, allowed=1, may_repeat=accepted)
-    assert worker.alive() and scene.workers == [worker]
+    await _finish(scene, before, may_repeat=accepted, survivors=(worker,))
+    assert scene.workers == [worker]
 
 
 async def postgres_restart_mid_send(scene: Scene) -> None:
-    fault = "PostgreSQL restart mid-send"
-    before = await _seeded(scene)
+    before = await _seeded(scene, "PostgreSQL restart mid-send", allowed=1)
     worker = scene.start_worker()
     await scene.mid_sending()
     await scene.restart_postgres(PG_DOWN)
     # Only a message the server accepted before PostgreSQL came back may go again.
     accepted = scene.received_by_now()
-    await _finish(scene, fault, before, allowed=1, may_repeat=accepted)
-    assert worker.alive() and scene.workers == [worker]
+    await _finish(scene, before, may_repeat=accepted, survivors=(worker,))
+    assert scene.workers == [worker]
 
 
 async def two_workers(scene: Scene) -> None:
-    fault = "two workers at once"
-    before = await _seeded(scene)
+    before = await _seeded(scene, "two workers at once", allowed=0)
     # Hold reminders back until two sweeps are inside, each holding obligation rows: then
     # both go on at once, and both workers' send jobs meet the same outbox. (arq gives a job
     # to whichever worker takes it, so the two sweeps may run on both workers or on one.)
@@ -178,13 +177,11 @@ async def two_workers(scene: Scene) -> None:
 
         await scene.wait_for("two sweeps at once", two_sweeps, within=60)
         scene.mark_fault()
-    await _finish(scene, fault, before, allowed=0)
-    assert all(w.alive() for w in workers)
+    await _finish(scene, before, survivors=tuple(workers))
 
 
 async def redis_outage(scene: Scene) -> None:
-    fault = f"Redis down {REDIS_DOWN:.0f} s"
-    before = await _seeded(scene)
+    before = await _seeded(scene, f"Redis down {REDIS_DOWN:.0f} s", allowed=0)
     worker = scene.start_worker()
     await scene.mid_sending()
 
@@ -195,8 +192,8 @@ async def redis_outage(scene: Scene) -> None:
 
     await scene.redis_outage(REDIS_DOWN, meanwhile)
     assert worker.alive(), f"the worker ended with Redis down\n{worker.tail()}"
-    await _finish(scene, fault, before, allowed=0)
-    assert worker.alive() and scene.workers == [worker]
+    await _finish(scene, before, survivors=(worker,))
+    assert scene.workers == [worker]
 
 
 OUTBOX_SCENARIOS: dict[str, Scenario] = {

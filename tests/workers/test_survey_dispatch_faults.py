@@ -29,7 +29,7 @@ from domain.surveys.models import InvitationStatus, SurveyInvitation
 from tests.conftest import World
 from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import annual_campaign, emails_for, survey_defaults
-from tests.workers.faults import FAST, Scene, check_promise, scene
+from tests.workers.faults import FAST, Scene, WorkerProcess, check_promise, scene
 from tests.workers.servers import PrivatePostgres
 
 INVITATIONS = 400
@@ -44,9 +44,11 @@ pytestmark = [
 ]
 
 
-async def _seed(scene: Scene) -> set[str]:
-    """A launched campaign, open now by the real clock, inviting INVITATIONS children's
-    families by email (through the domain). Returns the invitations' Message-IDs."""
+async def _seed(scene: Scene, fault: str) -> set[str]:
+    """Name the fault; a launched campaign, open now by the real clock, inviting INVITATIONS
+    children's families by email (through the domain). Returns the invitations' Message-IDs
+    (what the SMTP server must receive). The promise allows one duplicate per lane."""
+    scene.begin(fault, allowed=dispatch.LANES)
     world = World(scene.session_factory, SettableClock(datetime.now(UTC)), scene.settings)
     town = await build_authority(world)
     await survey_defaults(world)
@@ -58,7 +60,9 @@ async def _seed(scene: Scene) -> set[str]:
         reminder_days=(7,),
     )
     assert len(made.invitations) == INVITATIONS
-    return {email.message_id(dispatch.send_key(i.id, 0)) for i in made.invitations}
+    expected = {email.message_id(dispatch.send_key(i.id, 0)) for i in made.invitations}
+    scene.expect(expected)
+    return expected
 
 
 def _rate(scene: Scene) -> dict[str, str]:
@@ -97,11 +101,16 @@ async def _partly_sent(scene: Scene) -> int:
 
 
 async def _finish(
-    scene: Scene, fault: str, expected: set[str], may_repeat: set[str]
+    scene: Scene,
+    expected: set[str],
+    may_repeat: set[str],
+    survivors: tuple[WorkerProcess, ...] = (),
 ) -> dict[str, int]:
-    drain = await scene.drain(fault, expected, lambda: _settled(scene), allowed=dispatch.LANES)
+    drain = await scene.drain(lambda: _settled(scene))
+    for worker in survivors:
+        assert worker.alive(), f"a worker ended after {scene.fault}\n{worker.tail()}"
     await scene.stop_workers()
-    scene.record(fault, expected, drain, allowed=dispatch.LANES)
+    scene.record(drain)
     received = check_promise(scene, expected, allowed=dispatch.LANES, may_repeat=may_repeat)
     async with scene.session_factory() as s:
         rows = list(await s.scalars(select(SurveyInvitation)))
@@ -122,8 +131,7 @@ async def _finish(
 
 
 async def kill_mid_dispatch(scene: Scene) -> None:
-    fault = "SIGKILL mid-dispatch (survey)"
-    expected = await _seed(scene)
+    expected = await _seed(scene, "SIGKILL mid-dispatch (survey)")
     first = scene.start_worker(**_rate(scene))
     await _partly_sent(scene)
     first.kill()
@@ -140,22 +148,21 @@ async def kill_mid_dispatch(scene: Scene) -> None:
     in_flight = held & scene.received_by_now()
     assert await _sent(scene) < INVITATIONS
     scene.start_worker(**_rate(scene))
-    duplicates = await _finish(scene, fault, expected, in_flight)
+    duplicates = await _finish(scene, expected, in_flight)
     # Each lane of the dead worker had at most one message in flight, and it went again.
     assert set(duplicates) == in_flight
 
 
 async def postgres_restart_mid_dispatch(scene: Scene) -> None:
-    fault = "PostgreSQL restart mid-dispatch (survey)"
-    expected = await _seed(scene)
+    expected = await _seed(scene, "PostgreSQL restart mid-dispatch (survey)")
     worker = scene.start_worker(**_rate(scene))
     await _partly_sent(scene)
     await scene.restart_postgres(PG_DOWN)
     # Only what the server accepted before PostgreSQL came back may go again (its mark lost),
     # at most one per lane.
     accepted = scene.received_by_now()
-    await _finish(scene, fault, expected, accepted)
-    assert worker.alive() and scene.workers == [worker]
+    await _finish(scene, expected, accepted, survivors=(worker,))
+    assert scene.workers == [worker]
 
 
 SURVEY_SCENARIOS: dict[str, Callable[[Scene], Awaitable[None]]] = {
