@@ -273,6 +273,7 @@ def create_app(
             "status": "ready" if state.ready else "not ready",
             "database": state.database,
             "redis": state.redis,
+            "worker": state.worker,
             "workers_alive": state.workers_alive,
             "last_worker_heartbeat": state.last_heartbeat.isoformat()
             if state.last_heartbeat

@@ -476,13 +476,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 @app.command("worker")
 def worker() -> None:
-    """Run an arq worker."""
-    from arq import run_worker
-
-    from workers.main import WorkerSettings
-
+    """Run the worker (as `arq workers.main.WorkerSettings` does): it rides out Redis and
+    PostgreSQL outages, and stops on SIGINT or SIGTERM."""
     _load_dev_env()
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    import logging.config
+
+    from arq.logs import default_log_config
+
+    from workers.main import run
+
+    logging.config.dictConfig(default_log_config(verbose=False))  # as the arq command does
+
+    run()
 
 
 @app.command("dev")

@@ -7,15 +7,29 @@ against one PostgreSQL and one Redis: jobs are idempotent and their ids determin
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import logging
 import os
+import signal
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
+import arq.worker
+import asyncpg
 from arq import cron
 from arq.connections import RedisSettings
+from arq.constants import default_queue_name, health_check_key_suffix
+from arq.worker import Worker, get_kwargs
+from redis.asyncio.retry import Retry
+from redis.backoff import EqualJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
 
 from domain.audits import programme, timescales
 from domain.core.clock import Clock, SystemClock
@@ -35,21 +49,109 @@ HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
 SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
 # A sweep stops starting new batches after this, well inside its job's timeout.
 SWEEP_BUDGET = timedelta(seconds=40)
-SEND_JOB_TIMEOUT = timedelta(seconds=50)
+# Sending (README, "Sending: the promise"). A send job (`send_outbox`, `send_invitations`) is
+# cancelled after SEND_JOB_TIMEOUT_SECONDS; it claims and starts no new message once
+# `settings.send_budget_seconds` (about half of the shorter of that and the claim timeout)
+# have passed, so that it ends, and its claims are marked or let go, well inside both. At
+# most one job of each sending kind runs on a worker at a time (a lock per kind in the
+# worker's ctx): a job that finds its kind running returns at once, claiming nothing; across
+# workers only the claims in PostgreSQL decide who sends what.
+SEND_JOB_TIMEOUT = timedelta(seconds=get_settings().send_job_timeout_seconds)
+INVITATIONS_JOB_TIMEOUT = SEND_JOB_TIMEOUT
+SENDING_KINDS = ("send_outbox", "send_invitations")
+OUTBOX_BATCH = 100  # the default of OUTBOX_BATCH (settings.outbox_batch)
 DIGEST_JOB_TIMEOUT = timedelta(seconds=60)
-OUTBOX_BATCH = 100
-# A send job claims batch after batch until the outbox is empty, but starts no new batch
-# after this long (nor once the next send job is due), so that it ends well within its
-# timeout (a job cancelled mid-batch leaves claims that expire only after
-# OUTBOX_CLAIM_TIMEOUT_SECONDS) and send jobs do not pile up on a worker, each slowing the
-# others until a batch outlasts the claim timeout and is taken over: sent twice.
-SEND_BUDGET = SEND_JOB_TIMEOUT / 2
-# Survey invitations likewise: a job sends batch after batch for each channel until none is
-# due, the budget has passed or the next job is due. A batch is at most a few seconds of its
-# channel's rate (dispatch.BATCH_SECONDS), well inside the claim timeout.
-INVITATIONS_JOB_TIMEOUT = timedelta(seconds=50)
-INVITATIONS_BUDGET = INVITATIONS_JOB_TIMEOUT / 2
 TIMEKEEPING_JOB_TIMEOUT = timedelta(seconds=60)
+# Reconnecting to Redis after it went away: a jittered back-off growing to this many seconds.
+RECONNECT_BACKOFF_CAP = 5.0
+RECONNECT_BACKOFF_BASE = 0.25
+# A worker told to stop during a Redis outage waits this long for Redis, then stops anyway
+# (within docker's 10-second grace before SIGKILL).
+CLOSE_TIMEOUT_SECONDS = 5
+
+
+class Outage:
+    """Logs once when a service stops answering and once when it answers again, rather than
+    a traceback for every attempt in between."""
+
+    def __init__(self, name: str, consequence: str) -> None:
+        self.name = name
+        self.consequence = consequence
+        self.since: float | None = None
+
+    def failed(self, exc: BaseException) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning(
+                "%s is not answering (%s: %s); %s",
+                self.name,
+                type(exc).__name__,
+                exc,
+                self.consequence,
+            )
+
+    def answered(self) -> None:
+        if self.since is not None:
+            log.warning("%s answers again after %.1f s", self.name, time.monotonic() - self.since)
+            self.since = None
+
+
+redis_outage = Outage("Redis", "the worker waits for it, retrying with a growing back-off")
+postgres_outage = Outage(
+    "PostgreSQL", "jobs that need it fail quietly and are tried again at their next run"
+)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Was this error PostgreSQL (or the network to it) going away, rather than a fault of
+    the job? Follows the chain of causes."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        error = todo.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(
+            error,
+            OSError
+            | asyncpg.PostgresConnectionError
+            | asyncpg.ConnectionDoesNotExistError
+            | asyncpg.CannotConnectNowError
+            | asyncpg.AdminShutdownError
+            | asyncpg.CrashShutdownError,
+        ):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        todo.extend(
+            e
+            for e in (error.__cause__, error.__context__, getattr(error, "orig", None))
+            if isinstance(e, BaseException)
+        )
+    return False
+
+
+Job = TypeVar("Job", bound=Callable[..., Awaitable[Any]])
+
+
+def rides_out_postgres_outages(job: Job) -> Job:
+    """A job that finds PostgreSQL gone logs it once (per outage, for all jobs) and returns
+    None instead of failing with a traceback; cron runs it again at its next time."""
+
+    @functools.wraps(job)
+    async def wrapped(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = await job(ctx, *args, **kwargs)
+        except Exception as exc:
+            if not connection_lost(exc):
+                raise
+            postgres_outage.failed(exc)
+            return None
+        postgres_outage.answered()
+        return result
+
+    return cast(Job, wrapped)
 
 
 def worker_id() -> str:
@@ -66,9 +168,30 @@ async def startup(ctx: dict[str, Any]) -> None:
         # email and text), beside the other jobs.
         ctx["engine"] = create_engine(settings, pool_size=10, max_overflow=5)
         ctx["session_factory"] = create_session_factory(ctx["engine"])
-    ctx["worker_id"] = worker_id()
-    ctx["started_at"] = ctx["clock"].now()
+    ctx.setdefault("worker_id", worker_id())
+    ctx.setdefault("started_at", ctx["clock"].now())
+    # One lock per sending kind, shared by every job this worker runs (arq gives each job a
+    # copy of this dict, holding the same locks). Kept when startup runs again after Redis
+    # came back, so that a job still sending keeps its kind's lock.
+    sending_locks(ctx)
     log.info("worker %s started", ctx["worker_id"])
+
+
+def sending_locks(ctx: dict[str, Any]) -> dict[str, asyncio.Lock]:
+    locks: dict[str, asyncio.Lock] = ctx.setdefault("sending_locks", {})
+    for kind in SENDING_KINDS:
+        locks.setdefault(kind, asyncio.Lock())
+    return locks
+
+
+def already_sending(ctx: dict[str, Any], kind: str) -> asyncio.Lock | None:
+    """This worker's lock for `kind`, or None (and a line in the log) when a job of that
+    kind is running on this worker already: then this one claims nothing and returns."""
+    lock = sending_locks(ctx)[kind]
+    if lock.locked():
+        log.info("%s: already sending on this worker; this run does nothing", kind)
+        return None
+    return lock
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -77,6 +200,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await engine.dispose()
 
 
+@rides_out_postgres_outages
 async def heartbeat(ctx: dict[str, Any]) -> str:
     """Record that this worker runs jobs; /readyz reports the newest beat."""
     clock: Clock = ctx["clock"]
@@ -94,6 +218,7 @@ async def heartbeat(ctx: dict[str, Any]) -> str:
     return str(ctx["worker_id"])
 
 
+@rides_out_postgres_outages
 async def nine_month_dip_samples(ctx: dict[str, Any]) -> int:
     """Plan the dip samples of child protection plans that have reached nine months.
 
@@ -111,6 +236,7 @@ async def nine_month_dip_samples(ctx: dict[str, Any]) -> int:
     return len(created)
 
 
+@rides_out_postgres_outages
 async def programme_timescales(ctx: dict[str, Any]) -> int:
     """Open the month's audits and the quarter's supervision audit as obligations, and close
     those met (domain.audits.timescales). Idempotent; at startup and hourly."""
@@ -124,6 +250,7 @@ async def programme_timescales(ctx: dict[str, Any]) -> int:
     return closed
 
 
+@rides_out_postgres_outages
 async def start_inadequate_processes(ctx: dict[str, Any]) -> int:
     """Start the Inadequate process for any audit completed as Inadequate whose event was not
     yet acted on (the process normally starts in the completion's own transaction; this
@@ -140,6 +267,7 @@ async def start_inadequate_processes(ctx: dict[str, Any]) -> int:
     return started
 
 
+@rides_out_postgres_outages
 async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     """Create the reminders and escalations due by now (domain.notifications.reminders), a
     batch per transaction, so a sweep with a great deal to catch up makes lasting progress
@@ -183,6 +311,7 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     return total.notifications_created
 
 
+@rides_out_postgres_outages
 async def send_digests(ctx: dict[str, Any]) -> int:
     """Queue the daily digest of everyone whose chosen hour has come today and who has
     reminders waiting (domain.notifications.digest), in one transaction. Idempotent and
@@ -204,14 +333,24 @@ async def send_digests(ctx: dict[str, Any]) -> int:
     return result.digests_queued
 
 
+@rides_out_postgres_outages
 async def send_outbox(ctx: dict[str, Any]) -> int:
-    """Send email from the outbox in batches of OUTBOX_BATCH, each claimed before sending and
-    each message marked after, through GOV.UK Notify when configured, otherwise SMTP, until
-    the outbox is empty, SEND_BUDGET has passed or the next send job is due (so that a sweep
-    that queued thousands does not wait a minute per hundred). After a batch with a failure it
-    stops: the server may be in trouble, and the next job tries again rather than this one
-    backing off the whole outbox at once. With neither sender configured nothing is sent and
-    the messages wait. Returns how many were sent."""
+    """Send email from the outbox through GOV.UK Notify when configured, otherwise SMTP, in
+    batches of OUTBOX_BATCH, each claimed before sending and each message checked to be still
+    this sender's right before it goes and marked right after, until the outbox is empty or
+    the sending budget (settings.send_budget_seconds) is spent: it is tested before each
+    message, and the claims not tried are let go. After a batch with a failure it stops: the
+    server may be in trouble, and the next job tries again rather than this one backing off
+    the whole outbox at once. At most one runs on a worker at a time. With neither sender
+    configured nothing is sent and the messages wait. Returns how many were sent."""
+    lock = already_sending(ctx, "send_outbox")
+    if lock is None:
+        return 0
+    async with lock:
+        return await _send_outbox(ctx)
+
+
+async def _send_outbox(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     sender = email.sender_from_settings(settings)
     if sender is None:
@@ -219,8 +358,7 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
             "neither NOTIFY_API_KEY nor SMTP_HOST is set: email is not sent and stays in the outbox"
         )
         return 0
-    budget = min(SEND_BUDGET.total_seconds(), settings.send_every_seconds)
-    started = time.monotonic()
+    deadline = time.monotonic() + settings.send_budget_seconds
     sent = 0
     while True:
         result = await email.deliver(
@@ -228,27 +366,48 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
             clock=ctx["clock"],
             sender=sender,
             worker_id=ctx["worker_id"],
-            limit=OUTBOX_BATCH,
+            limit=settings.outbox_batch,
             claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
+            deadline=deadline,
         )
         sent += result.sent
         if result.claimed:
-            log.info("sent %d emails, %d failed", result.sent, result.failed)
-        if result.claimed < OUTBOX_BATCH or result.failed or time.monotonic() - started > budget:
+            log.info(
+                "sent %d emails, %d failed, %d taken over, %d let go",
+                result.sent,
+                result.failed,
+                result.skipped,
+                result.released,
+            )
+        if (
+            result.claimed < settings.outbox_batch
+            or result.failed
+            or result.released
+            or time.monotonic() >= deadline
+        ):
             return sent
 
 
+@rides_out_postgres_outages
 async def send_invitations(ctx: dict[str, Any]) -> int:
     """Send the survey invitations and reminders due now (domain.surveys.dispatch), email and
     text messages side by side, each channel at its rate shared by every worker (a token
-    bucket in Redis), in batches claimed before sending, until none is due, the budget has
-    passed or the next job is due. A channel without a sender (text messages without
+    bucket in Redis), in batches claimed before sending, until none is due or the sending
+    budget (settings.send_budget_seconds, tested before each message) is spent. At most one
+    runs on a worker at a time. A channel without a sender (text messages without
     NOTIFY_SMS_TEMPLATE_ID) is left waiting. Nothing is sent outside SURVEY_SENDING_HOURS
     (London time). Returns how many were sent."""
+    lock = already_sending(ctx, "send_invitations")
+    if lock is None:
+        return 0
+    async with lock:
+        return await _send_invitations(ctx)
+
+
+async def _send_invitations(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     channels = dispatch.channels_from_settings(settings)
-    budget = min(INVITATIONS_BUDGET.total_seconds(), settings.send_every_seconds)
-    started = time.monotonic()
+    deadline = time.monotonic() + settings.send_budget_seconds
     token = current_request_id.set(f"job:{ctx.get('job_id', 'send_invitations')}")
 
     async def one_channel(
@@ -272,13 +431,14 @@ async def send_invitations(ctx: dict[str, Any]) -> int:
                 claim_timeout=timedelta(seconds=settings.outbox_claim_timeout_seconds),
                 sending_hours=settings.survey_sending_window,
                 limit=limit,
+                deadline=deadline,
             )
             total.claimed += result.claimed
             total.sent += result.sent
             total.failed += result.failed
             total.skipped += result.skipped
             total.released += result.released
-            if result.claimed < limit or result.released or time.monotonic() - started > budget:
+            if result.claimed < limit or result.released or time.monotonic() >= deadline:
                 return total
 
     try:
@@ -292,15 +452,18 @@ async def send_invitations(ctx: dict[str, Any]) -> int:
     for channel, result in zip((Channel.EMAIL, Channel.SMS), done, strict=True):
         if result.claimed:
             log.info(
-                "survey invitations by %s: %d sent, %d failed, %d stopped before sending",
+                "survey invitations by %s: %d sent, %d failed, %d stopped before sending, "
+                "%d let go",
                 channel.value,
                 result.sent,
                 result.failed,
                 result.skipped,
+                result.released,
             )
     return sum(r.sent for r in done)
 
 
+@rides_out_postgres_outages
 async def survey_campaign_timekeeping(ctx: dict[str, Any]) -> tuple[int, int]:
     """Open scheduled campaigns whose time has come and close those whose time has passed
     (erasing their contact details): domain.surveys.campaigns.keep_time. Idempotent; at
@@ -403,6 +566,107 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = redis_settings()
     health_check_interval = 30
+    # arq writes this key every health_check_interval while its loop runs, and `arq --check
+    # workers.main.WorkerSettings` (the container's health check) reads it. Named after the
+    # host, so that in a container the check sees its own worker, not any worker at all.
+    health_check_key = f"{default_queue_name}{health_check_key_suffix}:{socket.gethostname()}"
     job_timeout = 60
     max_tries = 5
     allow_abort_jobs = True
+
+
+class _RetryLoggingOutages(Retry):
+    """redis-py's retry, telling `redis_outage` when a command fails and when one succeeds."""
+
+    async def call_with_retry(self, do: Any, fail: Any) -> Any:
+        async def failed(error: Any) -> None:
+            redis_outage.failed(error)
+            await fail(error)
+
+        result = await super().call_with_retry(do, failed)
+        redis_outage.answered()
+        return result
+
+
+def reconnecting(settings: RedisSettings) -> RedisSettings:
+    """`settings` with every Redis command retried for ever on a lost connection or a
+    time-out, reconnecting after a jittered back-off growing to RECONNECT_BACKOFF_CAP
+    seconds: the worker waits out an outage instead of ending."""
+    return dataclasses.replace(
+        settings,
+        retry=_RetryLoggingOutages(
+            EqualJitterBackoff(cap=RECONNECT_BACKOFF_CAP, base=RECONNECT_BACKOFF_BASE), -1
+        ),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        retry_on_timeout=True,
+    )
+
+
+class ResilientWorker(Worker):
+    """arq's Worker, riding out a Redis outage: every command waits for Redis to come back
+    (`reconnecting`), and should the worker's loop fail on Redis all the same (a connection
+    lost in the middle of a WATCH), it starts again after a back-off instead of ending the
+    process. Logs once when an outage starts and once when it ends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = kwargs.get("redis_settings")
+        if settings is not None and kwargs.get("redis_pool") is None:
+            kwargs["redis_settings"] = reconnecting(settings)
+        super().__init__(*args, **kwargs)
+
+    async def main(self) -> None:
+        failures = 0
+        while True:
+            try:
+                await super().main()
+                return
+            except (RedisError, OSError) as exc:
+                redis_outage.failed(exc)
+                failures += 1
+                backoff = EqualJitterBackoff(cap=RECONNECT_BACKOFF_CAP, base=RECONNECT_BACKOFF_BASE)
+                await asyncio.sleep(backoff.compute(failures))
+
+    async def close(self) -> None:
+        # The jobs, cancelled by the signal that stops the worker, first finish the message
+        # each has in flight (sent and marked: bounded by the send timeout); then arq's own
+        # closing, which waits for Redis, is given CLOSE_TIMEOUT_SECONDS, so that a worker
+        # stopped during a Redis outage stops all the same.
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        jobs = [t for t in self.job_tasks.values() if not t.done()]
+        if jobs:
+            await asyncio.wait(jobs, timeout=get_settings().send_timeout_seconds + 5)
+        try:
+            await asyncio.wait_for(super().close(), timeout=CLOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning("Redis did not answer while the worker closed; stopped all the same")
+
+
+def create_worker(**overrides: Any) -> ResilientWorker:
+    return ResilientWorker(**{**get_kwargs(WorkerSettings), **overrides})  # type: ignore[arg-type]
+
+
+def run() -> None:
+    """Run the worker until it is told to stop (SIGINT, SIGTERM): `qaf worker`."""
+    create_worker().run()
+
+
+def _arq_cli_runs_the_resilient_worker() -> None:
+    """`arq workers.main.WorkerSettings` builds its worker with `arq.worker.create_worker`,
+    which has no setting for the class: have it build a ResilientWorker for these settings
+    (and anything else as before), so that both ways of running the worker ride out an
+    outage."""
+    original = arq.worker.create_worker
+    if getattr(original, "qaf_resilient", False):
+        return
+
+    def create(settings_cls: Any, **kwargs: Any) -> Worker:
+        if settings_cls is WorkerSettings:
+            return create_worker(**kwargs)
+        return original(settings_cls, **kwargs)
+
+    create.qaf_resilient = True  # type: ignore[attr-defined]
+    arq.worker.create_worker = create
+
+
+_arq_cli_runs_the_resilient_worker()

@@ -131,6 +131,13 @@ class Settings(BaseSettings):
     sweep_every_seconds: int = 300
     send_every_seconds: int = 60
     outbox_claim_timeout_seconds: int = Field(300, ge=1, le=24 * 3600)
+    # Sending (README, "Sending: the promise"): a send job (`send_outbox`, `send_invitations`)
+    # is cancelled after SEND_JOB_TIMEOUT_SECONDS; it claims no new message once half of the
+    # shorter of that and the claim timeout has passed (`send_budget_seconds`), so that a
+    # batch always ends well inside both. OUTBOX_BATCH messages are claimed at a time. The
+    # claim timeout may not be shorter than the job timeout (checked at start).
+    send_job_timeout_seconds: int = Field(50, ge=5, le=3600)
+    outbox_batch: int = Field(100, ge=1, le=10_000)
 
     # Survey links: the public address respondents open (the phone page is at /s/<token>), and
     # the key from which each invitation's token is derived (HMAC of a per-invitation salt),
@@ -231,6 +238,40 @@ class Settings(BaseSettings):
             problems.append("NOTIFY_API_KEY is not a GOV.UK Notify API key (it is too short).")
         return problems
 
+    @property
+    def send_timeout_seconds(self) -> float:
+        """The longest one message may take to send (SMTP's or Notify's timeout)."""
+        return max(self.smtp_timeout_seconds, self.notify_timeout_seconds)
+
+    @property
+    def send_budget_seconds(self) -> float:
+        """How long a send job goes on claiming and starting messages: half of the shorter of
+        its job timeout and the claim timeout, and less if need be so that the message in
+        flight when it runs out (one send timeout more) is sent and marked, and the claims
+        not tried let go, a second before either timeout."""
+        window = min(self.send_job_timeout_seconds, self.outbox_claim_timeout_seconds)
+        return min(window / 2, window - self.send_timeout_seconds - 1)
+
+    def sending_problems(self) -> list[str]:
+        """What makes the sending configuration unsafe: a batch could outlast its claim (a
+        live sender's messages taken over and sent twice) or its job (cancelled mid-batch)."""
+        problems = []
+        if self.outbox_claim_timeout_seconds < self.send_job_timeout_seconds:
+            problems.append(
+                f"OUTBOX_CLAIM_TIMEOUT_SECONDS ({self.outbox_claim_timeout_seconds}) is shorter "
+                f"than SEND_JOB_TIMEOUT_SECONDS ({self.send_job_timeout_seconds}): a claim could "
+                "expire while its sender still runs, and its messages be sent twice. Make the "
+                "claim timeout at least the job timeout."
+            )
+        if self.send_budget_seconds < 1:
+            problems.append(
+                f"SMTP_TIMEOUT_SECONDS / NOTIFY_TIMEOUT_SECONDS ({self.send_timeout_seconds:g}) "
+                "leave a send job no time to send: each must be at least two seconds shorter "
+                f"than SEND_JOB_TIMEOUT_SECONDS ({self.send_job_timeout_seconds}) and "
+                f"OUTBOX_CLAIM_TIMEOUT_SECONDS ({self.outbox_claim_timeout_seconds})."
+            )
+        return problems
+
     def model_post_init(self, __context: object) -> None:
         # An empty DEV_SIGNING_KEY means "none", which is how production switches it off.
         if self.dev_signing_key is not None and not self.dev_signing_key.get_secret_value():
@@ -247,7 +288,9 @@ class ConfigurationError(RuntimeError):
 
 def check_startable(settings: Settings) -> None:
     """Raise ConfigurationError naming every problem; called by the API and the worker at start."""
-    problems = settings.production_problems() + settings.email_problems()
+    problems = (
+        settings.production_problems() + settings.email_problems() + settings.sending_problems()
+    )
     if problems:
         raise ConfigurationError(problems)
 

@@ -9,15 +9,20 @@ acceptance and marking the row sent) is recognisable as the same message.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import TypeVar
 
 import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
@@ -151,11 +156,45 @@ class SmtpConnection:
                 smtp.close()
 
 
+T = TypeVar("T")
+
+
+async def finish_in_flight(work: Awaitable[T]) -> T:
+    """Run `work` (one message's send and mark) to its end even if the caller is cancelled
+    meanwhile (a job's timeout, a worker shutting down), then let the cancellation go on: a
+    message the server accepted is always marked, unless PostgreSQL itself is lost."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done():
+                raise
+            cancelled = True
+            continue
+        except BaseException:
+            if cancelled:
+                raise asyncio.CancelledError from None
+            raise
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
+
+
 @dataclass
 class DeliveryResult:
     claimed: int = 0
     sent: int = 0
     failed: int = 0
+    # Not sent because the claim was no longer this sender's (taken over) when its turn came.
+    skipped: int = 0
+    # Claimed but not tried (the budget ran out, or the job was cancelled): let go.
+    released: int = 0
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
 
 
 async def deliver(
@@ -166,17 +205,29 @@ async def deliver(
     worker_id: str,
     limit: int = 100,
     claim_timeout: timedelta = outbox.CLAIM_TIMEOUT,
+    deadline: float | None = None,
 ) -> DeliveryResult:
-    """Claim a batch of email (committed), send each, and mark each sent or failed in its own
-    short transaction, so one bad address does not hold back the others."""
+    """Claim a batch of email (committed), then for each message: check this sender still
+    holds its claim (refreshing it), send it, and mark it sent or failed, each committed at
+    once, so one bad address does not hold back the others. Nothing is claimed, and no
+    further message started, once `deadline` (a `time.monotonic()` value) has passed; the
+    claims not tried are let go. Cancelled, it finishes the message in flight (sent and
+    marked), lets the rest go and stops."""
+    if _past(deadline):
+        return DeliveryResult()
     async with session_factory() as session, session.begin():
         batch = await outbox.claim_batch(
             session, clock, worker_id, limit, claim_timeout=claim_timeout
         )
     result = DeliveryResult(claimed=len(batch))
-    for row in batch:
-        if row.channel != Channel.EMAIL:
-            continue
+    waiting = [row for row in reversed(batch) if row.channel == Channel.EMAIL]
+
+    async def send_one(conn: AsyncConnection, row: OutboxMessage) -> None:
+        assert row.claimed_at is not None
+        if await outbox.hold_claim(conn, clock, row.id, worker_id, row.claimed_at) is None:
+            log.info("outbox message %s was taken over by another sender: not sent", row.key)
+            result.skipped += 1
+            return
         try:
             await sender.send(row)
         except SendFailed as exc:
@@ -184,8 +235,21 @@ async def deliver(
             async with session_factory() as session, session.begin():
                 await outbox.mark_failed(session, clock, row.id, worker_id, str(exc))
             result.failed += 1
-            continue
-        async with session_factory() as session, session.begin():
-            await outbox.mark_sent(session, clock, row.id, worker_id)
+            return
+        await outbox.mark_sent(conn, clock, row.id, worker_id)
         result.sent += 1
+
+    try:
+        async with session_factory() as session:
+            conn = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            while waiting and not _past(deadline):
+                await finish_in_flight(send_one(conn, waiting.pop()))
+    finally:
+        if waiting:
+            claims = [(row.id, row.claimed_at) for row in waiting if row.claimed_at is not None]
+            try:
+                async with session_factory() as session, session.begin():
+                    result.released = await outbox.release(session, claims, worker_id)
+            except Exception:  # PostgreSQL lost: the claims expire after the claim timeout
+                log.warning("could not let go of %d outbox claims", len(claims), exc_info=True)
     return result

@@ -6,16 +6,19 @@ told "exactly once": a sender that dies after the server (SMTP or GOV.UK Notify)
 message and before marking it leaves a claim that another sender may take again once it is
 older than the claim timeout; so every message carries a deterministic id from its key (SMTP's
 Message-ID, Notify's reference) that makes such a rare resend recognisable. Every other path
-sends nothing twice.
+sends nothing twice: right before each send the sender checks that it still holds that
+message's claim, the very claim it made (`hold_claim`: same sender, same claimed_at), and
+refreshes it; a message whose claim was taken over is left to whoever took it. Claims a
+sender did not get to (its budget ran out, it was cancelled) are let go (`release`).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.core.clock import Clock
 from domain.notifications.models import OutboxMessage
@@ -69,8 +72,61 @@ async def claim_batch(
     return sorted(claimed, key=lambda m: (m.available_at, m.key))
 
 
+async def hold_claim(
+    conn: AsyncConnection | AsyncSession,
+    clock: Clock,
+    message_id: uuid.UUID,
+    worker_id: str,
+    claimed_at: datetime,
+) -> datetime | None:
+    """Right before sending: does this sender still hold the claim it made at `claimed_at`
+    on this unsent message? If so the claim is refreshed (claimed now: it is not taken over
+    while the message is in flight) and its new time returned; if not (taken over after it
+    expired, by another worker or by a later job of this one, or sent meanwhile), None, and
+    the message must not be sent. Committed at once when `conn` autocommits."""
+    return await conn.scalar(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.claimed_by == worker_id,
+            OutboxMessage.claimed_at == claimed_at,
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(claimed_at=clock.now())
+        .returning(OutboxMessage.claimed_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(
+    conn: AsyncConnection | AsyncSession,
+    claims: list[tuple[uuid.UUID, datetime]],
+    worker_id: str,
+) -> int:
+    """Let go of claims (message id, claimed_at) this sender made and did not try, without
+    counting them as attempts, so that the next sender takes them at once rather than after
+    the claim timeout. A claim taken over meanwhile is not touched. Returns how many."""
+    if not claims:
+        return 0
+    result = await conn.execute(
+        update(OutboxMessage)
+        .where(
+            tuple_(OutboxMessage.id, OutboxMessage.claimed_at).in_(claims),
+            OutboxMessage.claimed_by == worker_id,
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(
+            claimed_at=None,
+            claimed_by=None,
+            attempts=func.greatest(OutboxMessage.attempts - 1, 0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
 async def mark_sent(
-    session: AsyncSession, clock: Clock, message_id: uuid.UUID, worker_id: str
+    session: AsyncConnection | AsyncSession, clock: Clock, message_id: uuid.UUID, worker_id: str
 ) -> bool:
     """Record that the message was sent. False if this sender no longer holds its claim and
     someone else has marked it sent already (then nothing changes)."""

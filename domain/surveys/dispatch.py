@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -112,6 +114,8 @@ class Send:
     token_salt: bytes = field(repr=False)
     closes_at: datetime
     attempts: int
+    # When this sender claimed it: the claim is still its own only while this is unchanged.
+    claimed_at: datetime
 
     @property
     def key(self) -> str:
@@ -183,6 +187,7 @@ async def claim_sends(
             SurveyCampaign.closes_at,
             SurveyInvitation.attempts,
             SurveyInvitation.next_send_at,
+            SurveyInvitation.claimed_at,
         )
         .execution_options(synchronize_session=False)
     )
@@ -218,6 +223,7 @@ async def claim_sends(
             token_salt=r.token_salt,
             closes_at=r.closes_at,
             attempts=r.attempts,
+            claimed_at=r.claimed_at,
         )
         for r in found
     ]
@@ -230,6 +236,7 @@ def _still_to_send() -> Any:
         SurveyInvitation.id == bindparam("invitation_id"),
         SurveyInvitation.sends_done == bindparam("number"),
         SurveyInvitation.claimed_by == bindparam("worker_id"),
+        SurveyInvitation.claimed_at == bindparam("claimed_at"),
         _sendable_now(bindparam("now")),
     )
 
@@ -239,13 +246,15 @@ async def still_to_send(
 ) -> bool:
     """Right before sending: is this send still wanted and still ours? Not if the invitation
     was answered or opted out of since it was claimed, its campaign closed, the message was
-    marked sent by another sender, or the claim was taken over."""
+    marked sent by another sender, or the claim was taken over (by another worker, or by a
+    later job of this one: the claim must be the very one this sender made)."""
     found = await conn.scalar(
         _still_to_send(),
         {
             "invitation_id": send.invitation_id,
             "number": send.number,
             "worker_id": worker_id,
+            "claimed_at": send.claimed_at,
             "now": clock.now(),
         },
     )
@@ -343,13 +352,16 @@ async def mark_failed(
 async def release(
     conn: AsyncConnection | AsyncSession, sends: Sequence[Send], worker_id: str
 ) -> None:
-    """Let go of claims not tried, without counting them as attempts."""
+    """Let go of claims not tried, without counting them as attempts (a claim taken over
+    meanwhile is not touched)."""
     if not sends:
         return
     await conn.execute(
         update(SurveyInvitation)
         .where(
-            SurveyInvitation.id.in_([s.invitation_id for s in sends]),
+            tuple_(SurveyInvitation.id, SurveyInvitation.claimed_at).in_(
+                [(s.invitation_id, s.claimed_at) for s in sends]
+            ),
             SurveyInvitation.claimed_by == worker_id,
         )
         .values(
@@ -530,14 +542,18 @@ async def send_batch(
     claim_timeout: timedelta,
     sending_hours: DailyWindow,
     limit: int | None = None,
+    deadline: float | None = None,
 ) -> BatchResult:
     """Claim a batch of `channel`'s sends due now (committed), then send them through the
     lanes at once, each at the shared rate of the channel, each checked right before it goes
     and marked right after (in its own statement, committed at once). Outside the sending
     hours (`SURVEY_SENDING_HOURS`, London time) nothing is claimed: nobody is messaged at
-    night, and what is due waits for the morning. The worker's `send_invitations` job and
-    the benchmark call this."""
-    if not sending_hours.contains(clock.now()):
+    night, and what is due waits for the morning. Once `deadline` (a `time.monotonic()` value)
+    has passed, nothing is claimed and no lane starts another message; the claims not tried
+    are let go. Cancelled (a job's timeout), each lane finishes its message in flight (sent
+    and marked), the rest are let go, and the cancellation goes on. The worker's
+    `send_invitations` job and the benchmark call this."""
+    if not sending_hours.contains(clock.now()) or _past(deadline):
         return BatchResult()
     async with session_factory() as session, session.begin():
         sends = await claim_sends(
@@ -562,38 +578,54 @@ async def send_batch(
             if tokens_held == 0:
                 # Tokens taken for sends that then stop unsent are wasted: slower, never faster.
                 tokens_held = await throttle.take(
-                    min(len(waiting) + 1, max(1, int(throttle.per_second / 10)))
+                    min(max(len(waiting), 1), max(1, int(throttle.per_second / 10)))
                 )
             tokens_held -= 1
 
-    async def lane(sender: EmailSender | TextSender) -> None:
+    async def check_send_mark(
+        conn: AsyncConnection, sender: EmailSender | TextSender, send: Send
+    ) -> None:
         nonlocal failures_in_a_row
+        if not await still_to_send(conn, clock, send, worker_id):
+            result.skipped += 1
+            return
+        try:
+            await _send_one(sender, send, token_key, public_base_url, clock.now())
+        except SendFailed as exc:
+            log.warning("sending survey invitation %s failed: %s", send.key, exc)
+            await mark_failed(conn, clock, send, str(exc))
+            result.failed += 1
+            failures_in_a_row += 1
+            return
+        failures_in_a_row = 0
+        await mark_sent(conn, clock, [send])
+        result.sent += 1
+
+    async def lane(sender: EmailSender | TextSender) -> None:
         async with session_factory() as session:
             conn = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            while waiting and failures_in_a_row < FAILURES_IN_A_ROW:
-                send = waiting.pop()
+            while waiting and failures_in_a_row < FAILURES_IN_A_ROW and not _past(deadline):
                 await take_token()
-                if not await still_to_send(conn, clock, send, worker_id):
-                    result.skipped += 1
-                    continue
-                try:
-                    await _send_one(sender, send, token_key, public_base_url, clock.now())
-                except SendFailed as exc:
-                    log.warning("sending survey invitation %s failed: %s", send.key, exc)
-                    await mark_failed(conn, clock, send, str(exc))
-                    result.failed += 1
-                    failures_in_a_row += 1
-                    continue
-                failures_in_a_row = 0
-                await mark_sent(conn, clock, [send])
-                result.sent += 1
+                if not waiting or _past(deadline):
+                    break
+                # Checked, sent and marked to the end even if the job is cancelled meanwhile.
+                await email_senders.finish_in_flight(check_send_mark(conn, sender, waiting.pop()))
 
-    await asyncio.gather(*(lane(sender) for sender in lanes))
-    if waiting:
-        async with session_factory() as session, session.begin():
-            await release(session, waiting, worker_id)
-        result.released = len(waiting)
+    try:
+        await asyncio.gather(*(lane(sender) for sender in lanes))
+    finally:
+        if waiting:
+            try:
+                async with session_factory() as session, session.begin():
+                    await release(session, waiting, worker_id)
+                result.released = len(waiting)
+            except Exception:  # PostgreSQL lost: the claims expire after the claim timeout
+                log.warning("could not let go of %d survey claims", len(waiting), exc_info=True)
     return result
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
 
 
 async def _send_one(
