@@ -78,6 +78,7 @@ CADENCE_VARIABLES = (
     "SWEEP_EVERY_SECONDS",
     "SEND_EVERY_SECONDS",
     "OUTBOX_CLAIM_TIMEOUT_SECONDS",
+    "SEND_JOB_TIMEOUT_SECONDS",
     "SURVEY_EMAIL_PER_SECOND",
     "SURVEY_SMS_PER_SECOND",
 )
@@ -95,13 +96,16 @@ class Cadence:
 
 
 # Sweep every 5 s (not 5 minutes) so that a sweep that failed runs again soon, send every 2 s,
-# and take over the claims of a dead sender after 15 s instead of 5 minutes.
+# and take over the claims of a dead sender after 15 s instead of 5 minutes (a send job then
+# claims and starts messages for 4 s: README, "Sending: the promise").
 FAST = Cadence(
     "fast",
     {
         "SWEEP_EVERY_SECONDS": "5",
         "SEND_EVERY_SECONDS": "2",
         "OUTBOX_CLAIM_TIMEOUT_SECONDS": "15",
+        # The worker refuses a claim timeout shorter than a send job's timeout.
+        "SEND_JOB_TIMEOUT_SECONDS": "15",
     },
     drain_within=120,
     send_within=60,
@@ -125,7 +129,7 @@ class Row:
     duplicates: int
     lost: int
     drain_seconds: float | None
-    # Duplicates the promise allows here (README, "Sending"): one per sending lane that died
+    # Duplicates the promise allows here (README, "Sending: the promise"): one per sending lane that died
     # or lost PostgreSQL between the server's acceptance and the mark.
     allowed: int
     result: str = "ok"
@@ -707,7 +711,7 @@ def check_promise(
     allowed: int,
     may_repeat: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> Counter[str]:
-    """The sending promise (README, "Sending"), counted at the SMTP server: nothing lost,
+    """The sending promise (README, "Sending: the promise"), counted at the SMTP server: nothing lost,
     nothing foreign, and a message received twice only if it is one of `may_repeat` (accepted
     by the server before its sender died or lost PostgreSQL, and not yet marked), at most
     `allowed` of them (one per sending lane that died or lost PostgreSQL), each exactly twice
