@@ -26,6 +26,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Set as AbstractSet
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -174,7 +175,11 @@ def table_lines(rows: list[Row]) -> list[str]:
             for i, (v, w) in enumerate(zip(line, widths, strict=True))
         )
 
-    return [fmt(header), "  ".join("-" * w for w in widths), *(fmt(line) for line in body)]
+    return [
+        fmt(header).rstrip(),
+        "  ".join("-" * w for w in widths),
+        *(fmt(line).rstrip() for line in body),
+    ]
 
 
 # --- worker processes ------------------------------------------------------------------------
@@ -709,7 +714,7 @@ def check_promise(
     expected: set[str],
     *,
     allowed: int,
-    may_repeat: set[str] = frozenset(),  # type: ignore[assignment]
+    may_repeat: AbstractSet[str] = frozenset(),
 ) -> Counter[str]:
     """The sending promise (README, "Sending: the promise"), counted at the SMTP server: nothing lost,
     nothing foreign, and a message received twice only if it is one of `may_repeat` (accepted
