@@ -16,6 +16,8 @@ empty, as after a crash.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import shutil
 import subprocess
@@ -31,8 +33,9 @@ from tests.smtp import free_port
 
 DATABASE = "qaf"
 # Where the servers' directories go: under the system's temporary directory, readable by the
-# unprivileged user PostgreSQL runs as when the tests run as root.
-BASE = Path(tempfile.gettempdir()) / "qaf-fault-servers"
+# unprivileged user PostgreSQL runs as when the tests run as root; one directory per test
+# process, removed (every server in it stopped) when the process exits.
+BASE = Path(tempfile.gettempdir()) / "qaf-fault-servers" / str(os.getpid())
 PG_OPTIONS = (
     "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
     "-c shared_buffers=32MB -c max_connections=80"
@@ -93,9 +96,23 @@ def _own(path: Path, user: str | None) -> None:
 
 
 def _base() -> Path:
-    BASE.mkdir(exist_ok=True)
-    BASE.chmod(0o1777)
+    if not BASE.exists():
+        BASE.mkdir(parents=True)
+        for path in (BASE.parent, BASE):
+            path.chmod(0o1777)
+        atexit.register(_remove_all)
     return BASE
+
+
+# Every server started and not yet removed, stopped at exit whatever happened to the tests.
+_RUNNING: list[PrivatePostgres | PrivateRedis] = []
+
+
+def _remove_all() -> None:
+    for server in list(_RUNNING):
+        with contextlib.suppress(Exception):
+            server.remove()
+    shutil.rmtree(BASE, ignore_errors=True)
 
 
 @dataclass
@@ -117,6 +134,8 @@ class PrivatePostgres:
         return embedded.port_open("127.0.0.1", self.port, timeout=0.2)
 
     def start(self) -> None:
+        if self not in _RUNNING:
+            _RUNNING.append(self)
         options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} {PG_OPTIONS}"
         _run(
             [
@@ -151,6 +170,8 @@ class PrivatePostgres:
             self.stop()
         finally:
             shutil.rmtree(self.data_dir.parent, ignore_errors=True)
+            if self in _RUNNING:
+                _RUNNING.remove(self)
 
     @classmethod
     def template(cls) -> PrivatePostgres:
@@ -221,6 +242,8 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> None:
+        if self not in _RUNNING:
+            _RUNNING.append(self)
         self.home.mkdir(exist_ok=True)
         # The port was just freed by stop(): Redis binds with SO_REUSEADDR, but wait for it.
         self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
@@ -258,3 +281,5 @@ class PrivateRedis:
             self.stop()
         finally:
             shutil.rmtree(self.home, ignore_errors=True)
+            if self in _RUNNING:
+                _RUNNING.remove(self)
