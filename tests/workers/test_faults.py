@@ -195,6 +195,10 @@ async def redis_outage(scene: Scene) -> None:
     assert worker.alive(), f"the worker ended with Redis down\n{worker.tail()}"
     await _finish(scene, before, survivors=(worker,))
     assert scene.workers == [worker]
+    # It said so once when Redis went, and once when it came back (no traceback a second).
+    log = worker.log.read_text(errors="replace")
+    assert log.count("Redis is not answering") == 1, worker.tail()
+    assert log.count("Redis answers again") == 1, worker.tail()
 
 
 OUTBOX_SCENARIOS: dict[str, Scenario] = {
