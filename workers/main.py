@@ -15,7 +15,7 @@ import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import arq.worker
@@ -65,6 +65,9 @@ TIMEKEEPING_JOB_TIMEOUT = timedelta(seconds=60)
 # Reconnecting to Redis after it went away: a jittered back-off growing to this many seconds.
 RECONNECT_BACKOFF_CAP = 5.0
 RECONNECT_BACKOFF_BASE = 0.25
+# A cron run missed by more than this (the worker waited for Redis) is not run late, one after
+# another: the job runs once at once, then on its schedule.
+CRON_LATE = timedelta(seconds=5)
 # A worker told to stop during a Redis outage waits this long for Redis, then stops anyway
 # (within docker's 10-second grace before SIGKILL).
 CLOSE_TIMEOUT_SECONDS = 5
@@ -639,6 +642,18 @@ class ResilientWorker(Worker):
                 failures += 1
                 backoff = EqualJitterBackoff(cap=RECONNECT_BACKOFF_CAP, base=RECONNECT_BACKOFF_BASE)
                 await asyncio.sleep(backoff.compute(failures))
+
+    async def run_cron(self, n: datetime, delay: float, num_windows: int = 2) -> None:
+        self.skip_missed_cron_runs(n)
+        await super().run_cron(n, delay, num_windows)
+
+    def skip_missed_cron_runs(self, now: datetime) -> None:
+        """After an outage arq would enqueue every cron run missed meanwhile, one per poll:
+        a cron job more than CRON_LATE late runs once now instead, then on its
+        schedule (every job is idempotent and catches up by itself)."""
+        for job in self.cron_jobs:
+            if job.next_run is not None and job.next_run < now - CRON_LATE:
+                job.next_run = now
 
     async def close(self) -> None:
         # The jobs, cancelled by the signal that stops the worker, first finish the message

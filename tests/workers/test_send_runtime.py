@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from typing import Any
 
@@ -497,6 +497,26 @@ def test_the_arq_command_runs_the_resilient_worker() -> None:
     worker = arq.worker.create_worker(WorkerSettings)  # type: ignore[arg-type]  # as `arq` does
     assert isinstance(worker, ResilientWorker)
     assert worker.redis_settings is not None and worker.redis_settings.retry is not None
+
+
+def test_after_an_outage_each_cron_job_runs_once_not_once_per_missed_tick() -> None:
+    worker = arq.worker.create_worker(WorkerSettings)  # type: ignore[arg-type]
+    assert isinstance(worker, ResilientWorker)
+    now = datetime(2026, 11, 26, 10, 0, 30, tzinfo=UTC)
+    for job in worker.cron_jobs:
+        job.calculate_next(now - timedelta(minutes=10))  # as when Redis went away
+    on_time = worker.cron_jobs[0]
+    on_time.next_run = now - timedelta(seconds=1)  # a poll's delay: still run as scheduled
+    before = {job.name: job.next_run for job in worker.cron_jobs}
+    late = {n for n, at in before.items() if at is not None and at < now - timedelta(seconds=5)}
+    assert {"cron:send_outbox", "cron:sweep_deadlines", "cron:heartbeat"} <= late
+    try:
+        worker.skip_missed_cron_runs(now)
+        for job in worker.cron_jobs:
+            assert job.next_run == (now if job.name in late else before[job.name]), job.name
+    finally:
+        for job in worker.cron_jobs:  # shared with WorkerSettings: as they were
+            job.next_run = None
 
 
 async def test_the_worker_rides_out_a_redis_outage_and_logs_it_once(
