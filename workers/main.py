@@ -15,7 +15,7 @@ import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import arq.worker
@@ -65,6 +65,9 @@ TIMEKEEPING_JOB_TIMEOUT = timedelta(seconds=60)
 # Reconnecting to Redis after it went away: a jittered back-off growing to this many seconds.
 RECONNECT_BACKOFF_CAP = 5.0
 RECONNECT_BACKOFF_BASE = 0.25
+# A cron run missed by more than this (the worker waited for Redis) is not run late, one after
+# another: the job runs once at once, then on its schedule.
+CRON_LATE = timedelta(seconds=5)
 # A worker told to stop during a Redis outage waits this long for Redis, then stops anyway
 # (within docker's 10-second grace before SIGKILL).
 CLOSE_TIMEOUT_SECONDS = 5
@@ -72,28 +75,42 @@ CLOSE_TIMEOUT_SECONDS = 5
 
 class Outage:
     """Logs once when a service stops answering and once when it answers again, rather than
-    a traceback for every attempt in between."""
+    a traceback for every attempt in between. A failure within RELAPSE_SECONDS of the end
+    (a connection that died in the outage, used once more) belongs to the same outage: it is
+    logged only if it lasts."""
+
+    RELAPSE_SECONDS = 10.0
 
     def __init__(self, name: str, consequence: str) -> None:
         self.name = name
         self.consequence = consequence
         self.since: float | None = None
+        self.ended: float | None = None
+        self.logged = False
 
     def failed(self, exc: BaseException) -> None:
+        now = time.monotonic()
         if self.since is None:
-            self.since = time.monotonic()
-            log.warning(
-                "%s is not answering (%s: %s); %s",
-                self.name,
-                type(exc).__name__,
-                exc,
-                self.consequence,
-            )
+            self.since = now
+            relapse = self.ended is not None and now - self.ended < self.RELAPSE_SECONDS
+            self.logged = False if relapse else self._log_start(exc)
+        elif not self.logged and now - self.since >= self.RELAPSE_SECONDS:
+            self.logged = self._log_start(exc)
+
+    def _log_start(self, exc: BaseException) -> bool:
+        log.warning(
+            "%s is not answering (%s: %s); %s", self.name, type(exc).__name__, exc, self.consequence
+        )
+        return True
 
     def answered(self) -> None:
         if self.since is not None:
-            log.warning("%s answers again after %.1f s", self.name, time.monotonic() - self.since)
+            if self.logged:
+                log.warning(
+                    "%s answers again after %.1f s", self.name, time.monotonic() - self.since
+                )
             self.since = None
+            self.ended = time.monotonic()
 
 
 redis_outage = Outage("Redis", "the worker waits for it, retrying with a growing back-off")
@@ -625,6 +642,18 @@ class ResilientWorker(Worker):
                 failures += 1
                 backoff = EqualJitterBackoff(cap=RECONNECT_BACKOFF_CAP, base=RECONNECT_BACKOFF_BASE)
                 await asyncio.sleep(backoff.compute(failures))
+
+    async def run_cron(self, n: datetime, delay: float, num_windows: int = 2) -> None:
+        self.skip_missed_cron_runs(n)
+        await super().run_cron(n, delay, num_windows)
+
+    def skip_missed_cron_runs(self, now: datetime) -> None:
+        """After an outage arq would enqueue every cron run missed meanwhile, one per poll:
+        a cron job more than CRON_LATE late runs once now instead, then on its
+        schedule (every job is idempotent and catches up by itself)."""
+        for job in self.cron_jobs:
+            if job.next_run is not None and job.next_run < now - CRON_LATE:
+                job.next_run = now
 
     async def close(self) -> None:
         # The jobs, cancelled by the signal that stops the worker, first finish the message
