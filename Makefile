@@ -11,7 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 BROWSER_PACKAGES := chromium fonts-noto-color-emoji poppler-utils
 
 .PHONY: install browser run test lint typecheck schema openapi migrate seed token worker api \
-	clean graphiql-assets
+	clean graphiql-assets faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: install browser
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/pytest
+
+# The fault tests alone (real workers on private PostgreSQL and Redis, a real SMTP server), both
+# cadences; prints the fault table at the end. About 10 minutes.
+faults: install
+	$(BIN)/pytest tests/workers/test_faults.py tests/workers/test_survey_dispatch_faults.py -q
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -38,6 +38,7 @@ from domain.models import Base
 from domain.people import service as people
 from domain.people.models import Person, Service, Team
 from domain.people.roles import SYSTEM, Role, ScopeType
+from tests.smtp import Inbox, smtp_server
 
 TEST_SIGNING_KEY = "test-signing-key-for-the-suite-only-0123456789abcdef"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -138,6 +139,13 @@ async def clean_database(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("SET LOCAL qaf.history_purge = 'on'"))
         await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on 127.0.0.1 (tests/smtp.py): `(inbox, port)`."""
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -11,16 +11,11 @@ in SQL."""
 
 from __future__ import annotations
 
-import socket
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from email import message_from_bytes
-from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from arq import create_pool
 from arq.connections import RedisSettings
 from arq.worker import Worker
@@ -33,6 +28,7 @@ from domain.core.settings import Settings
 from domain.people.models import Person
 from tests.conftest import GraphQL, StatementCounter, World
 from tests.domain.audit_helpers import Authority, advance, build_authority, plan
+from tests.smtp import Inbox
 from workers.main import send_outbox, shutdown, start_inadequate_processes, startup, sweep_deadlines
 
 PLANNED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -68,36 +64,6 @@ query($audit: ID!) {
 
 
 # --- a real SMTP server and the real worker ---------------------------------------------------
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[str]:
-        return [
-            str(make_header(decode_header(m["Subject"])))
-            for m in self.messages
-            if address in m["To"]
-        ]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 async def run_worker(
@@ -300,13 +266,13 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     # The worker on the due day: the QA Lead is reminded (Thursday 31 December, 08:00).
     clock.set(datetime(2026, 12, 31, 8, tzinfo=UTC))
     await run_worker(mail, clock, session_factory, "due-day")
-    assert any("Due today" in s for s in inbox.to(auth.qa_lead.email))
+    assert any("Due today" in s for s in inbox.subjects_to(auth.qa_lead.email))
 
     # Moderation confirms the same morning: the Head of Service is told at once, by email.
     clock.set(datetime(2026, 12, 31, 10, tzinfo=UTC))
     assert await audit_mutation(gql, "moderateAudit", confirm, auth.qa_lead) == []
     await run_worker(mail, clock, session_factory, "told")
-    [told] = [s for s in inbox.to(auth.hos_csc.email) if "Inadequate audit confirmed" in s]
+    [told] = [s for s in inbox.subjects_to(auth.hos_csc.email) if "Inadequate audit confirmed" in s]
     assert auth.bob_children[0].case_reference in told
     process = await find(gql, audit_gid, auth.hos_csc)
     assert process is not None and process["stage"] == "ASSURANCE"
@@ -328,7 +294,9 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
     assert process is not None and process["overdue"] is True
     assert steps_of(process)[("ASSURANCE", None)]["status"] == "OVERDUE"
     await run_worker(mail, clock, session_factory, "overdue")
-    assert any(s.startswith("Overdue: give assurance") for s in inbox.to(auth.hos_csc.email))
+    assert any(
+        s.startswith("Overdue: give assurance") for s in inbox.subjects_to(auth.hos_csc.email)
+    )
 
     # The wrong person assures: refused; the Head of Service: accepted.
     assurance = {"escalationId": pid, "outcome": "NOT_AT_RISK", "detail": "Visited; plan safe."}
@@ -376,7 +344,7 @@ async def test_the_inadequate_process_end_to_end_through_graphql_and_the_worker(
         "message": "Already done: the exception report has already been sent to the AED.",
     }
     await run_worker(mail, clock, session_factory, "report")
-    assert any("Exception report" in s for s in inbox.to(auth.aed.email))
+    assert any("Exception report" in s for s in inbox.subjects_to(auth.aed.email))
     report = await gql.client.get(url, headers=world.headers(auth.aed))
     assert report.status_code == 200
     assert report.headers["content-type"].startswith("text/html")

@@ -23,7 +23,7 @@ from domain.deadlines.models import Obligation, ObligationKind
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
-from tests.workers.test_reminder_delivery import Inbox, smtp  # noqa: F401 (a fixture)
+from tests.smtp import Inbox
 
 OVERDUE_AT = "2026-12-02T09:00"  # Wednesday: overdue since the end of Tuesday 1 December
 
@@ -142,7 +142,7 @@ def test_sweep_at_a_moment_creates_the_reminders_once_and_moves_time(
 def test_sweep_with_send_delivers_the_outbox_through_smtp(
     qaf: CliRunner,
     owed: dict[str, Person],
-    smtp: tuple[Inbox, int],  # noqa: F811
+    smtp: tuple[Inbox, int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     result = run(qaf, "sweep", "--at", OVERDUE_AT, "--send")

@@ -4,15 +4,9 @@ often the jobs run, and a sender that died holding a claim is taken over after i
 
 from __future__ import annotations
 
-import socket
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from email import message_from_bytes
-from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from arq import create_pool
 from arq.connections import RedisSettings
 from arq.worker import Worker
@@ -28,38 +22,8 @@ from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
+from tests.smtp import Inbox, free_port
 from workers.main import send_digests, send_outbox, shutdown, startup, sweep_deadlines
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    @property
-    def message_ids(self) -> list[str]:
-        return [m["Message-ID"] for m in self.messages]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 async def _overdue_obligations(
@@ -196,7 +160,7 @@ async def test_a_failed_send_is_retried_after_a_back_off(
 ) -> None:
     await _overdue_obligations(world, session_factory, clock, 1)
     await _run(settings, clock, session_factory, [("sweep_deadlines", "s:1")])
-    unreachable = email.SmtpSender(host="127.0.0.1", port=_free_port(), sender="qaf@test")
+    unreachable = email.SmtpSender(host="127.0.0.1", port=free_port(), sender="qaf@test")
     result = await email.deliver(
         session_factory=session_factory, clock=clock, sender=unreachable, worker_id="w"
     )
@@ -281,7 +245,7 @@ async def test_a_send_job_stops_after_a_batch_with_failures(
     world: World,
     redis: object,
 ) -> None:
-    unreachable = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": _free_port()})
+    unreachable = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": free_port()})
     await _overdue_obligations(world, session_factory, clock, 60)  # 120 emails
     await _run(
         unreachable,

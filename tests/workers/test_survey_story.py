@@ -9,16 +9,11 @@ five have answered."""
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from email import message_from_bytes
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import pytest
-from aiosmtpd.controller import Controller
 from arq import create_pool
 from arq.connections import RedisSettings
 from arq.worker import Worker
@@ -32,35 +27,10 @@ from domain.surveys.models import SurveyInvitation, SurveyVersion
 from tests.conftest import GraphQL, World
 from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import survey_defaults, valid_answers
+from tests.smtp import Inbox
 from workers.main import send_invitations, shutdown, startup, survey_campaign_timekeeping
 
 LINK = re.compile(r"/s/([a-z2-7]{26})\b")
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[Any]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 async def run_worker(
