@@ -377,9 +377,9 @@ def status_line(facts: ReportFacts, *, draft: bool) -> str:
             f"WITHDRAWN: regraded to {facts.regraded_to or 'another grade'} "
             f"on {_long(facts.regraded_on)}"
         )
-    if draft:
+    if draft or facts.sent_on is None:
         return "DRAFT: not yet sent"
-    return f"Sent to the AED by {facts.sent_by} on {_long(facts.sent_on)}"
+    return f"Sent to the AED by {facts.sent_by or 'the Head of Service'} on {_long(facts.sent_on)}"
 
 
 def _rows(facts: ReportFacts) -> list[tuple[str, str]]:

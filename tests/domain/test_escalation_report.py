@@ -351,6 +351,8 @@ def test_the_html_carries_the_same_content_escaped() -> None:
     facts = _facts(
         18,
         practitioner="Łukasz <b>Wójcik</b>",
+        sent_on=date(2027, 1, 11),
+        sent_by="Hal Hos",
         other_cases=[
             OtherCase(f"OC-{i:04d}", OUTCOMES[i % 4], f"Note {i}: <script>x</script> & co")
             for i in range(18)
@@ -360,7 +362,7 @@ def test_the_html_carries_the_same_content_escaped() -> None:
     assert "Łukasz &lt;b&gt;Wójcik&lt;/b&gt;" in html
     assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt; &amp; co" in html
     for needed in (
-        "Sent to the AED by",
+        "Sent to the AED by Hal Hos on 11 January 2027",
         "Quality of practice</th><td>Requires improvement; moderated to Inadequate",
         "<td>Met late on 4 Jan 2027</td>",
         "<td>Overdue</td>",
