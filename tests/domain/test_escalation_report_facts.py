@@ -6,73 +6,30 @@ withdrawn. The facts are read in a fixed number of statements."""
 from __future__ import annotations
 
 import io
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
 
-from domain.audits import service as audits
-from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
-from domain.core.settings import PolicySettings
 from domain.escalation import report
 from domain.escalation import service as escalation
 from domain.escalation.models import (
     AssuranceOutcome,
-    InadequateEscalation,
     OtherCaseOutcome,
 )
 from tests.conftest import StatementCounter, World
-from tests.domain.audit_helpers import Authority, act, advance, build_authority, plan
+from tests.domain.audit_helpers import Authority, act, build_authority
+from tests.domain.escalation_helpers import PLANNED_AT, inadequate_audit, moderate, process_of
 
 # Bob's first case is audited on Thursday 24 December 2026 (Friday 25 and Monday 28 are bank
 # holidays): moderation is due by Thursday the 31st, the other cases' review and the report
 # by Tuesday 12 January 2027.
-PLANNED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
-COMPLETED_AT = datetime(2026, 12, 24, 15, tzinfo=UTC)
-MODERATED_AT = datetime(2026, 12, 29, 11, tzinfo=UTC)
 
 
 @pytest.fixture
 async def auth(world: World, audit_defaults: None) -> Authority:
     world.clock.set(PLANNED_AT)
     return await build_authority(world)
-
-
-async def _inadequate_audit(auth: Authority) -> uuid.UUID:
-    world = auth.world
-    audit = await plan(world, AuditKind.CASE_FILE, auth.psw, auth.bob_children[0])
-    world.clock.set(COMPLETED_AT - timedelta(hours=1))
-    await advance(
-        world, auth.actor(auth.psw), audit.id, AuditStatus.SUBMITTED, grade=Grade.INADEQUATE
-    )
-    world.clock.set(COMPLETED_AT)
-    await act(world, audits.complete_audit, auth.actor(auth.psw), audit_id=audit.id)
-    return audit.id
-
-
-async def _moderate(auth: Authority, audit_id: uuid.UUID, *, confirm: bool) -> None:
-    auth.world.clock.set(MODERATED_AT)
-    await act(
-        auth.world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
-        audit_id=audit_id,
-        outcome=ModerationOutcome.CONFIRMED if confirm else ModerationOutcome.REGRADED,
-        reason="The plan does not address the neglect." if confirm else "Strengths missed.",
-        overall_grade=None if confirm else Grade.REQUIRES_IMPROVEMENT,
-        policy_settings=PolicySettings(),
-    )
-
-
-async def _process(world: World, audit_id: uuid.UUID) -> InadequateEscalation:
-    async with world.session_factory() as s:
-        found = await s.scalar(
-            select(InadequateEscalation).where(InadequateEscalation.audit_id == audit_id)
-        )
-    assert found is not None
-    return found
 
 
 def _first_page(pdf: bytes) -> str:
@@ -83,9 +40,9 @@ async def test_the_report_of_a_real_process_says_which_deadlines_were_met(
     auth: Authority, sql_counter: StatementCounter
 ) -> None:
     world = auth.world
-    audit_id = await _inadequate_audit(auth)
-    await _moderate(auth, audit_id, confirm=True)  # Tuesday 29 December, due by the 31st
-    process = await _process(world, audit_id)
+    audit_id = await inadequate_audit(auth)
+    await moderate(auth, audit_id, confirm=True)  # Tuesday 29 December, due by the 31st
+    process = await process_of(world, audit_id)
     world.clock.set(datetime(2027, 1, 4, 10, tzinfo=UTC))  # assurance was due on the 30th
     await act(
         world,
@@ -161,9 +118,9 @@ async def test_the_report_of_a_real_process_says_which_deadlines_were_met(
 
 
 async def test_a_process_ended_by_a_regrade_reports_withdrawn(auth: Authority) -> None:
-    audit_id = await _inadequate_audit(auth)
-    await _moderate(auth, audit_id, confirm=False)  # Tuesday 29 December
-    process = await _process(auth.world, audit_id)
+    audit_id = await inadequate_audit(auth)
+    await moderate(auth, audit_id, confirm=False)  # Tuesday 29 December
+    process = await process_of(auth.world, audit_id)
     async with auth.world.session_factory() as s:
         _, pdf = await escalation.exception_report(
             session=s,
