@@ -84,7 +84,8 @@ def test_migrations_go_down_to_empty_and_up_again(services_urls: tuple[str, str]
     from cli import migrate
     from tests.conftest import _recreate_database
 
-    url = make_url(services_urls[0]).set(database="qaf_test_migrations").render_as_string(False)
+    base = make_url(services_urls[0])
+    url = base.set(database=f"{base.database}_migrations").render_as_string(False)
     asyncio.run(_recreate_database(url))
     migrate.upgrade(url)
     migrate.downgrade(url, "base")

@@ -518,7 +518,8 @@ def test_the_migration_opens_obligations_for_audits_and_actions_already_open(
     from cli import migrate
     from tests.conftest import _recreate_database
 
-    url = make_url(services_urls[0]).set(database="qaf_test_obligations_backfill")
+    base = make_url(services_urls[0])
+    url = base.set(database=f"{base.database}_obligations_backfill")
     url_text = url.render_as_string(False)
     asyncio.run(_recreate_database(url_text))
     migrate.upgrade(url_text, "0003")
