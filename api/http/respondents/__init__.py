@@ -1,7 +1,8 @@
 """The survey respondents' surfaces, with no account and no bearer token: a link's one-time
 token is what authorises. `json_api.py` is the JSON API for mobile clients (/respond/v1, its
 contract in `contract.py`), `phone_page.py` the page any browser can answer on (/s); both count
-against the same rate limits (`rate_limit.py`) and share `common.py`."""
+against the same rate limits (`rate_limit.py`), show the survey as `survey_view.py` makes it,
+and share `common.py`."""
 
 from __future__ import annotations
 

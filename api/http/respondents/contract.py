@@ -2,7 +2,7 @@
 document built from them and from `OPERATIONS` below.
 
 The handlers in `json_api.py` build their bodies through these models (but the survey,
-which `common.py` writes out directly because validating it costs about 0.3 ms a
+which `survey_view.py` writes out directly because validating it costs about 0.3 ms a
 request on the hot path; tests validate it against `Survey` for every default version), so
 what the document says is what the API answers. The document is served at
 GET /respond/v1/openapi.json and exported to `api/openapi/respond-v1.json` (`qaf

@@ -37,9 +37,9 @@ from api.http.respondents.common import (
     has_bad_text,
     in_wanted_language,
     read_body,
-    survey_view,
 )
 from api.http.respondents.rate_limit import RespondentRateLimiter
+from api.http.respondents.survey_view import survey_view
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import InvalidInput

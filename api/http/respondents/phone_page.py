@@ -33,19 +33,21 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from api.http.respondents.common import (
-    LANGUAGE_NAMES,
     NO_STORE,
-    RIGHT_TO_LEFT,
     STATUS,
     UNAVAILABLE,
     BodyTooLarge,
-    SurveyView,
     count_request,
     in_wanted_language,
     read_body,
-    survey_view,
 )
 from api.http.respondents.rate_limit import RespondentRateLimiter
+from api.http.respondents.survey_view import (
+    LANGUAGE_NAMES,
+    RIGHT_TO_LEFT,
+    SurveyView,
+    survey_view,
+)
 from api.http.templates import TEMPLATES, stylesheet
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
