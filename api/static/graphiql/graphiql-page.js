@@ -1,6 +1,7 @@
 // GraphiQL's sign-in: the page is the same for everyone and does nothing until a bearer token is
 // pasted. The token stays in this tab's sessionStorage and goes, as an Authorization header,
-// with every request GraphiQL makes; the service decides what it may read (api/graphiql.py).
+// with every request GraphiQL makes; the service decides what it may read
+// (api/http/graphiql.py).
 (function () {
   "use strict";
 

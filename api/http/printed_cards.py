@@ -5,36 +5,32 @@ segno), and its invitation number, never a name or case reference."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
-from importlib import resources
 
 import segno
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
 
-from api.respond_pages import TEMPLATES
+from api.http.errors import staff_only
+from api.http.services import Services
+from api.http.templates import TEMPLATES, stylesheet
 from api.types.common import id_in_path
-from domain.core.clock import Clock
-from domain.core.db import SessionFactory
 from domain.core.errors import NotAllowed, NotFound
-from domain.core.settings import Settings
 from domain.deadlines.calendar import local_day
 from domain.people.roles import Actor
 from domain.surveys import campaigns, tokens
 from domain.surveys.definitions import Audience
 
-CSS = resources.files("api").joinpath("templates/respond/printed.css").read_text("utf-8")
-CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
+STYLE = stylesheet("respond/printed.css")
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
-        f"default-src 'none'; style-src 'sha256-{CSS_HASH}'; base-uri 'none'; "
+        f"default-src 'none'; style-src 'sha256-{STYLE.digest}'; base-uri 'none'; "
         "form-action 'none'; frame-ancestors 'none'"
     ),
 }
@@ -76,45 +72,49 @@ def _card(card: campaigns.PrintedCard, base: str) -> Card:
     )
 
 
-class PrintedInvitations:
-    def __init__(self, *, session_factory: SessionFactory, clock: Clock, settings: Settings):
-        self.session_factory = session_factory
-        self.clock = clock
-        self.settings = settings
+def unsigned(request_id: str) -> Response:
+    return JSONResponse(
+        {"error": "sign in first", "requestId": request_id},
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
-    async def page(self, request: Request) -> Response:
-        actor: Actor | None = request.state.actor
-        request_id = request.state.request_id
-        if actor is None:
-            return JSONResponse(
-                {"error": "sign in first", "requestId": request_id},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+
+def routes(services: Services) -> list[Route]:
+    settings = services.settings
+
+    async def page(request: Request, actor: Actor) -> Response:
         campaign_id = id_in_path(request.path_params["campaign_id"], "SurveyCampaign")
         if campaign_id is None:
-            return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
+            raise NotFound("survey campaign")
         try:
-            async with self.session_factory() as session:
+            async with services.session_factory() as session:
                 campaign, found = await campaigns.printed_cards(
                     session=session,
                     actor=actor,
-                    clock=self.clock,
+                    clock=services.clock,
                     campaign_id=campaign_id,
-                    token_key=self.settings.survey_token_key.get_secret_value(),
+                    token_key=settings.survey_token_key.get_secret_value(),
                 )
-        except NotFound:
-            return JSONResponse({"error": "not found", "requestId": request_id}, status_code=404)
         except NotAllowed as refused:
             return JSONResponse(
-                {"error": refused.message, "requestId": request_id}, status_code=403
+                {"error": refused.message, "requestId": request.state.request_id},
+                status_code=403,
             )
-        base = self.settings.public_base_url.rstrip("/")
+        base = settings.public_base_url.rstrip("/")
         html = TEMPLATES.get_template("respond/printed.html").render(
-            css=Markup(CSS),  # noqa: S704 (our own stylesheet)
+            css=STYLE.css,
             campaign=campaign,
             closes=local_day(campaign.closes_at).strftime("%-d %B %Y"),
             base=base,
             cards=[_card(c, base) for c in found],
         )
         return HTMLResponse(html, headers=HEADERS)
+
+    return [
+        Route(
+            "/survey-campaigns/{campaign_id}/printed-invitations.html",
+            staff_only(page, unsigned=unsigned),
+            methods=["GET"],
+        )
+    ]

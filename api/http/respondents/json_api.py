@@ -5,7 +5,7 @@
     POST /respond/v1/submissions   {"submissionId", "answers", "language", "completedAt"}
                                    -> the receipt
     POST /respond/v1/opt-out       no more surveys to this person
-    GET  /respond/v1/openapi.json  the contract (OpenAPI 3.1, `api/respond_contract.py`)
+    GET  /respond/v1/openapi.json  the contract (OpenAPI 3.1, `contract.py`)
 
 Each request is one unit of work. Every body but the survey's is built through the contract's
 models; the survey's is held to its model by tests. Errors
@@ -15,7 +15,6 @@ are `{"code", "message", "requestId"}` (and `problems` for INVALID), with the pl
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import re
@@ -23,24 +22,24 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api import respond_contract as contract
-from api.rate_limit import RespondentRateLimiter
-from api.respond_common import (
+from api.http.respondents import contract
+from api.http.respondents.common import (
     NO_STORE,
     STATUS,
+    UNAVAILABLE,
     BodyTooLarge,
-    client_address,
+    count_request,
     has_bad_text,
-    pick_language,
+    in_wanted_language,
     read_body,
-    survey_view,
-    wanted_languages,
 )
+from api.http.respondents.rate_limit import RespondentRateLimiter
+from api.http.respondents.survey_view import survey_view
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import InvalidInput
@@ -78,6 +77,17 @@ def error(
 
 def ok(body: contract.Body, status: int = 200) -> JSONResponse:
     return JSONResponse(body.as_json(), status_code=status, headers=NO_STORE)
+
+
+def problems(invalid: InvalidInput) -> list[contract.AnswerProblem | contract.FieldProblem]:
+    """What is wrong with a body: each answer's problem, or the one field's."""
+    if isinstance(invalid, AnswersInvalid):
+        return [
+            contract.AnswerProblem(question=p.question_key, code=p.kind.value, message=p.message)
+            for p in invalid.problems
+        ]
+    field = invalid.field or "body"
+    return [contract.FieldProblem(field=field, code="INVALID", message=invalid.message)]
 
 
 def parse_completed_at(value: Any) -> datetime | None:
@@ -136,10 +146,7 @@ class RespondentAPI:
         the database's absence a 503, and anything else masked."""
 
         async def guarded(request: Request) -> Response:
-            token = request.headers.get(TOKEN_HEADER)
-            decision = await self.limiter.check(
-                address=client_address(request), token_hash=respond.token_hash_of(token)
-            )
+            decision = await count_request(self.limiter, request, request.headers.get(TOKEN_HEADER))
             if not decision.allowed:
                 return error(
                     request,
@@ -153,34 +160,11 @@ class RespondentAPI:
             except LinkRefused as refused:
                 problem = refused.problem
                 return error(request, STATUS[problem], problem.value, refused.message)
-            except AnswersInvalid as invalid:
-                return error(
-                    request,
-                    422,
-                    "INVALID",
-                    invalid.message,
-                    problems=[
-                        contract.AnswerProblem(
-                            question=p.question_key, code=p.kind.value, message=p.message
-                        )
-                        for p in invalid.problems
-                    ],
-                )
-            except InvalidInput as invalid:
-                return error(
-                    request,
-                    422,
-                    "INVALID",
-                    invalid.message,
-                    problems=[
-                        contract.FieldProblem(
-                            field=invalid.field or "body", code="INVALID", message=invalid.message
-                        )
-                    ],
-                )
+            except InvalidInput as invalid:  # AnswersInvalid among them
+                return error(request, 422, "INVALID", invalid.message, problems=problems(invalid))
             except BodyTooLarge:
                 return error(request, 413, "TOO_LARGE", "That is more than a survey's answers.")
-            except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
+            except UNAVAILABLE as exc:
                 log.warning("respondent request %s: %r", request.state.request_id, exc)
                 return error(
                     request,
@@ -207,9 +191,7 @@ class RespondentAPI:
             opened = await respond.open_link(
                 session=session, clock=self.clock, token=request.headers.get(TOKEN_HEADER)
             )
-        chosen = pick_language(wanted_languages(request), opened.definition.translations)
-        if chosen is not None:
-            opened = dataclasses.replace(opened, language=chosen)
+        opened = in_wanted_language(request, opened)
         # Written out directly (validating it through contract.Survey would cost about 0.3 ms
         # a request); tests hold it to the contract.
         return JSONResponse(survey_view(opened).as_json(), headers=NO_STORE)
