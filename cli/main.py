@@ -94,7 +94,7 @@ def seed_demo() -> None:
 
 
 def _seed() -> Any:
-    from domain.demo import seed_demo_authority
+    from demo import seed_demo_authority
 
     async def work(session: AsyncSession) -> Any:
         async with session.begin():
