@@ -42,17 +42,15 @@ from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import annual_campaign, emails_for, survey_defaults, token_key
 from tests.workers.faults import free_port
 from workers.main import (
-    Outage,
     ResilientWorker,
     WorkerSettings,
     heartbeat,
-    postgres_outage,
-    redis_outage,
     send_invitations,
     send_outbox,
     shutdown,
     startup,
 )
+from workers.outages import Outage, postgres_outage, redis_outage
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
 

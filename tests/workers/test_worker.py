@@ -20,9 +20,9 @@ from domain.core.settings import Settings
 from domain.people.roles import Role, ScopeType
 from domain.system.models import WorkerHeartbeat
 from tests.conftest import World
+from workers.cron import every
 from workers.main import (
     WorkerSettings,
-    every,
     heartbeat,
     nine_month_dip_samples,
     programme_timescales,
