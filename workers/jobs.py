@@ -24,7 +24,7 @@ from domain.surveys import campaigns, dispatch
 from domain.surveys.models import Channel
 from domain.system import service as system
 from workers.outages import rides_out_postgres_outages
-from workers.runtime import already_sending
+from workers.runtime import one_at_a_time
 
 log = logging.getLogger("qaf.worker")
 
@@ -166,6 +166,7 @@ async def send_digests(ctx: dict[str, Any]) -> int:
 
 
 @rides_out_postgres_outages
+@one_at_a_time
 async def send_outbox(ctx: dict[str, Any]) -> int:
     """Send email from the outbox through GOV.UK Notify when configured, otherwise SMTP, in
     batches of OUTBOX_BATCH, each claimed before sending and each message checked to be still
@@ -175,14 +176,6 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
     server may be in trouble, and the next job tries again rather than this one backing off
     the whole outbox at once. At most one runs on a worker at a time. With neither sender
     configured nothing is sent and the messages wait. Returns how many were sent."""
-    lock = already_sending(ctx, "send_outbox")
-    if lock is None:
-        return 0
-    async with lock:
-        return await _send_outbox(ctx)
-
-
-async def _send_outbox(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     sender = email.sender_from_settings(settings)
     if sender is None:
@@ -221,6 +214,7 @@ async def _send_outbox(ctx: dict[str, Any]) -> int:
 
 
 @rides_out_postgres_outages
+@one_at_a_time
 async def send_invitations(ctx: dict[str, Any]) -> int:
     """Send the survey invitations and reminders due now (domain.surveys.dispatch), email and
     text messages side by side, each channel at its rate shared by every worker (a token
@@ -229,14 +223,6 @@ async def send_invitations(ctx: dict[str, Any]) -> int:
     runs on a worker at a time. A channel without a sender (text messages without
     NOTIFY_SMS_TEMPLATE_ID) is left waiting. Nothing is sent outside SURVEY_SENDING_HOURS
     (London time). Returns how many were sent."""
-    lock = already_sending(ctx, "send_invitations")
-    if lock is None:
-        return 0
-    async with lock:
-        return await _send_invitations(ctx)
-
-
-async def _send_invitations(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     channels = dispatch.channels_from_settings(settings)
     deadline = time.monotonic() + settings.send_budget_seconds

@@ -21,40 +21,13 @@ from arq.worker import Worker, get_kwargs
 
 from domain.core.settings import Settings, get_settings
 from workers.cron import CRON_JOBS
-
-# Shims (issue 13; SHIMS-demo.md): bench/deadlines.py imports these from here.
-from workers.cron import SWEEP_JOB_TIMEOUT as SWEEP_JOB_TIMEOUT
-from workers.jobs import SWEEP_BUDGET as SWEEP_BUDGET
-from workers.jobs import (
-    heartbeat,
-    nine_month_dip_samples,
-    programme_timescales,
-    send_digests,
-    send_invitations,
-    send_outbox,
-    start_inadequate_processes,
-    survey_campaign_timekeeping,
-    sweep_deadlines,
-)
 from workers.runtime import ResilientWorker, shutdown, startup
 
-__all__ = [
-    "ResilientWorker",
-    "WorkerSettings",
-    "create_worker",
-    "heartbeat",
-    "nine_month_dip_samples",
-    "programme_timescales",
-    "run",
-    "send_digests",
-    "send_invitations",
-    "send_outbox",
-    "shutdown",
-    "start_inadequate_processes",
-    "startup",
-    "survey_campaign_timekeeping",
-    "sweep_deadlines",
-]
+# isort: split
+# Shims (issue 13; SHIMS-demo.md): bench/ imports these from here.
+from workers.cron import SWEEP_JOB_TIMEOUT as SWEEP_JOB_TIMEOUT
+from workers.jobs import SWEEP_BUDGET as SWEEP_BUDGET
+from workers.jobs import send_invitations as send_invitations
 
 
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
@@ -62,17 +35,8 @@ def redis_settings(settings: Settings | None = None) -> RedisSettings:
 
 
 class WorkerSettings:
-    functions = [
-        heartbeat,
-        nine_month_dip_samples,
-        programme_timescales,
-        start_inadequate_processes,
-        sweep_deadlines,
-        send_digests,
-        send_outbox,
-        send_invitations,
-        survey_campaign_timekeeping,
-    ]
+    # Every job runs on a schedule (and at startup): the cron table names them all.
+    functions = [job.coroutine for job in CRON_JOBS]
     cron_jobs = CRON_JOBS
     on_startup = startup
     on_shutdown = shutdown

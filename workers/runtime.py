@@ -4,12 +4,14 @@ this worker's name and sending locks), and arq's Worker made to ride out a Redis
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
 import socket
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from arq.worker import Worker
 from redis.backoff import EqualJitterBackoff
@@ -74,6 +76,24 @@ def already_sending(ctx: dict[str, Any], kind: str) -> asyncio.Lock | None:
         log.info("%s: already sending on this worker; this run does nothing", kind)
         return None
     return lock
+
+
+Send = TypeVar("Send", bound=Callable[[dict[str, Any]], Awaitable[int]])
+
+
+def one_at_a_time(job: Send) -> Send:
+    """A sending job (named in SENDING_KINDS) that, finding a job of its kind already
+    running on this worker, returns 0 at once, claiming nothing (`already_sending`)."""
+
+    @functools.wraps(job)
+    async def wrapped(ctx: dict[str, Any]) -> int:
+        lock = already_sending(ctx, job.__name__)
+        if lock is None:
+            return 0
+        async with lock:
+            return await job(ctx)
+
+    return cast(Send, wrapped)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
