@@ -181,6 +181,35 @@ def _email_for(display_name: str) -> str:
     return f"{part(first)}.{part(last)}@{EMAIL_DOMAIN}"
 
 
+# (key, job title, role, line manager's key): the authority-wide roles, the DCS first.
+AUTHORITY_LEADERS: tuple[tuple[str, str, Role, str | None], ...] = (
+    ("dcs", "Director of Children's Services", Role.DIRECTOR_OF_CHILDRENS_SERVICES, None),
+    (
+        "aed",
+        "Assistant Executive Director, Children's Services",
+        Role.ASSISTANT_EXECUTIVE_DIRECTOR,
+        "dcs",
+    ),
+    ("psw", "Principal Social Worker", Role.PRINCIPAL_SOCIAL_WORKER, "aed"),
+    (
+        "iro",
+        "Independent Reviewing Officer / Child Protection Chair",
+        Role.INDEPENDENT_REVIEWING_OFFICER,
+        "aed",
+    ),
+    ("qa-lead", "Quality Assurance and Audit Lead", Role.QA_LEAD, "aed"),
+    (
+        "sqau",
+        "Safeguarding and Quality Assurance Unit Manager",
+        Role.SAFEGUARDING_QAU_MANAGER,
+        "aed",
+    ),
+    # Business support sits outside the practice hierarchy, but anything overdue still
+    # needs somewhere to escalate to.
+    ("admin", "Systems Administrator", Role.ADMINISTRATOR, "aed"),
+)
+
+
 class _Roster:
     """The people planned so far; each new one gets the next name."""
 
@@ -210,36 +239,9 @@ def plan_people() -> list[PersonPlan]:
 
 def _plan_leaders(roster: _Roster) -> None:
     """The authority's leaders, the Heads of Service and the group managers."""
+    for key, job_title, role, manager in AUTHORITY_LEADERS:
+        roster.add(key, job_title, role, ScopeType.AUTHORITY, manager=manager)
     add = roster.add
-    authority = ScopeType.AUTHORITY
-    add("dcs", "Director of Children's Services", Role.DIRECTOR_OF_CHILDRENS_SERVICES, authority)
-    add(
-        "aed",
-        "Assistant Executive Director, Children's Services",
-        Role.ASSISTANT_EXECUTIVE_DIRECTOR,
-        authority,
-        manager="dcs",
-    )
-    add("psw", "Principal Social Worker", Role.PRINCIPAL_SOCIAL_WORKER, authority, manager="aed")
-    add(
-        "iro",
-        "Independent Reviewing Officer / Child Protection Chair",
-        Role.INDEPENDENT_REVIEWING_OFFICER,
-        authority,
-        manager="aed",
-    )
-    add("qa-lead", "Quality Assurance and Audit Lead", Role.QA_LEAD, authority, manager="aed")
-    add(
-        "sqau",
-        "Safeguarding and Quality Assurance Unit Manager",
-        Role.SAFEGUARDING_QAU_MANAGER,
-        authority,
-        manager="aed",
-    )
-    # Business support sits outside the practice hierarchy, but anything overdue still
-    # needs somewhere to escalate to.
-    add("admin", "Systems Administrator", Role.ADMINISTRATOR, authority, manager="aed")
-
     for service, _ in SERVICES:
         add(
             f"hos:{service}",

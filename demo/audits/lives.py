@@ -92,6 +92,19 @@ class _Facts:
         )
 
 
+@dataclass(frozen=True)
+class _InHand:
+    """An audit its auditor has started, and what its life was given."""
+
+    year: Year
+    rng: random.Random
+    audit: _Facts
+    auditor: Actor
+    grade: Grade
+    child: Child | None
+    script: Script
+
+
 async def audit_life(year: Year, planned: Audit, script: Script) -> Life:
     """One audit from planned to done: started, recorded, talked through with the
     practitioner, submitted, completed, followed up and perhaps moderated; or cancelled,
@@ -129,7 +142,8 @@ async def audit_life(year: Year, planned: Audit, script: Script) -> Life:
     )
 
     yield later(rng, year.clock.now(), 1, 4)
-    await _save(year, rng, audit, auditor, grade, child, script)
+    in_hand = _InHand(year, rng, audit, auditor, grade, child, script)
+    await _save(in_hand)
     practitioner = audit.subject_id or (child.allocated_practitioner_id if child else None)
     if script.collaborative and practitioner is not None:
         yield later(rng, year.clock.now(), 1, 3)
@@ -148,24 +162,17 @@ async def audit_life(year: Year, planned: Audit, script: Script) -> Life:
         session=year.session, actor=auditor, clock=year.clock, audit_id=audit_id
     )
     completed = year.clock.now()
-    await follow_up(year, rng, audit, auditor, grade, child, script)
+    await follow_up(in_hand)
     async with aclosing(_moderation(year, rng, audit, grade, child, script, completed)) as rest:
         async for moment in rest:
             yield moment
 
 
-async def _save(
-    year: Year,
-    rng: random.Random,
-    audit: _Facts,
-    auditor: Actor,
-    grade: Grade,
-    child: Child | None,
-    script: Script,
-) -> None:
+async def _save(h: _InHand) -> None:
+    year, rng, audit, grade, child, script = h.year, h.rng, h.audit, h.grade, h.child, h.script
     await audit_service.save_audit(
         session=year.session,
-        actor=auditor,
+        actor=h.auditor,
         clock=year.clock,
         audit_id=audit.id,
         record=record(
@@ -274,35 +281,36 @@ async def _moderation(
     )
     if grade is Grade.INADEQUATE and not script.regrade_inadequate and child is not None:
         yield in_hours(rng, working(local_day(completed) + relativedelta(months=3)))
-        await _plan_desk_top(year, rng, qa, child, script.key)
+        await _plan_desk_top(year, rng, child, script.key)
 
 
-async def _plan_desk_top(year: Year, rng: random.Random, qa: Actor, child: Child, key: str) -> None:
+async def plan_and_live(year: Year, planner: str, plan: AuditPlan, script: Script) -> None:
+    """`planner` (a person's key) plans an audit, and its life begins."""
+    audit = await audit_service.plan_audit(
+        session=year.session, actor=await year.actor(planner), clock=year.clock, plan=plan
+    )
+    await year.timeline.spawn(audit_life(year, audit, script))
+
+
+async def _plan_desk_top(year: Year, rng: random.Random, child: Child, key: str) -> None:
     today = local_today(year.clock)
     desk_due = add_working_days(today, 10)
-    desk = await audit_service.plan_audit(
-        session=year.session,
-        actor=qa,
-        clock=year.clock,
-        plan=AuditPlan(
+    await plan_and_live(
+        year,
+        "qa-lead",
+        AuditPlan(
             kind=AuditKind.DESK_TOP,
             auditor_id=year.person("qa-lead"),
             due_date=desk_due,
             child_id=child.id,
         ),
-    )
-    await year.timeline.spawn(
-        audit_life(
-            year,
-            desk,
-            Script(
-                key=f"desk-top:{key}",
-                due=desk_due,
-                grade=rng.choice((Grade.REQUIRES_IMPROVEMENT, Grade.GOOD)),
-                window=(today + timedelta(days=1), desk_due - timedelta(days=4)),
-                may_stall=False,
-            ),
-        )
+        Script(
+            key=f"desk-top:{key}",
+            due=desk_due,
+            grade=rng.choice((Grade.REQUIRES_IMPROVEMENT, Grade.GOOD)),
+            window=(today + timedelta(days=1), desk_due - timedelta(days=4)),
+            may_stall=False,
+        ),
     )
 
 
@@ -330,16 +338,10 @@ def _action_owner(
     return owner_id, rng.choice(PRACTITIONER_ACTIONS)
 
 
-async def follow_up(
-    year: Year,
-    rng: random.Random,
-    audit: _Facts,
-    auditor: Actor,
-    grade: Grade,
-    child: Child | None,
-    script: Script,
-) -> None:
+async def follow_up(h: _InHand) -> None:
     """The auditor's actions (with owners and due dates) and learning points."""
+    year, rng, audit, auditor, grade, child = h.year, h.rng, h.audit, h.auditor, h.grade, h.child
+    script = h.script
     today = local_today(year.clock)
     weak = grade.rank >= 3
     extra = 1 if weak and script.actions[1] and rng.random() < 0.6 else 0

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from demo.audits.benchmark import benchmark_case, plan_benchmark
-from demo.audits.lives import Script, audit_life
+from demo.audits.lives import Script, audit_life, plan_and_live
 from demo.audits.texts import EXTERNAL, FINDINGS_ANSWERS, MULTI_AGENCY, SUPERVISION_FORUMS
 from demo.audits.timeline import Life, at_time, last_working, working
 from demo.audits.year import Month, Year, half_of
 from demo.people import CSC, FAMILY_FIRST, MASH, PARTNERSHIP, TEAMS
 from domain.audits import programme as programme_service
-from domain.audits import service as audit_service
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
+from domain.audits.models import Audit
 from domain.audits.programme import Expectation, SampleRequest, month_end
 from domain.audits.service import AuditPlan
 from domain.children.models import Child
@@ -161,8 +162,17 @@ async def plan_month(year: Year, index: int, month: date) -> None:
         await plan_external(year, the_month, *external)
 
 
-async def plan_case_files(year: Year, m: Month, rota: list[str]) -> None:
-    """The monthly sample, drawn with a recorded seed and allocated to the month's rota."""
+async def _draw(
+    year: Year,
+    m: Month,
+    kind: AuditKind,
+    auditors: list[str],
+    count: int,
+    draw: int,
+    **more: Any,
+) -> list[Audit]:
+    """The QA Lead draws the month's sample of `kind`, seeded by the month and `draw` (its
+    place among the month's draws), and allocates it to `auditors` (keys) in turn."""
     drawn = await programme_service.draw_sample(
         session=year.session,
         actor=await year.actor("qa-lead"),
@@ -170,14 +180,21 @@ async def plan_case_files(year: Year, m: Month, rota: list[str]) -> None:
         policy_settings=year.policy_settings,
         request=SampleRequest(
             month=m.month,
-            kind=AuditKind.CASE_FILE,
-            auditor_ids=[year.person(k) for k in rota],
+            kind=kind,
+            auditor_ids=[year.person(k) for k in auditors],
             due_date=m.due,
-            count=CASE_FILE_SAMPLE,
-            seed=int(f"{m.month:%Y%m}01"),
+            count=count,
+            seed=int(f"{m.month:%Y%m}{draw:02d}"),
+            **more,
         ),
     )
-    for i, audit in enumerate(drawn.audits):
+    return list(drawn.audits)
+
+
+async def plan_case_files(year: Year, m: Month, rota: list[str]) -> None:
+    """The monthly sample, drawn with a recorded seed and allocated to the month's rota."""
+    drawn = await _draw(year, m, AuditKind.CASE_FILE, rota, CASE_FILE_SAMPLE, 1)
+    for i, audit in enumerate(drawn):
         inadequate = m.index in INADEQUATE_CASE_FILE_MONTHS and i == 0
         grade = Grade.INADEQUATE if inadequate else None
         await year.timeline.spawn(
@@ -206,23 +223,17 @@ async def plan_thematic(
     theme_ids = year.theme_ids(theme, cohort_theme, aspect)
     if not theme_ids:
         return  # the authority keeps other themes
-    drawn = await programme_service.draw_sample(
-        session=year.session,
-        actor=await year.actor("qa-lead"),
-        clock=year.clock,
-        policy_settings=year.policy_settings,
-        request=SampleRequest(
-            month=m.month,
-            kind=AuditKind.THEMATIC,
-            auditor_ids=[year.person(k) for k in year.thematic_auditors],
-            due_date=m.due,
-            count=THEMATIC_SAMPLE,
-            seed=int(f"{m.month:%Y%m}02"),
-            cohort=cohort,
-            theme_ids=theme_ids,
-        ),
+    drawn = await _draw(
+        year,
+        m,
+        AuditKind.THEMATIC,
+        year.thematic_auditors,
+        THEMATIC_SAMPLE,
+        2,
+        cohort=cohort,
+        theme_ids=theme_ids,
     )
-    for i, audit in enumerate(drawn.audits):
+    for i, audit in enumerate(drawn):
         inadequate = m.index == INADEQUATE_THEMATIC_MONTH and i == 0
         await year.timeline.spawn(
             audit_life(
@@ -243,19 +254,15 @@ async def plan_thematic(
 async def plan_supervision(year: Year, m: Month) -> None:
     for i, plan in enumerate(supervision_plans(year, SUPERVISION_MONTHS.index(m.index))):
         plan.due_date, plan.programme_month_id = m.due, m.programme_month_id
-        audit = await audit_service.plan_audit(
-            session=year.session, actor=await year.actor("aed"), clock=year.clock, plan=plan
-        )
-        await year.timeline.spawn(
-            audit_life(
-                year,
-                audit,
-                Script(
-                    key=f"supervision:{m.month}:{i}",
-                    due=m.due,
-                    collaborative=plan.subject_practitioner_id is not None,
-                ),
-            )
+        await plan_and_live(
+            year,
+            "aed",
+            plan,
+            Script(
+                key=f"supervision:{m.month}:{i}",
+                due=m.due,
+                collaborative=plan.subject_practitioner_id is not None,
+            ),
         )
 
 
@@ -310,38 +317,36 @@ def supervision_plans(year: Year, quarter: int) -> list[AuditPlan]:
     return plans
 
 
-async def plan_external(year: Year, m: Month, reviewer: str, findings: str) -> None:
-    audit = await audit_service.plan_audit(
-        session=year.session,
-        actor=await year.actor("aed"),
-        clock=year.clock,
-        plan=AuditPlan(
-            kind=AuditKind.EXTERNAL,
-            auditor_id=year.person("qa-lead"),
-            due_date=m.due,
-            external_reviewer=reviewer,
-            programme_month_id=m.programme_month_id,
-        ),
+def _in_month(year: Year, m: Month, kind: AuditKind, auditor: str, **more: Any) -> AuditPlan:
+    """An audit of the month's programme, due at the month's end, by `auditor` (a key)."""
+    return AuditPlan(
+        kind=kind,
+        auditor_id=year.person(auditor),
+        due_date=m.due,
+        programme_month_id=m.programme_month_id,
+        **more,
     )
-    await year.timeline.spawn(
-        audit_life(
-            year,
-            audit,
-            Script(
-                key=f"external:{m.month}",
-                due=m.due,
-                grade=Grade.GOOD,
-                may_stall=False,
-                findings=findings,
-                answers={
-                    **FINDINGS_ANSWERS,
-                    "outcomes_comments": "Across the cases the reviewers read, most children "
-                    "were safer and their plans were progressing; the children they met said "
-                    "they knew their worker and felt listened to.",
-                },
-                owners=(f"hos:{CSC}", f"hos:{MASH}", "qa-lead"),
-            ),
-        )
+
+
+async def plan_external(year: Year, m: Month, reviewer: str, findings: str) -> None:
+    await plan_and_live(
+        year,
+        "aed",
+        _in_month(year, m, AuditKind.EXTERNAL, "qa-lead", external_reviewer=reviewer),
+        Script(
+            key=f"external:{m.month}",
+            due=m.due,
+            grade=Grade.GOOD,
+            may_stall=False,
+            findings=findings,
+            answers={
+                **FINDINGS_ANSWERS,
+                "outcomes_comments": "Across the cases the reviewers read, most children "
+                "were safer and their plans were progressing; the children they met said "
+                "they knew their worker and felt listened to.",
+            },
+            owners=(f"hos:{CSC}", f"hos:{MASH}", "qa-lead"),
+        ),
     )
 
 
@@ -358,24 +363,11 @@ async def plan_peer_audits(year: Year, m: Month) -> None:
             if c.allocated_practitioner_id != year.person(auditor)
         ]
         child = rng.choice(cases)
-        audit = await audit_service.plan_audit(
-            session=year.session,
-            actor=await year.actor(auditor),
-            clock=year.clock,
-            plan=AuditPlan(
-                kind=AuditKind.PEER,
-                auditor_id=year.person(auditor),
-                due_date=m.due,
-                child_id=child.id,
-                programme_month_id=m.programme_month_id,
-            ),
-        )
-        await year.timeline.spawn(
-            audit_life(
-                year,
-                audit,
-                Script(key=f"peer:{m.month}:{j}", due=m.due, collaborative=True, actions=(1, 1)),
-            )
+        await plan_and_live(
+            year,
+            auditor,
+            _in_month(year, m, AuditKind.PEER, auditor, child_id=child.id),
+            Script(key=f"peer:{m.month}:{j}", due=m.due, collaborative=True, actions=(1, 1)),
         )
 
 
@@ -383,22 +375,11 @@ async def plan_dip_sample(year: Year, m: Month, team: str) -> None:
     """A team manager dip samples one of their team's cases."""
     manager = f"tm:{team}"
     child = year.rng("dip", m.month).choice(year.children_of_team(team, m.month))
-    audit = await audit_service.plan_audit(
-        session=year.session,
-        actor=await year.actor(manager),
-        clock=year.clock,
-        plan=AuditPlan(
-            kind=AuditKind.DIP_SAMPLE,
-            auditor_id=year.person(manager),
-            due_date=m.due,
-            child_id=child.id,
-            programme_month_id=m.programme_month_id,
-        ),
-    )
-    await year.timeline.spawn(
-        audit_life(
-            year, audit, Script(key=f"dip:{m.month}", due=m.due, actions=(0, 1), learning=(0, 1))
-        )
+    await plan_and_live(
+        year,
+        manager,
+        _in_month(year, m, AuditKind.DIP_SAMPLE, manager, child_id=child.id),
+        Script(key=f"dip:{m.month}", due=m.due, actions=(0, 1), learning=(0, 1)),
     )
 
 
@@ -409,40 +390,33 @@ async def plan_multi_agency(year: Year, m: Month) -> None:
     child = year.rng("multi-agency", m.month).choice(
         year.children_of_team(team, m.month - relativedelta(years=1))
     )
-    audit = await audit_service.plan_audit(
-        session=year.session,
-        actor=await year.actor("aed"),
-        clock=year.clock,
-        plan=AuditPlan(
-            kind=AuditKind.MULTI_AGENCY,
-            auditor_id=year.person(f"hos:{PARTNERSHIP}"),
-            due_date=m.due,
+    await plan_and_live(
+        year,
+        "aed",
+        _in_month(
+            year,
+            m,
+            AuditKind.MULTI_AGENCY,
+            f"hos:{PARTNERSHIP}",
             child_id=child.id,
             external_reviewer=reviewer,
             theme_ids=year.theme_ids(*themes),
-            programme_month_id=m.programme_month_id,
         ),
-    )
-    await year.timeline.spawn(
-        audit_life(
-            year,
-            audit,
-            Script(
-                key=f"multi-agency:{m.month}",
-                due=m.due,
-                grade=Grade.REQUIRES_IMPROVEMENT,
-                may_stall=False,
-                # This month's is still being written up.
-                stop=AuditStatus.IN_PROGRESS if which == 1 else None,
-                findings=findings,
-                answers={
-                    **FINDINGS_ANSWERS,
-                    "outcomes_comments": "Most of the children in the sample are safer than "
-                    "a year ago; the two who went missing most often are not, and their "
-                    "plans are being reviewed jointly.",
-                },
-                extra_themes=themes,
-                owners=(f"hos:{PARTNERSHIP}", "sqau", "qa-lead"),
-            ),
-        )
+        Script(
+            key=f"multi-agency:{m.month}",
+            due=m.due,
+            grade=Grade.REQUIRES_IMPROVEMENT,
+            may_stall=False,
+            # This month's is still being written up.
+            stop=AuditStatus.IN_PROGRESS if which == 1 else None,
+            findings=findings,
+            answers={
+                **FINDINGS_ANSWERS,
+                "outcomes_comments": "Most of the children in the sample are safer than "
+                "a year ago; the two who went missing most often are not, and their "
+                "plans are being reviewed jointly.",
+            },
+            extra_themes=themes,
+            owners=(f"hos:{PARTNERSHIP}", "sqau", "qa-lead"),
+        ),
     )
