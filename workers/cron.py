@@ -9,17 +9,7 @@ from arq import cron
 from arq.cron import CronJob
 
 from domain.core.settings import get_settings
-from workers.jobs import (
-    heartbeat,
-    nine_month_dip_samples,
-    programme_timescales,
-    send_digests,
-    send_invitations,
-    send_outbox,
-    start_inadequate_processes,
-    survey_campaign_timekeeping,
-    sweep_deadlines,
-)
+from workers import jobs
 
 HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
 SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
@@ -50,22 +40,24 @@ def _catching_up(job: Any, timeout: timedelta, **when: Any) -> CronJob:
     return cron(job, **when, run_at_startup=True, timeout=timeout)
 
 
+_settings = get_settings()
+
 CRON_JOBS: list[CronJob] = [
-    _catching_up(nine_month_dip_samples, timedelta(minutes=5), hour={6}, minute={15}),
-    _catching_up(programme_timescales, SWEEP_JOB_TIMEOUT, minute={7}),
-    _catching_up(start_inadequate_processes, SWEEP_JOB_TIMEOUT, minute=set(range(2, 60, 5))),
-    _catching_up(sweep_deadlines, SWEEP_JOB_TIMEOUT, **every(get_settings().sweep_every_seconds)),
-    _catching_up(send_digests, DIGEST_JOB_TIMEOUT, minute=set(range(2, 60, 5))),
+    _catching_up(jobs.nine_month_dip_samples, timedelta(minutes=5), hour={6}, minute={15}),
+    _catching_up(jobs.programme_timescales, SWEEP_JOB_TIMEOUT, minute={7}),
+    _catching_up(jobs.start_inadequate_processes, SWEEP_JOB_TIMEOUT, minute=set(range(2, 60, 5))),
+    _catching_up(jobs.sweep_deadlines, SWEEP_JOB_TIMEOUT, **every(_settings.sweep_every_seconds)),
+    _catching_up(jobs.send_digests, DIGEST_JOB_TIMEOUT, minute=set(range(2, 60, 5))),
     _catching_up(
-        send_outbox,
+        jobs.send_outbox,
         SEND_JOB_TIMEOUT,
-        **every(get_settings().send_every_seconds, at_second=15),
+        **every(_settings.send_every_seconds, at_second=15),
     ),
     _catching_up(
-        send_invitations,
+        jobs.send_invitations,
         INVITATIONS_JOB_TIMEOUT,
-        **every(get_settings().send_every_seconds, at_second=40),
+        **every(_settings.send_every_seconds, at_second=40),
     ),
-    _catching_up(survey_campaign_timekeeping, TIMEKEEPING_JOB_TIMEOUT, second={50}),
-    _catching_up(heartbeat, HEARTBEAT_JOB_TIMEOUT, second={0, 30}),
+    _catching_up(jobs.survey_campaign_timekeeping, TIMEKEEPING_JOB_TIMEOUT, second={50}),
+    _catching_up(jobs.heartbeat, HEARTBEAT_JOB_TIMEOUT, second={0, 30}),
 ]
