@@ -29,7 +29,8 @@ from domain.people.models import Person
 from tests.conftest import GraphQL, StatementCounter, World
 from tests.domain.audit_helpers import Authority, advance, build_authority, plan
 from tests.smtp import Inbox
-from workers.main import send_outbox, shutdown, start_inadequate_processes, startup, sweep_deadlines
+from workers.jobs import send_outbox, start_inadequate_processes, sweep_deadlines
+from workers.runtime import shutdown, startup
 
 PLANNED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
 COMPLETED_AT = datetime(2026, 12, 24, 15, tzinfo=UTC)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from demo import seed_demo_authority
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
 from domain.audits.models import (
     Audit,
@@ -22,7 +23,6 @@ from domain.audits.models import (
 )
 from domain.core.clock import SettableClock, local_today
 from domain.core.db import SessionFactory
-from domain.demo import seed_demo_authority
 from domain.events.models import DomainEvent
 from domain.events.service import AUDIT_COMPLETED_INADEQUATE
 from domain.history.models import HistoryEntry

@@ -8,12 +8,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from demo import DemoSummary, seed_demo_authority
 from domain.audits.models import LearningPoint
 from domain.children.models import Child
 from domain.core.clock import SettableClock, local_today
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
-from domain.demo import DemoSummary, seed_demo_authority
 from domain.feedback.models import ComplaintStatus, FeedbackKind, FeedbackRecord
 from domain.history.models import HistoryEntry
 from domain.learning.models import TaskAndFinishGroup

@@ -34,7 +34,8 @@ from domain.notifications import email, outbox, reminders
 from domain.notifications.models import OutboxMessage
 from domain.notifications.notify import NotifySender
 from tests.conftest import World
-from workers.main import send_outbox, shutdown, startup, sweep_deadlines
+from workers.jobs import send_outbox, sweep_deadlines
+from workers.runtime import shutdown, startup
 
 SERVICE_ID = str(uuid.uuid4())
 SECRET = str(uuid.uuid4())
@@ -287,7 +288,7 @@ async def test_the_worker_sends_survey_texts_once_through_notify_with_their_link
     from domain.surveys.models import Channel, InvitationStatus, SurveyInvitation
     from tests.domain.audit_helpers import build_authority
     from tests.domain.survey_helpers import annual_campaign, survey_defaults
-    from workers.main import send_invitations
+    from workers.jobs import send_invitations
 
     sms_template = str(uuid.uuid4())
     configured = _notify_settings(settings, notify).model_copy(

@@ -14,7 +14,8 @@ from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
 from domain.system.models import WorkerHeartbeat
-from workers.main import heartbeat, shutdown, startup
+from workers.jobs import heartbeat
+from workers.runtime import shutdown, startup
 
 
 def _dsn(redis: Redis) -> RedisSettings:

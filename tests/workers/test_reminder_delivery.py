@@ -23,7 +23,8 @@ from domain.notifications.models import OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
 from tests.smtp import Inbox, free_port
-from workers.main import send_digests, send_outbox, shutdown, startup, sweep_deadlines
+from workers.jobs import send_digests, send_outbox, sweep_deadlines
+from workers.runtime import shutdown, startup
 
 
 async def _overdue_obligations(

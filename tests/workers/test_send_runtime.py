@@ -41,18 +41,10 @@ from tests.conftest import World
 from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import annual_campaign, emails_for, survey_defaults, token_key
 from tests.workers.faults import free_port
-from workers.main import (
-    Outage,
-    ResilientWorker,
-    WorkerSettings,
-    heartbeat,
-    postgres_outage,
-    redis_outage,
-    send_invitations,
-    send_outbox,
-    shutdown,
-    startup,
-)
+from workers.jobs import heartbeat, send_invitations, send_outbox
+from workers.main import WorkerSettings
+from workers.outages import Outage, postgres_outage, redis_outage
+from workers.runtime import ResilientWorker, shutdown, startup
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
 

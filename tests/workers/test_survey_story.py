@@ -28,7 +28,8 @@ from tests.conftest import GraphQL, World
 from tests.domain.audit_helpers import build_authority
 from tests.domain.survey_helpers import survey_defaults, valid_answers
 from tests.smtp import Inbox
-from workers.main import send_invitations, shutdown, startup, survey_campaign_timekeeping
+from workers.jobs import send_invitations, survey_campaign_timekeeping
+from workers.runtime import shutdown, startup
 
 LINK = re.compile(r"/s/([a-z2-7]{26})\b")
 

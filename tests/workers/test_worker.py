@@ -20,21 +20,20 @@ from domain.core.settings import Settings
 from domain.people.roles import Role, ScopeType
 from domain.system.models import WorkerHeartbeat
 from tests.conftest import World
-from workers.main import (
-    WorkerSettings,
-    every,
+from workers.cron import every
+from workers.jobs import (
     heartbeat,
     nine_month_dip_samples,
     programme_timescales,
     send_digests,
     send_invitations,
     send_outbox,
-    shutdown,
     start_inadequate_processes,
-    startup,
     survey_campaign_timekeeping,
     sweep_deadlines,
 )
+from workers.main import WorkerSettings
+from workers.runtime import shutdown, startup
 
 
 def _worker(settings: Settings, clock: SettableClock, session_factory: SessionFactory) -> Worker:

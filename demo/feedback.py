@@ -11,7 +11,7 @@ its name.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -109,6 +109,132 @@ async def _count_kind(session: AsyncSession, kind: str) -> int:
     )
 
 
+@dataclass(frozen=True)
+class _Step:
+    """One step of a complaint after it is recorded: `respond` (with a finding),
+    `escalate`, `close` (with learning) or `withdraw` (with a reason)."""
+
+    what: str
+    text: str = ""
+    finding: ComplaintFinding | None = None
+
+
+# (team, days ago, category, summary, themes, steps): a complaint at every point of the
+# statutory procedure.
+COMPLAINTS: tuple[
+    tuple[str, int, FeedbackCategory, str, tuple[str, ...], tuple[_Step, ...]], ...
+] = (
+    # Stage 1: the response is owed.
+    (
+        "Assessment Team 1",
+        3,
+        C.COMMUNICATION,
+        "A parent was not told the date of the child and family assessment visit.",
+        (),
+        (),
+    ),
+    # Stage 1 responded: waiting for the complainant.
+    (
+        "Child Protection Team 1",
+        20,
+        C.DELAY,
+        "A parent waited three weeks for the minutes of the initial child protection conference.",
+        ("Child protection",),
+        (_Step("respond", "Apology; minutes sent; a timescale for minutes agreed.", F.UPHELD),),
+    ),
+    # Stage 2: an investigation.
+    (
+        "Children in Care Team",
+        60,
+        C.CONTACT_ARRANGEMENTS,
+        "A grandparent disagrees with how often family time was arranged.",
+        ("Looked after children",),
+        (
+            _Step("respond", "Family time follows the care plan agreed at review.", F.NOT_UPHELD),
+            _Step("escalate"),
+        ),
+    ),
+    # Stage 2 responded.
+    (
+        "Assessment Team 2",
+        90,
+        C.DECISION,
+        "A parent disagrees with the decision to close the case without support.",
+        ("Re-referrals",),
+        (
+            _Step("respond", "The assessment's reasons were explained.", F.NOT_UPHELD),
+            _Step("escalate"),
+            _Step(
+                "respond", "The step-down to early help should have been offered.", F.PARTLY_UPHELD
+            ),
+        ),
+    ),
+    # Stage 3: a review panel is to be held.
+    (
+        "Child Protection Team 2",
+        120,
+        C.STAFF_CONDUCT,
+        "A parent felt the social worker did not listen to them at the core group.",
+        ("Child protection",),
+        (
+            _Step("respond", "The core group's record shows the parent's views.", F.NOT_UPHELD),
+            _Step("escalate"),
+            _Step("respond", "The investigation found no fault.", F.NOT_UPHELD),
+            _Step("escalate"),
+        ),
+    ),
+    # Closed: the complainant accepted the stage 1 response.
+    (
+        "Disabled Children's Team",
+        150,
+        C.QUALITY_OF_SERVICE,
+        "Short breaks stopped without the family being told why.",
+        (),
+        (
+            _Step("respond", "Apology; the short breaks restarted.", F.UPHELD),
+            _Step("close", "Tell families in writing before a service they rely on changes."),
+        ),
+    ),
+    # Withdrawn.
+    (
+        "MASH",
+        40,
+        C.DELAY,
+        "A referrer was not told the outcome of their referral.",
+        (),
+        (_Step("withdraw", "The referrer heard the outcome and withdrew the complaint."),),
+    ),
+)
+
+# (team, days ago, source, category, summary, theme)
+COMPLIMENTS: tuple[tuple[str, int, FeedbackSource, FeedbackCategory, str, str], ...] = (
+    (
+        "Children in Care Team",
+        12,
+        S.CHILD,
+        C.QUALITY_OF_SERVICE,
+        "A young person thanked their social worker for keeping every promise this year.",
+        "Looked after children",
+    ),
+    (
+        "Family First North",
+        30,
+        S.PARENT_CARER,
+        C.COMMUNICATION,
+        "A parent said the practitioner explained the plan in words the whole family understood.",
+        "Family First",
+    ),
+    (
+        "Care Leavers Team",
+        45,
+        S.CARE_LEAVER,
+        C.STAFF_CONDUCT,
+        "A care leaver praised their personal adviser's help in finding a flat.",
+        "Care leavers",
+    ),
+)
+
+
 async def _register(
     session: AsyncSession,
     clock: Clock,
@@ -127,7 +253,7 @@ async def _register(
         source: FeedbackSource,
         category: FeedbackCategory,
         summary: str,
-        *theme_names: str,
+        theme_names: Sequence[str],
     ) -> feedback.FeedbackDetails:
         return feedback.FeedbackDetails(
             received_on=today - timedelta(days=days_ago),
@@ -138,61 +264,48 @@ async def _register(
             theme_ids=tuple(themes[n].id for n in theme_names if n in themes),
         )
 
-    for args in (
-        (
-            "Children in Care Team",
-            12,
-            S.CHILD,
-            C.QUALITY_OF_SERVICE,
-            "A young person thanked their social worker for keeping every promise this year.",
-            "Looked after children",
-        ),
-        (
-            "Family First North",
-            30,
-            S.PARENT_CARER,
-            C.COMMUNICATION,
-            "A parent said the practitioner explained the plan in words the whole family "
-            "understood.",
-            "Family First",
-        ),
-        (
-            "Care Leavers Team",
-            45,
-            S.CARE_LEAVER,
-            C.STAFF_CONDUCT,
-            "A care leaver praised their personal adviser's help in finding a flat.",
-            "Care leavers",
-        ),
-    ):
+    for team, days_ago, source, category, summary, theme in COMPLIMENTS:
         await feedback.record_compliment(
-            session=session, actor=qa, clock=clock, details=details(*args)
-        )
-
-    async def complaint(
-        team: str, days_ago: int, category: FeedbackCategory, summary: str, *theme_names: str
-    ) -> FeedbackRecord:
-        return await feedback.record_complaint(
             session=session,
             actor=qa,
             clock=clock,
-            details=details(team, days_ago, S.PARENT_CARER, category, summary, *theme_names),
+            details=details(team, days_ago, source, category, summary, (theme,)),
+        )
+    for team, days_ago, category, summary, theme_names, steps in COMPLAINTS:
+        record = await feedback.record_complaint(
+            session=session,
+            actor=qa,
+            clock=clock,
+            details=details(team, days_ago, S.PARENT_CARER, category, summary, theme_names),
             responder_id=None,
             policy_settings=policy,
         )
+        for step in steps:
+            await _take(session, clock, qa, hos, policy, record, step)
 
-    async def respond(record: FeedbackRecord, finding: ComplaintFinding, text: str) -> None:
+
+async def _take(
+    session: AsyncSession,
+    clock: Clock,
+    qa: Actor,
+    hos: Actor,
+    policy: PolicySettings,
+    record: FeedbackRecord,
+    step: _Step,
+) -> None:
+    """The Head of Service responds, escalates and closes; the QA Lead records a withdrawal."""
+    if step.what == "respond":
+        assert step.finding is not None
         await feedback.respond(
             session=session,
             actor=hos,
             clock=clock,
             feedback_id=record.id,
-            finding=finding,
-            response=text,
+            finding=step.finding,
+            response=step.text,
             learning=None,
         )
-
-    async def escalate(record: FeedbackRecord) -> None:
+    elif step.what == "escalate":
         await feedback.escalate(
             session=session,
             actor=hos,
@@ -202,82 +315,14 @@ async def _register(
             responder_id=None,
             policy_settings=policy,
         )
-
-    # Stage 1: the response is owed.
-    await complaint(
-        "Assessment Team 1",
-        3,
-        C.COMMUNICATION,
-        "A parent was not told the date of the child and family assessment visit.",
-    )
-    # Stage 1 responded: waiting for the complainant.
-    record = await complaint(
-        "Child Protection Team 1",
-        20,
-        C.DELAY,
-        "A parent waited three weeks for the minutes of the initial child protection conference.",
-        "Child protection",
-    )
-    await respond(record, F.UPHELD, "Apology; minutes sent; a timescale for minutes agreed.")
-    # Stage 2: an investigation.
-    record = await complaint(
-        "Children in Care Team",
-        60,
-        C.CONTACT_ARRANGEMENTS,
-        "A grandparent disagrees with how often family time was arranged.",
-        "Looked after children",
-    )
-    await respond(record, F.NOT_UPHELD, "Family time follows the care plan agreed at review.")
-    await escalate(record)
-    # Stage 2 responded.
-    record = await complaint(
-        "Assessment Team 2",
-        90,
-        C.DECISION,
-        "A parent disagrees with the decision to close the case without support.",
-        "Re-referrals",
-    )
-    await respond(record, F.NOT_UPHELD, "The assessment's reasons were explained.")
-    await escalate(record)
-    await respond(record, F.PARTLY_UPHELD, "The step-down to early help should have been offered.")
-    # Stage 3: a review panel is to be held.
-    record = await complaint(
-        "Child Protection Team 2",
-        120,
-        C.STAFF_CONDUCT,
-        "A parent felt the social worker did not listen to them at the core group.",
-        "Child protection",
-    )
-    await respond(record, F.NOT_UPHELD, "The core group's record shows the parent's views.")
-    await escalate(record)
-    await respond(record, F.NOT_UPHELD, "The investigation found no fault.")
-    await escalate(record)
-    # Closed: the complainant accepted the stage 1 response.
-    record = await complaint(
-        "Disabled Children's Team",
-        150,
-        C.QUALITY_OF_SERVICE,
-        "Short breaks stopped without the family being told why.",
-    )
-    await respond(record, F.UPHELD, "Apology; the short breaks restarted.")
-    await feedback.close(
-        session=session,
-        actor=hos,
-        clock=clock,
-        feedback_id=record.id,
-        learning="Tell families in writing before a service they rely on changes.",
-    )
-    # Withdrawn.
-    record = await complaint(
-        "MASH", 40, C.DELAY, "A referrer was not told the outcome of their referral."
-    )
-    await feedback.withdraw(
-        session=session,
-        actor=qa,
-        clock=clock,
-        feedback_id=record.id,
-        reason="The referrer heard the outcome and withdrew the complaint.",
-    )
+    elif step.what == "close":
+        await feedback.close(
+            session=session, actor=hos, clock=clock, feedback_id=record.id, learning=step.text
+        )
+    else:
+        await feedback.withdraw(
+            session=session, actor=qa, clock=clock, feedback_id=record.id, reason=step.text
+        )
 
 
 async def _group(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.people.models import Person, Team
+from domain.people.roles import Actor
 from domain.people.service import actor_for_person
 from domain.surveys import campaigns, respond
 from domain.surveys import reference as survey_reference
@@ -105,6 +106,57 @@ async def _answer_some(
     return answered
 
 
+@dataclass(frozen=True)
+class _CampaignPlan:
+    name: str
+    kind: CampaignKind
+    survey_key: str
+    opened_days_ago: int
+    closes_in_days: int
+    reminder_days: tuple[int, ...]
+    answered: float  # the share of invitations answered
+
+
+CAMPAIGNS = (
+    _CampaignPlan(
+        ANNUAL, CampaignKind.ANNUAL_SURVEY, "annual_children_and_families", 21, 30, (7, 14), 0.55
+    ),
+    _CampaignPlan(STAFF, CampaignKind.STAFF_SURVEY, "staff_annual_health_check", 14, 14, (7,), 0.8),
+)
+
+
+async def _invite(
+    session: AsyncSession,
+    clock: Clock,
+    qa_lead: Actor,
+    token_key: str,
+    campaign: SurveyCampaign,
+    kind: CampaignKind,
+) -> list[SurveyInvitation]:
+    """The annual survey's sample of children and families (with parents and carers), or
+    every team for the staff survey."""
+    if kind is CampaignKind.ANNUAL_SURVEY:
+        sample = await campaigns.draw_sample(
+            session=session,
+            actor=qa_lead,
+            clock=clock,
+            token_key=token_key,
+            campaign_id=campaign.id,
+            request=campaigns.SampleRequest(size=SAMPLE_SIZE, include_parent_carers=True),
+        )
+        return sample.created
+    team_ids = list(await session.scalars(select(Team.id)))
+    staff = await campaigns.invite_teams(
+        session=session,
+        actor=qa_lead,
+        clock=clock,
+        token_key=token_key,
+        campaign_id=campaign.id,
+        team_ids=team_ids,
+    )
+    return staff.created
+
+
 async def seed_demo_surveys(
     *, session: AsyncSession, clock: Clock, people: dict[str, Person], token_key: str
 ) -> SurveyDemoSummary:
@@ -118,57 +170,25 @@ async def seed_demo_surveys(
     rng = random.Random(2026)  # noqa: S311 - demo answers, not a secret
     now = clock.now()
     made = invited = answered = 0
-    if ANNUAL not in existing:
+    for plan in CAMPAIGNS:
+        if plan.name in existing:
+            continue
         campaign = await campaigns.create_campaign(
             session=session,
             actor=qa_lead,
             clock=clock,
-            name=ANNUAL,
-            kind=CampaignKind.ANNUAL_SURVEY,
-            survey_key="annual_children_and_families",
-            opens_at=now - timedelta(days=21),
-            closes_at=now + timedelta(days=30),
-            reminder_days=[7, 14],
+            name=plan.name,
+            kind=plan.kind,
+            survey_key=plan.survey_key,
+            opens_at=now - timedelta(days=plan.opened_days_ago),
+            closes_at=now + timedelta(days=plan.closes_in_days),
+            reminder_days=list(plan.reminder_days),
         )
-        sample = await campaigns.draw_sample(
-            session=session,
-            actor=qa_lead,
-            clock=clock,
-            token_key=token_key,
-            campaign_id=campaign.id,
-            request=campaigns.SampleRequest(size=SAMPLE_SIZE, include_parent_carers=True),
-        )
+        created = await _invite(session, clock, qa_lead, token_key, campaign, plan.kind)
         await campaigns.launch_campaign(
             session=session, actor=qa_lead, clock=clock, campaign_id=campaign.id
         )
         made += 1
-        invited += len(sample.created)
-        answered += await _answer_some(session, clock, token_key, sample.created, 0.55, rng)
-    if STAFF not in existing:
-        campaign = await campaigns.create_campaign(
-            session=session,
-            actor=qa_lead,
-            clock=clock,
-            name=STAFF,
-            kind=CampaignKind.STAFF_SURVEY,
-            survey_key="staff_annual_health_check",
-            opens_at=now - timedelta(days=14),
-            closes_at=now + timedelta(days=14),
-            reminder_days=[7],
-        )
-        team_ids = list(await session.scalars(select(Team.id)))
-        staff = await campaigns.invite_teams(
-            session=session,
-            actor=qa_lead,
-            clock=clock,
-            token_key=token_key,
-            campaign_id=campaign.id,
-            team_ids=team_ids,
-        )
-        await campaigns.launch_campaign(
-            session=session, actor=qa_lead, clock=clock, campaign_id=campaign.id
-        )
-        made += 1
-        invited += len(staff.created)
-        answered += await _answer_some(session, clock, token_key, staff.created, 0.8, rng)
+        invited += len(created)
+        answered += await _answer_some(session, clock, token_key, created, plan.answered, rng)
     return SurveyDemoSummary(campaigns=made, invitations=invited, responses=answered)
