@@ -6,6 +6,7 @@ COPY api ./api
 COPY domain ./domain
 COPY workers ./workers
 COPY cli ./cli
+COPY demo ./demo
 COPY migrations ./migrations
 RUN pip install --no-cache-dir -e . && useradd --system qaf
 USER qaf
