@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from api.types.common import global_id
 from bench.children_list import _serve
 from cli import embedded, migrate
+from demo import TEAMS, Cohort, PersonPlan, plan_people, seed_demo_authority
 from domain.audits.kinds import (
     AUDITOR_POOL,
     AUDITORS_BY_KIND,
@@ -48,7 +49,6 @@ from domain.audits.reference import ensure_defaults
 from domain.core.clock import SettableClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings
-from domain.demo import TEAMS, Cohort, PersonPlan, plan_people, seed_demo_authority
 from domain.identity.tokens import issue_development_token
 from domain.people.models import Person, RoleGrant, Team
 from domain.people.roles import Role, ScopeType

@@ -23,10 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from cli import embedded, migrate
+from demo import seed_demo_authority
 from domain.core.clock import SettableClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings
-from domain.demo import seed_demo_authority
 from domain.identity.tokens import issue_development_token
 from domain.people.models import Person, RoleGrant
 from domain.people.roles import Role

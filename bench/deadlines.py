@@ -62,7 +62,8 @@ from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import end_of_day, local_day
 from domain.deadlines.models import Obligation, ObligationState
 from domain.notifications import email, reminders
-from workers.main import SWEEP_BUDGET, SWEEP_JOB_TIMEOUT
+from workers.cron import SWEEP_JOB_TIMEOUT
+from workers.jobs import SWEEP_BUDGET
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday, in GMT
 OWNERS = 1_000

@@ -49,7 +49,7 @@ from domain.surveys import campaigns
 from domain.surveys import reference as survey_reference
 from domain.surveys.campaigns import Invitee
 from domain.surveys.models import CampaignKind, Channel
-from workers.main import send_invitations
+from workers.jobs import send_invitations
 
 CHILDREN_SQL = """
 INSERT INTO children (id, case_reference, team_id, date_of_birth, child_in_need,

@@ -23,12 +23,6 @@ from domain.core.settings import Settings, get_settings
 from workers.cron import CRON_JOBS
 from workers.runtime import ResilientWorker, shutdown, startup
 
-# isort: split
-# Shims (issue 13; SHIMS-demo.md): bench/ imports these from here.
-from workers.cron import SWEEP_JOB_TIMEOUT as SWEEP_JOB_TIMEOUT
-from workers.jobs import SWEEP_BUDGET as SWEEP_BUDGET
-from workers.jobs import send_invitations as send_invitations
-
 
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
     return RedisSettings.from_dsn((settings or get_settings()).redis_url)
