@@ -33,7 +33,7 @@ def export_openapi(
     ] = False,
 ) -> None:
     """Write the respondents' JSON API's OpenAPI 3.1 document to api/openapi/respond-v1.json."""
-    from api.respond_contract import DOCUMENT_PATH, document_text
+    from api.http.respondents.contract import DOCUMENT_PATH, document_text
 
     text = document_text()
     if check:
