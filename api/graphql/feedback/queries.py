@@ -1,0 +1,89 @@
+"""What the front-end reads about the compliments and complaints register. Who sees what is
+the domain's decision (`domain/feedback/policy.py`); these resolvers translate."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.feedback.inputs import FeedbackRecordFilter
+from api.graphql.feedback.types import (
+    FeedbackCounts,
+    FeedbackRecord,
+    FeedbackRecordConnection,
+    FeedbackTrends,
+)
+from api.types.audits import After, First
+from api.types.common import (
+    IsAuthenticated,
+    connection,
+    read,
+)
+from domain.feedback import service as domain
+from domain.people.roles import Actor
+
+
+@strawberry.type(
+    description="What the front-end reads about the compliments and complaints register."
+)
+class FeedbackQuery:
+    @strawberry.field(
+        description="Compliments and complaints you may see, most recently received first.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def feedback_records(
+        self,
+        info: Info[Context, None],
+        filter: Annotated[
+            FeedbackRecordFilter | None, strawberry.argument(description="Narrow the list.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> FeedbackRecordConnection:
+        flt = filter or FeedbackRecordFilter()
+
+        async def lister(s: AsyncSession, a: Actor) -> Any:
+            return await domain.list_feedback(
+                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
+            )
+
+        async def counter(s: AsyncSession, a: Actor) -> int:
+            return await domain.count_feedback(session=s, actor=a, filters=flt.to_domain())
+
+        return await connection(
+            info, FeedbackRecordConnection, FeedbackRecord.from_model, lister, counter
+        )
+
+    @strawberry.field(
+        description="Counts of compliments and of complaints received between two days "
+        "(inclusive), by month, team, category and theme, within your scope (QA Lead, DCS, "
+        "AED, and managers of services and teams).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def feedback_trends(
+        self,
+        info: Info[Context, None],
+        since: Annotated[date, strawberry.argument(name="from", description="The first day.")],
+        until: Annotated[date, strawberry.argument(name="to", description="The last day.")],
+    ) -> FeedbackTrends:
+        found = await read(
+            info,
+            lambda s, a: domain.trends(
+                session=s,
+                actor=a,
+                since=since,
+                until=until,
+                policy_settings=info.context.settings.policy,
+            ),
+        )
+        return FeedbackTrends(
+            since=found.since,
+            until=found.until,
+            compliments=FeedbackCounts.from_domain(found.compliments),
+            complaints=FeedbackCounts.from_domain(found.complaints),
+        )

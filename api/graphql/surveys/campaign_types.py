@@ -1,0 +1,326 @@
+"""Survey campaigns as staff see them: their state, progress and sending, and the invitations
+that failed. No field here returns an invitation's contact details, its token, or who it was
+for: staff see counts and failures, never the people behind them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any, cast
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.context import Context
+from api.graphql.surveys.loaders import dispatch_loader, progress_loader
+from api.graphql.surveys.types import Survey, SurveyAudience
+from api.types.audits import After, First
+from api.types.common import (
+    CountedConnection,
+    IsAuthenticated,
+    connection,
+    global_id,
+    node_ids,
+)
+from domain.surveys import campaigns as domain
+from domain.surveys import models
+
+
+@strawberry.enum(description="What a campaign asks, and of whom.")
+class SurveyCampaignKind(Enum):
+    ANNUAL_SURVEY = strawberry.enum_value(
+        "ANNUAL_SURVEY",
+        description="The annual survey of a sample of children and families: what difference "
+        "has our help made?",
+    )
+    AUDIT_FEEDBACK = strawberry.enum_value(
+        "AUDIT_FEEDBACK",
+        description="Feedback from the child and family in a collaborative audit, asked for "
+        "from the audit (`requestAuditFeedback`).",
+    )
+    STAFF_SURVEY = strawberry.enum_value(
+        "STAFF_SURVEY", description="A staff survey, such as the Annual Health Check, by team."
+    )
+
+
+@strawberry.enum(description="Where a campaign is in its life.")
+class SurveyCampaignState(Enum):
+    DRAFT = strawberry.enum_value(
+        "DRAFT", description="Being prepared: invitations are added; nothing is sent."
+    )
+    SCHEDULED = strawberry.enum_value(
+        "SCHEDULED", description="Launched; it opens, and invitations go out, at `opensAt`."
+    )
+    OPEN = strawberry.enum_value(
+        "OPEN", description="Invitations go out and are reminded; links can be answered."
+    )
+    CLOSED = strawberry.enum_value(
+        "CLOSED",
+        description="Closed for good: links no longer work and contact details are erased.",
+    )
+
+
+@strawberry.enum(description="How an invitation reaches someone.")
+class InvitationChannel(Enum):
+    EMAIL = strawberry.enum_value("EMAIL", description="By email, with the link.")
+    SMS = strawberry.enum_value("SMS", description="By text message, with the link.")
+    PRINT = strawberry.enum_value(
+        "PRINT",
+        description="A printed code and QR code that a practitioner hands over; nothing is sent.",
+    )
+
+
+@strawberry.enum(description="Where an invitation is.")
+class InvitationStatus(Enum):
+    QUEUED = strawberry.enum_value("QUEUED", description="Waiting to be sent.")
+    SENT = strawberry.enum_value("SENT", description="Sent, not answered yet.")
+    FAILED = strawberry.enum_value(
+        "FAILED", description="Could not be sent after every retry (see `lastError`)."
+    )
+    HANDED_OVER = strawberry.enum_value(
+        "HANDED_OVER", description="A printed code, handed over, not answered yet."
+    )
+    ANSWERED = strawberry.enum_value("ANSWERED", description="Answered.")
+    OPTED_OUT = strawberry.enum_value(
+        "OPTED_OUT", description="They asked not to be surveyed; nothing more is sent."
+    )
+    EXPIRED = strawberry.enum_value("EXPIRED", description="The campaign closed unanswered.")
+
+
+@strawberry.enum(description="The cohort a sample is drawn from.")
+class SurveyCohort(Enum):
+    CARE_LEAVER = strawberry.enum_value("CARE_LEAVER", description="Care leavers.")
+    LOOKED_AFTER = strawberry.enum_value("LOOKED_AFTER", description="Children looked after.")
+    CHILD_PROTECTION = strawberry.enum_value(
+        "CHILD_PROTECTION", description="Children with a child protection plan."
+    )
+    CHILD_IN_NEED = strawberry.enum_value("CHILD_IN_NEED", description="Children in need.")
+    FAMILY_FIRST = strawberry.enum_value(
+        "FAMILY_FIRST", description="Children and families helped by Family First."
+    )
+
+
+@strawberry.type(description="How far a campaign has gone: its invitations by status.")
+class SurveyCampaignProgress:
+    invited: int = strawberry.field(description="Invitations in all.")
+    queued: int = strawberry.field(description="Waiting to be sent.")
+    sent: int = strawberry.field(description="Sent and not answered yet.")
+    handed_over: int = strawberry.field(description="Printed codes not answered yet.")
+    answered: int = strawberry.field(description="Answered.")
+    opted_out: int = strawberry.field(description="Opted out.")
+    failed: int = strawberry.field(description="Could not be sent after every retry.")
+    expired: int = strawberry.field(description="Closed unanswered.")
+    response_rate: float | None = strawberry.field(
+        description="Answered as a share of those invited (0 to 1); null when none were."
+    )
+
+    @classmethod
+    def from_domain(cls, p: domain.Progress) -> SurveyCampaignProgress:
+        S = models.InvitationStatus
+        return cls(
+            invited=p.invited,
+            queued=p.of(S.QUEUED),
+            sent=p.of(S.SENT),
+            handed_over=p.of(S.HANDED_OVER),
+            answered=p.of(S.ANSWERED),
+            opted_out=p.of(S.OPTED_OUT),
+            failed=p.of(S.FAILED),
+            expired=p.of(S.EXPIRED),
+            response_rate=round(p.of(S.ANSWERED) / p.invited, 4) if p.invited else None,
+        )
+
+
+@strawberry.type(description="How a campaign's sending is going (invitations and reminders).")
+class SurveyDispatchProgress:
+    to_send: int = strawberry.field(description="Sends waiting: invitations and reminders.")
+    due_now: int = strawberry.field(description="Of those, due now (going out shortly).")
+    sent: int = strawberry.field(description="Invitations sent at least once.")
+    reminders_sent: int = strawberry.field(description="Reminders sent in all.")
+    retrying: int = strawberry.field(
+        description="Being tried again after an error (with back-off)."
+    )
+    failed: int = strawberry.field(
+        description="Given up after every retry (`retryFailedSurveyInvitations` tries again)."
+    )
+    waiting_for_channel: int = strawberry.field(
+        description="Due now but waiting for a channel not configured here (e.g. text "
+        "messages without NOTIFY_SMS_TEMPLATE_ID)."
+    )
+    next_send_at: datetime | None = strawberry.field(
+        description="When the next send is due; null when none is waiting."
+    )
+    paused_until: datetime | None = strawberry.field(
+        description="Messages go only within the sending hours (SURVEY_SENDING_HOURS, "
+        "London time; by default 08:00-20:00, so nobody is messaged at night). Outside them, "
+        "with sends waiting: when sending starts again. Otherwise null."
+    )
+
+
+@strawberry.type(
+    description="An invitation that could not be sent (or is being retried): which channel, "
+    "how many attempts, the last error. Never who it was for, nor their contact details."
+)
+class SurveyInvitationFailure(relay.Node):
+    id: relay.NodeID[str]
+    invitation_number: str = strawberry.field(
+        description="A short reference to the invitation, for support."
+    )
+    channel: InvitationChannel = strawberry.field(description="How it was to be sent.")
+    audience: SurveyAudience = strawberry.field(description="Who it was written for.")
+    status: InvitationStatus = strawberry.field(description="Where it is now.")
+    attempts: int = strawberry.field(description="Attempts to send it so far.")
+    last_error: str | None = strawberry.field(description="The last error.")
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When it is tried again; null once given up."
+    )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = _ids(node_ids)
+        actor = info.context.actor
+        if actor is None or not ids:
+            return [None] * len(ids)
+        async with info.context.session_factory() as session:
+            found = await domain.get_failures(session=session, actor=actor, ids=ids)
+        return [_failure(found[i]) if i in found else None for i in ids]
+
+
+@strawberry.type(description="A page of failed invitations.")
+class SurveyInvitationFailureConnection(CountedConnection[SurveyInvitationFailure]):
+    pass
+
+
+@strawberry.type(
+    description="A survey put to people for a while: invitations go out when it opens, are "
+    "reminded on its schedule, and stop when it closes."
+)
+class SurveyCampaign(relay.Node):
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="Its name.")
+    kind: SurveyCampaignKind = strawberry.field(description="What it asks, and of whom.")
+    state: SurveyCampaignState = strawberry.field(description="Where it is in its life.")
+    survey: Survey = strawberry.field(description="The survey it asks.")
+    audit_id: strawberry.ID | None = strawberry.field(
+        description="The audit whose feedback it asks for (AUDIT_FEEDBACK only)."
+    )
+    opens_at: datetime = strawberry.field(description="When invitations start to go out.")
+    closes_at: datetime = strawberry.field(
+        description="When links stop working and contact details are erased."
+    )
+    reminder_days: list[int] = strawberry.field(
+        description="Reminders to those who have not answered, this many days after their "
+        "invitation was sent."
+    )
+    sample: JSON | None = strawberry.field(
+        description="What the annual survey's sample was drawn from: `{size, cohorts, teamIds, "
+        "serviceIds, includeParentCarers, drawn}`."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    opened_at: datetime | None = strawberry.field(description="When it opened.")
+    closed_at: datetime | None = strawberry.field(description="When it closed.")
+
+    @strawberry.field(description="How far it has gone: its invitations by status.")
+    async def progress(self, info: Info[Context, None]) -> SurveyCampaignProgress:
+        found = await progress_loader(info).load(uuid.UUID(self.id))
+        return SurveyCampaignProgress.from_domain(found)
+
+    @strawberry.field(description="How its sending is going: invitations and reminders.")
+    async def dispatch(self, info: Info[Context, None]) -> SurveyDispatchProgress:
+        p = await dispatch_loader(info).load(uuid.UUID(self.id))
+        return SurveyDispatchProgress(
+            to_send=p.to_send,
+            due_now=p.due_now,
+            sent=p.sent,
+            reminders_sent=p.reminders_sent,
+            retrying=p.retrying,
+            failed=p.failed,
+            waiting_for_channel=p.waiting_for_channel,
+            next_send_at=p.next_send_at,
+            paused_until=p.paused_until,
+        )
+
+    @strawberry.field(
+        description="Invitations that failed to send, or are being retried after an error "
+        "(the QA Lead and the PSW).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def failed_invitations(
+        self, info: Info[Context, None], first: First = None, after: After = None
+    ) -> SurveyInvitationFailureConnection:
+        campaign_id = uuid.UUID(self.id)
+        return await connection(
+            info,
+            SurveyInvitationFailureConnection,
+            _failure,
+            lambda s, a: domain.failures_of(
+                session=s, actor=a, campaign_id=campaign_id, first=first or 50, after=after
+            ),
+            lambda s, a: domain.count_failures(session=s, actor=a, campaign_id=campaign_id),
+        )
+
+    @classmethod
+    def from_model(cls, m: models.SurveyCampaign) -> SurveyCampaign:
+        return cls(
+            id=str(m.id),
+            name=m.name,
+            kind=SurveyCampaignKind(m.kind.value),
+            state=SurveyCampaignState(m.state.value),
+            survey=Survey(
+                id=str(m.survey.id),
+                key=m.survey.key,
+                name=m.survey.name,
+                purpose=m.survey.purpose,
+                versions=[],
+                current_versions=[],
+            ),
+            audit_id=global_id("Audit", m.audit_id) if m.audit_id else None,
+            opens_at=m.opens_at,
+            closes_at=m.closes_at,
+            reminder_days=list(m.reminder_days),
+            sample=cast(JSON, m.sample),
+            created_at=m.created_at,
+            opened_at=m.opened_at,
+            closed_at=m.closed_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids = _ids(node_ids)
+        actor = info.context.actor
+        if actor is None or not ids:
+            return [None] * len(ids)
+        async with info.context.session_factory() as session:
+            found = {
+                c.id: c for c in await domain.get_campaigns(session=session, actor=actor, ids=ids)
+            }
+        return [cls.from_model(found[i]) if i in found else None for i in ids]
+
+
+def _failure(m: models.SurveyInvitation) -> SurveyInvitationFailure:
+    return SurveyInvitationFailure(
+        id=str(m.id),
+        invitation_number=str(m.id)[:8].upper(),
+        channel=InvitationChannel(m.channel.value),
+        audience=SurveyAudience(m.audience.value),
+        status=InvitationStatus(m.status.value),
+        attempts=m.attempts,
+        last_error=m.last_error,
+        next_attempt_at=m.next_send_at,
+    )
+
+
+def _ids(values: Iterable[str]) -> list[uuid.UUID]:
+    return node_ids(list(values))
+
+
+@strawberry.type(description="A page of survey campaigns.")
+class SurveyCampaignConnection(CountedConnection[SurveyCampaign]):
+    pass
