@@ -21,6 +21,16 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.audits.enums import Agreement as Agreement
+from api.graphql.audits.enums import AuditKind as AuditKind
+from api.graphql.audits.enums import AuditSort as AuditSort
+from api.graphql.audits.enums import AuditStatus as AuditStatus
+from api.graphql.audits.enums import Grade as Grade
+from api.graphql.audits.enums import LearningSource as LearningSource
+from api.graphql.audits.enums import ModerationOutcome as ModerationOutcome
+from api.graphql.audits.enums import QuestionType as QuestionType
+from api.graphql.audits.enums import ThemeKind as ThemeKind
+from api.graphql.audits.loaders import SECTION_TITLES
 from api.types.children import Child
 from api.types.common import CountedConnection, is_loaded, node_ids, read
 from api.types.organisation import Person, Team
@@ -48,117 +58,6 @@ After = Annotated[
 
 
 # --- enums (values equal the domain's) --------------------------------------------------------
-
-
-@strawberry.enum(description="The kinds of audit; they share one lifecycle and grading scale.")
-class AuditKind(Enum):
-    CASE_FILE = strawberry.enum_value(
-        "CASE_FILE",
-        description="Monthly collaborative case file audit, done alongside the practitioner.",
-    )
-    THEMATIC = strawberry.enum_value(
-        "THEMATIC", description="On a theme, a cohort or an aspect of practice."
-    )
-    BENCHMARKING = strawberry.enum_value(
-        "BENCHMARKING",
-        description="Several auditors audit the same case independently, then agree a grade.",
-    )
-    SUPERVISION = strawberry.enum_value(
-        "SUPERVISION",
-        description="Quarterly: the quality of supervision, oversight, case discussions, panels.",
-    )
-    PEER = strawberry.enum_value(
-        "PEER", description="A practitioner audits a colleague's case, for reflection."
-    )
-    DIP_SAMPLE = strawberry.enum_value(
-        "DIP_SAMPLE",
-        description="Short: is the plan appropriate and progressing (nine-month CP plans too)?",
-    )
-    DESK_TOP = strawberry.enum_value(
-        "DESK_TOP", description="By the QA Lead; closes the Inadequate process."
-    )
-    MULTI_AGENCY = strawberry.enum_value(
-        "MULTI_AGENCY",
-        description="Run by the Safeguarding Children Partnership with partner agencies.",
-    )
-    EXTERNAL = strawberry.enum_value(
-        "EXTERNAL", description="By commissioned reviewers (LGA, regional ADCS)."
-    )
-
-
-@strawberry.enum(description="Where an audit is in its lifecycle.")
-class AuditStatus(Enum):
-    PLANNED = strawberry.enum_value("PLANNED", description="Allocated, not started.")
-    IN_PROGRESS = strawberry.enum_value("IN_PROGRESS", description="The auditor is recording it.")
-    SUBMITTED = strawberry.enum_value(
-        "SUBMITTED", description="Finished by the auditor; can still be reopened."
-    )
-    COMPLETED = strawberry.enum_value(
-        "COMPLETED", description="Done; changes only by amendment, with a reason."
-    )
-    CANCELLED = strawberry.enum_value("CANCELLED", description="Will not be done; reason kept.")
-
-
-@strawberry.enum(description="The four-point grading scale, best first.")
-class Grade(Enum):
-    OUTSTANDING = strawberry.enum_value("OUTSTANDING", description="Outstanding.")
-    GOOD = strawberry.enum_value("GOOD", description="Good.")
-    REQUIRES_IMPROVEMENT = strawberry.enum_value(
-        "REQUIRES_IMPROVEMENT", description="Requires improvement to be good."
-    )
-    INADEQUATE = strawberry.enum_value(
-        "INADEQUATE", description="Inadequate: starts the Inadequate process."
-    )
-
-
-@strawberry.enum(description="The practitioner's view of the audit of their work.")
-class Agreement(Enum):
-    AGREE = strawberry.enum_value("AGREE", description="Agrees with the audit.")
-    PARTLY_AGREE = strawberry.enum_value("PARTLY_AGREE", description="Agrees in part.")
-    DISAGREE = strawberry.enum_value("DISAGREE", description="Disagrees with the audit.")
-
-
-@strawberry.enum(description="What the QA Lead's moderation decided.")
-class ModerationOutcome(Enum):
-    CONFIRMED = strawberry.enum_value("CONFIRMED", description="The grades stand.")
-    REGRADED = strawberry.enum_value(
-        "REGRADED", description="At least one grade changed; the auditor's are kept beside."
-    )
-
-
-@strawberry.enum(description="What a theme names, for thematic audits and learning.")
-class ThemeKind(Enum):
-    THEME = strawberry.enum_value(
-        "THEME", description="A theme such as child exploitation or neglect."
-    )
-    COHORT = strawberry.enum_value(
-        "COHORT", description="A cohort such as children on a child protection plan."
-    )
-    ASPECT_OF_PRACTICE = strawberry.enum_value(
-        "ASPECT_OF_PRACTICE",
-        description="An aspect of practice such as re-referrals or Section 47 enquiries.",
-    )
-
-
-@strawberry.enum(description="How a template question is answered.")
-class QuestionType(Enum):
-    GRADE = strawberry.enum_value("GRADE", description="One of the four grades.")
-    YES_NO_NA = strawberry.enum_value("YES_NO_NA", description="`YES`, `NO` or `NOT_APPLICABLE`.")
-    SCALE_0_10 = strawberry.enum_value(
-        "SCALE_0_10", description="A Signs of Safety scaling answer: a whole number 0 to 10."
-    )
-    FREE_TEXT = strawberry.enum_value("FREE_TEXT", description="Free text.")
-
-
-@strawberry.enum(description="How to order a list of audits.")
-class AuditSort(Enum):
-    DUE_DATE = strawberry.enum_value("DUE_DATE", description="Soonest due first.")
-    RECENTLY_COMPLETED = strawberry.enum_value(
-        "RECENTLY_COMPLETED", description="Completed audits only, newest completed first."
-    )
-    RECENTLY_CREATED = strawberry.enum_value(
-        "RECENTLY_CREATED", description="Newest planned first."
-    )
 
 
 def _enum(api: type[E], value: Enum | None) -> E | None:
@@ -293,7 +192,7 @@ class SectionGrade:
 
     @strawberry.field(description="The section's title in the audit's template version.")
     async def section_title(self, info: Info[Context, None]) -> str:
-        titles = await info.context.loaders.section_titles.load(self.template_id)
+        titles = await SECTION_TITLES.load(info, self.template_id)
         return titles.get(self.section_key, self.section_key)
 
 
@@ -581,14 +480,6 @@ class AuditAction(relay.Node):
     ) -> list[Any]:
         found = await _follow_ups(info, models.AuditAction, node_ids)
         return [cls.from_model(m) if m else None for m in found]
-
-
-@strawberry.enum(description="Where a learning point comes from.")
-class LearningSource(Enum):
-    AUDIT = strawberry.enum_value("AUDIT", description="An audit of any kind.")
-    TASK_AND_FINISH_GROUP = strawberry.enum_value(
-        "TASK_AND_FINISH_GROUP", description="A Task and Finish Group."
-    )
 
 
 @strawberry.type(

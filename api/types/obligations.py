@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 from typing import Any, cast
 
 import strawberry
@@ -13,85 +12,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.context import Context
+from api.graphql.deadlines.enums import ObligationKind as ObligationKind
+from api.graphql.deadlines.enums import ObligationState as ObligationState
 from api.types.common import CountedConnection, global_id, is_loaded, node_ids
 from api.types.organisation import Person
 from domain.deadlines import models
 from domain.deadlines import obligations as domain
-
-
-@strawberry.enum(description="What an obligation asks of its owner.")
-class ObligationKind(Enum):
-    AUDIT_DUE = strawberry.enum_value(
-        "AUDIT_DUE",
-        description="The auditor completes a planned audit (of any kind: monthly, supervision, "
-        "benchmarking, dip sample…) by the end of its due date. The subject is the `Audit`.",
-    )
-    ACTION_DUE = strawberry.enum_value(
-        "ACTION_DUE",
-        description="The owner of an action arising from an audit marks it done by the end of "
-        "its due date. The subject is the `AuditAction`.",
-    )
-    MONTHLY_AUDITS_DUE = strawberry.enum_value(
-        "MONTHLY_AUDITS_DUE",
-        description="An auditor completes the audits the programme expects of them in a month, "
-        "by its last working day. The subject is the `ProgrammeMonth`.",
-    )
-    SUPERVISION_AUDITS_DUE = strawberry.enum_value(
-        "SUPERVISION_AUDITS_DUE",
-        description="A PSW, Head of Service or QA Lead completes a supervision audit each "
-        "calendar quarter, by its last working day. The subject is the `Person`.",
-    )
-    MODERATION_DUE = strawberry.enum_value(
-        "MODERATION_DUE",
-        description="The QA Lead moderates an audit completed as Inadequate, 3 working days "
-        "after its completion. The subject is the `InadequateEscalation`.",
-    )
-    ASSURANCE_DUE = strawberry.enum_value(
-        "ASSURANCE_DUE",
-        description="The Head of Service assures that the child is not at risk (policy: 1 "
-        "working day after being told). The subject is the `InadequateEscalation`.",
-    )
-    OTHER_CASES_REVIEW_DUE = strawberry.enum_value(
-        "OTHER_CASES_REVIEW_DUE",
-        description="The Head of Service or Team Manager reviews the practitioner's other "
-        "cases, 10 working days after the audit. The subject is the `InadequateEscalation`.",
-    )
-    EXCEPTION_REPORT_DUE = strawberry.enum_value(
-        "EXCEPTION_REPORT_DUE",
-        description="The Head of Service sends the exception report to the AED (policy: 10 "
-        "working days after the audit). The subject is the `InadequateEscalation`.",
-    )
-    SUPERVISION_REVIEW_DUE = strawberry.enum_value(
-        "SUPERVISION_REVIEW_DUE",
-        description="The practitioner's supervisor reviews the inadequate case in supervision "
-        "(monthly, three times). The subject is the `InadequateEscalation`.",
-    )
-    COMPLAINT_STAGE1_DUE = strawberry.enum_value(
-        "COMPLAINT_STAGE1_DUE",
-        description="The responder (the Head of Service of the service concerned, or a named "
-        "responder) sends the stage 1 response to a complaint (policy: 10 working days after "
-        "it was received, 20 when extended). The subject is the `FeedbackRecord`.",
-    )
-    COMPLAINT_STAGE2_DUE = strawberry.enum_value(
-        "COMPLAINT_STAGE2_DUE",
-        description="The responder sends the stage 2 investigation's response (policy: 25 "
-        "working days after the complainant asked for stage 2, 65 when extended). The subject "
-        "is the `FeedbackRecord`.",
-    )
-    COMPLAINT_STAGE3_PANEL_DUE = strawberry.enum_value(
-        "COMPLAINT_STAGE3_PANEL_DUE",
-        description="The stage 3 review panel is held (policy: within 30 working days of the "
-        "complainant's request). The subject is the `FeedbackRecord`.",
-    )
-
-
-@strawberry.enum(description="Where an obligation stands.")
-class ObligationState(Enum):
-    OPEN = strawberry.enum_value("OPEN", description="Still to be done.")
-    DONE = strawberry.enum_value("DONE", description="Done: the act was recorded.")
-    CANCELLED = strawberry.enum_value(
-        "CANCELLED", description="No longer needed (for example, the audit was cancelled)."
-    )
 
 
 @strawberry.type(
