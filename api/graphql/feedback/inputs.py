@@ -7,17 +7,14 @@ from datetime import date
 
 import strawberry
 
-from api.graphql.feedback.types import (
+from api.graphql.core.ids import decode_optional_id
+from api.graphql.feedback.enums import (
     ComplaintFinding,
     ComplaintStatus,
     FeedbackCategory,
     FeedbackKind,
     FeedbackSource,
 )
-from api.types.common import (
-    decode_optional_id,
-)
-from domain.feedback import models
 from domain.feedback import service as domain
 
 
@@ -50,12 +47,12 @@ class FeedbackRecordFilter:
 
     def to_domain(self) -> domain.FeedbackFilter:
         return domain.FeedbackFilter(
-            kind=models.FeedbackKind(self.kind.name) if self.kind else None,
-            statuses=tuple(models.ComplaintStatus(s.name) for s in self.statuses or ()),
+            kind=self.kind,
+            statuses=tuple(self.statuses or ()),
             open_only=self.open_only,
             team_id=decode_optional_id(self.team_id, "Team", "teamId"),
             service_id=decode_optional_id(self.service_id, "Service", "serviceId"),
-            category=models.FeedbackCategory(self.category.name) if self.category else None,
+            category=self.category,
             received_from=self.received_from,
             received_to=self.received_to,
         )

@@ -4,13 +4,15 @@ what, and in which order, is the domain's decision (`domain/feedback/policy.py` 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.ids import decode_id, decode_optional_id
+from api.graphql.core.mutations import Payload, payload
 from api.graphql.feedback.inputs import (
     CloseComplaintInput,
     EscalateComplaintInput,
@@ -22,34 +24,26 @@ from api.graphql.feedback.inputs import (
     WithdrawComplaintInput,
 )
 from api.graphql.feedback.types import FeedbackRecord
-from api.types.common import (
-    UserError,
-    decode_id,
-    decode_optional_id,
-    mutate,
-)
 from domain.feedback import models
 from domain.feedback import service as domain
-from domain.people.roles import Actor
 
 
-@strawberry.type(description="The compliment or complaint as it now is, or why nothing changed.")
-class FeedbackRecordPayload:
-    record: FeedbackRecord | None = strawberry.field(
-        description="The record after the change; null if refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
-
-
-def _feedback_id(value: strawberry.ID) -> uuid.UUID:
-    return decode_id(value, "FeedbackRecord", "feedbackId")
+@payload(
+    "record",
+    FeedbackRecord,
+    description="The compliment or complaint as it now is, or why nothing changed.",
+    field_description="The record after the change; null if refused.",
+    errors_description="Why nothing changed; empty on success.",
+)
+class FeedbackRecordPayload(Payload[models.FeedbackRecord]):
+    pass
 
 
 def _details(input: RecordComplimentInput) -> domain.FeedbackDetails:
     return domain.FeedbackDetails(
         received_on=input.received_on,
-        source=models.FeedbackSource(input.source.name),
-        category=models.FeedbackCategory(input.category.name),
+        source=input.source,
+        category=input.category,
         summary=input.summary,
         service_id=decode_optional_id(input.service_id, "Service", "serviceId"),
         team_id=decode_optional_id(input.team_id, "Team", "teamId"),
@@ -60,10 +54,22 @@ def _details(input: RecordComplimentInput) -> domain.FeedbackDetails:
     )
 
 
-async def _run(info: Info[Context, None], use_case: Any) -> FeedbackRecordPayload:
-    result, errors = await mutate(info, use_case)
-    return FeedbackRecordPayload(
-        record=FeedbackRecord.from_model(result) if result is not None else None, errors=errors
+async def _step(
+    info: Info[Context, None],
+    step: Callable[..., Awaitable[models.FeedbackRecord]],
+    feedback_id: strawberry.ID,
+    **given: object,
+) -> FeedbackRecordPayload:
+    """One step of the procedure on a complaint: the domain call given the session, actor,
+    clock and complaint's id (and `given`), answered with the record or typed errors."""
+    clock = info.context.clock
+
+    def complaint() -> uuid.UUID:
+        return decode_id(feedback_id, "FeedbackRecord", "feedbackId")
+
+    return await FeedbackRecordPayload.run(
+        info,
+        lambda s, a: step(session=s, actor=a, clock=clock, feedback_id=complaint(), **given),
     )
 
 
@@ -77,14 +83,13 @@ class FeedbackMutation:
         info: Info[Context, None],
         input: Annotated[RecordComplimentInput, strawberry.argument(description="The compliment.")],
     ) -> FeedbackRecordPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.record_compliment(
-                session=s, actor=a, clock=ctx.clock, details=_details(input)
-            )
-
-        return await _run(info, use_case)
+        clock = info.context.clock
+        return await FeedbackRecordPayload.run(
+            info,
+            lambda s, a: domain.record_compliment(
+                session=s, actor=a, clock=clock, details=_details(input)
+            ),
+        )
 
     @strawberry.mutation(
         description="Record a complaint: it starts at stage 1, its response owed by the "
@@ -96,18 +101,17 @@ class FeedbackMutation:
         input: Annotated[RecordComplaintInput, strawberry.argument(description="The complaint.")],
     ) -> FeedbackRecordPayload:
         ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.record_complaint(
+        return await FeedbackRecordPayload.run(
+            info,
+            lambda s, a: domain.record_complaint(
                 session=s,
                 actor=a,
                 clock=ctx.clock,
                 details=_details(input),
                 responder_id=decode_optional_id(input.responder_id, "Person", "responderId"),
                 policy_settings=ctx.settings.policy,
-            )
-
-        return await _run(info, use_case)
+            ),
+        )
 
     @strawberry.mutation(
         description="Extend the current stage's response, once, with a reason (stage 1 to 20 "
@@ -118,19 +122,13 @@ class FeedbackMutation:
         info: Info[Context, None],
         input: Annotated[ExtendComplaintStageInput, strawberry.argument(description="Which.")],
     ) -> FeedbackRecordPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.extend_stage(
-                session=s,
-                actor=a,
-                clock=ctx.clock,
-                feedback_id=_feedback_id(input.feedback_id),
-                reason=input.reason,
-                policy_settings=ctx.settings.policy,
-            )
-
-        return await _run(info, use_case)
+        return await _step(
+            info,
+            domain.extend_stage,
+            input.feedback_id,
+            reason=input.reason,
+            policy_settings=info.context.settings.policy,
+        )
 
     @strawberry.mutation(description="Record the response of the current stage (1 or 2).")
     async def respond_to_complaint(
@@ -138,20 +136,14 @@ class FeedbackMutation:
         info: Info[Context, None],
         input: Annotated[RespondToComplaintInput, strawberry.argument(description="Response.")],
     ) -> FeedbackRecordPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.respond(
-                session=s,
-                actor=a,
-                clock=ctx.clock,
-                feedback_id=_feedback_id(input.feedback_id),
-                finding=models.ComplaintFinding(input.finding.name),
-                response=input.response,
-                learning=input.learning,
-            )
-
-        return await _run(info, use_case)
+        return await _step(
+            info,
+            domain.respond,
+            input.feedback_id,
+            finding=input.finding,
+            response=input.response,
+            learning=input.learning,
+        )
 
     @strawberry.mutation(
         description="The complainant asks for the next stage after a response: stage 2's "
@@ -163,19 +155,18 @@ class FeedbackMutation:
         input: Annotated[EscalateComplaintInput, strawberry.argument(description="Request.")],
     ) -> FeedbackRecordPayload:
         ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.escalate(
+        return await FeedbackRecordPayload.run(
+            info,
+            lambda s, a: domain.escalate(
                 session=s,
                 actor=a,
                 clock=ctx.clock,
-                feedback_id=_feedback_id(input.feedback_id),
+                feedback_id=decode_id(input.feedback_id, "FeedbackRecord", "feedbackId"),
                 requested_on=input.requested_on,
                 responder_id=decode_optional_id(input.responder_id, "Person", "responderId"),
                 policy_settings=ctx.settings.policy,
-            )
-
-        return await _run(info, use_case)
+            ),
+        )
 
     @strawberry.mutation(description="Close a complaint after a response the complainant accepts.")
     async def close_complaint(
@@ -183,18 +174,7 @@ class FeedbackMutation:
         info: Info[Context, None],
         input: Annotated[CloseComplaintInput, strawberry.argument(description="Which.")],
     ) -> FeedbackRecordPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.close(
-                session=s,
-                actor=a,
-                clock=ctx.clock,
-                feedback_id=_feedback_id(input.feedback_id),
-                learning=input.learning,
-            )
-
-        return await _run(info, use_case)
+        return await _step(info, domain.close, input.feedback_id, learning=input.learning)
 
     @strawberry.mutation(description="The complainant withdraws: what was owed is cancelled.")
     async def withdraw_complaint(
@@ -202,18 +182,7 @@ class FeedbackMutation:
         info: Info[Context, None],
         input: Annotated[WithdrawComplaintInput, strawberry.argument(description="Which.")],
     ) -> FeedbackRecordPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.withdraw(
-                session=s,
-                actor=a,
-                clock=ctx.clock,
-                feedback_id=_feedback_id(input.feedback_id),
-                reason=input.reason,
-            )
-
-        return await _run(info, use_case)
+        return await _step(info, domain.withdraw, input.feedback_id, reason=input.reason)
 
     @strawberry.mutation(
         description="Record the stage 3 review panel: its finding and recommendations close "
@@ -224,18 +193,12 @@ class FeedbackMutation:
         info: Info[Context, None],
         input: Annotated[RecordComplaintPanelInput, strawberry.argument(description="Panel.")],
     ) -> FeedbackRecordPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.record_panel(
-                session=s,
-                actor=a,
-                clock=ctx.clock,
-                feedback_id=_feedback_id(input.feedback_id),
-                held_on=input.held_on,
-                finding=models.ComplaintFinding(input.finding.name),
-                recommendations=input.recommendations,
-                learning=input.learning,
-            )
-
-        return await _run(info, use_case)
+        return await _step(
+            info,
+            domain.record_panel,
+            input.feedback_id,
+            held_on=input.held_on,
+            finding=input.finding,
+            recommendations=input.recommendations,
+            learning=input.learning,
+        )

@@ -4,13 +4,14 @@ the domain's decision (`domain/feedback/policy.py`); these resolvers translate."
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated
+from api.graphql.core.pagination import After, First, connection, read
 from api.graphql.feedback.inputs import FeedbackRecordFilter
 from api.graphql.feedback.types import (
     FeedbackCounts,
@@ -18,14 +19,7 @@ from api.graphql.feedback.types import (
     FeedbackRecordConnection,
     FeedbackTrends,
 )
-from api.types.audits import After, First
-from api.types.common import (
-    IsAuthenticated,
-    connection,
-    read,
-)
 from domain.feedback import service as domain
-from domain.people.roles import Actor
 
 
 @strawberry.type(
@@ -46,17 +40,14 @@ class FeedbackQuery:
         after: After = None,
     ) -> FeedbackRecordConnection:
         flt = filter or FeedbackRecordFilter()
-
-        async def lister(s: AsyncSession, a: Actor) -> Any:
-            return await domain.list_feedback(
-                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
-            )
-
-        async def counter(s: AsyncSession, a: Actor) -> int:
-            return await domain.count_feedback(session=s, actor=a, filters=flt.to_domain())
-
         return await connection(
-            info, FeedbackRecordConnection, FeedbackRecord.from_model, lister, counter
+            info,
+            FeedbackRecordConnection,
+            FeedbackRecord.from_model,
+            lambda s, a: domain.list_feedback(
+                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
+            ),
+            lambda s, a: domain.count_feedback(session=s, actor=a, filters=flt.to_domain()),
         )
 
     @strawberry.field(

@@ -6,21 +6,33 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.children.loaders import CHILD
+from api.graphql.core.context import Context
+from api.graphql.core.ids import global_id
+from api.graphql.core.ids import node_ids as node_ids_of
+from api.graphql.core.pagination import CountedConnection
+from api.graphql.feedback.enums import (
+    ComplaintFinding,
+    ComplaintStatus,
+    FeedbackCategory,
+    FeedbackKind,
+    FeedbackSource,
+)
+from api.graphql.feedback.loaders import (
+    COMPLAINT_STAGES,
+    FEEDBACK_HISTORY,
+    FEEDBACK_RECORD,
+    THEMES_OF_FEEDBACK,
+)
+from api.graphql.people.loaders import PERSON, SERVICE, TEAM
 from api.types.audits import Theme
 from api.types.children import Child
-from api.types.common import (
-    CountedConnection,
-    global_id,
-    node_ids,
-)
 from api.types.history import HistoryEntry
 from api.types.organisation import Person, Service, Team
 from domain.deadlines.calendar import end_of_day
@@ -28,88 +40,10 @@ from domain.feedback import models
 from domain.feedback import service as domain
 
 
-@strawberry.enum(description="A compliment or a complaint.")
-class FeedbackKind(Enum):
-    COMPLIMENT = strawberry.enum_value("COMPLIMENT", description="Praise for the service.")
-    COMPLAINT = strawberry.enum_value(
-        "COMPLAINT", description="A complaint, handled under the statutory children's procedure."
-    )
-
-
-@strawberry.enum(description="Who the compliment or complaint came from.")
-class FeedbackSource(Enum):
-    CHILD = strawberry.enum_value("CHILD", description="A child or young person.")
-    PARENT_CARER = strawberry.enum_value("PARENT_CARER", description="A parent or carer.")
-    CARE_LEAVER = strawberry.enum_value("CARE_LEAVER", description="A care leaver.")
-    PROFESSIONAL = strawberry.enum_value(
-        "PROFESSIONAL", description="A professional, of this or another agency."
-    )
-    OTHER = strawberry.enum_value("OTHER", description="Anyone else.")
-
-
-@strawberry.enum(description="What the compliment or complaint is about.")
-class FeedbackCategory(Enum):
-    COMMUNICATION = strawberry.enum_value(
-        "COMMUNICATION", description="Being kept informed, listened to, calls returned."
-    )
-    QUALITY_OF_SERVICE = strawberry.enum_value(
-        "QUALITY_OF_SERVICE", description="The help or support given."
-    )
-    STAFF_CONDUCT = strawberry.enum_value(
-        "STAFF_CONDUCT", description="The attitude or behaviour of staff."
-    )
-    DELAY = strawberry.enum_value(
-        "DELAY", description="Delay in an assessment, a service or a decision."
-    )
-    DECISION = strawberry.enum_value(
-        "DECISION", description="A decision about the child or family."
-    )
-    CONTACT_ARRANGEMENTS = strawberry.enum_value(
-        "CONTACT_ARRANGEMENTS", description="Family time for a child in care."
-    )
-    PLACEMENT = strawberry.enum_value(
-        "PLACEMENT", description="Where a child lives, and the support to carers."
-    )
-    OTHER = strawberry.enum_value("OTHER", description="Anything else.")
-
-
-@strawberry.enum(description="Where a complaint stands in the statutory procedure.")
-class ComplaintStatus(Enum):
-    STAGE_1 = strawberry.enum_value(
-        "STAGE_1", description="Local resolution: the stage 1 response is owed."
-    )
-    STAGE_1_RESPONDED = strawberry.enum_value(
-        "STAGE_1_RESPONDED",
-        description="Responded at stage 1: the complainant accepts it (`closeComplaint`) or "
-        "asks for stage 2 (`escalateComplaint`).",
-    )
-    STAGE_2 = strawberry.enum_value(
-        "STAGE_2", description="Investigation: the stage 2 response is owed."
-    )
-    STAGE_2_RESPONDED = strawberry.enum_value(
-        "STAGE_2_RESPONDED",
-        description="Responded at stage 2: the complainant accepts it or asks for a review panel.",
-    )
-    STAGE_3 = strawberry.enum_value(
-        "STAGE_3", description="A review panel was requested and is to be held."
-    )
-    CLOSED = strawberry.enum_value("CLOSED", description="The procedure has ended.")
-    WITHDRAWN = strawberry.enum_value(
-        "WITHDRAWN", description="The complainant withdrew the complaint."
-    )
-
-
-@strawberry.enum(description="A stage's response on a complaint, or the review panel's finding.")
-class ComplaintFinding(Enum):
-    UPHELD = strawberry.enum_value("UPHELD", description="Upheld.")
-    PARTLY_UPHELD = strawberry.enum_value("PARTLY_UPHELD", description="Partly upheld.")
-    NOT_UPHELD = strawberry.enum_value("NOT_UPHELD", description="Not upheld.")
-
-
 async def _person(info: Info[Context, None], person_id: uuid.UUID | None) -> Person | None:
     if person_id is None:
         return None
-    m = await info.context.loaders.person.load(person_id)
+    m = await PERSON.load(info, person_id)
     return Person.from_model(m) if m else None
 
 
@@ -154,7 +88,7 @@ class ComplaintStage:
             due_on=m.due_on,
             extended=m.extended_at is not None,
             extension_reason=m.extension_reason,
-            finding=ComplaintFinding(m.finding.value) if m.finding else None,
+            finding=m.finding,
             responded_on=m.responded_on,
             response=m.response,
             overdue=m.responded_at is None and now > end_of_day(m.due_on),
@@ -202,14 +136,14 @@ class FeedbackRecord(relay.Node):
     def from_model(cls, m: models.FeedbackRecord) -> FeedbackRecord:
         return cls(
             id=str(m.id),
-            kind=FeedbackKind(m.kind.value),
+            kind=m.kind,
             received_on=m.received_on,
-            source=FeedbackSource(m.source.value),
-            category=FeedbackCategory(m.category.value),
+            source=m.source,
+            category=m.category,
             summary=m.summary,
             outcome=m.outcome,
             learning=m.learning,
-            status=ComplaintStatus(m.status.value) if m.status else None,
+            status=m.status,
             is_open=m.status in models.OPEN_STATUSES,
             closed_at=m.closed_at,
             withdrawn_reason=m.withdrawn_reason,
@@ -220,7 +154,7 @@ class FeedbackRecord(relay.Node):
 
     @strawberry.field(description="The service it is about.")
     async def service(self, info: Info[Context, None]) -> Service:
-        m = await info.context.loaders.service.load(self.model.service_id)
+        m = await SERVICE.load(info, self.model.service_id)
         assert m is not None  # a foreign key
         return Service.from_model(m)
 
@@ -228,19 +162,19 @@ class FeedbackRecord(relay.Node):
     async def team(self, info: Info[Context, None]) -> Team | None:
         if self.model.team_id is None:
             return None
-        m = await info.context.loaders.team.load(self.model.team_id)
+        m = await TEAM.load(info, self.model.team_id)
         return Team.from_model(m) if m else None
 
     @strawberry.field(description="The child whose case it concerns, if linked and you may see it.")
     async def child(self, info: Info[Context, None]) -> Child | None:
         if self.model.child_id is None:
             return None
-        m = await info.context.loaders.child.load(self.model.child_id)
+        m = await CHILD.load(info, self.model.child_id)
         return Child.from_model(m) if m else None
 
     @strawberry.field(description="The themes it is tagged with, by name.")
     async def themes(self, info: Info[Context, None]) -> list[Theme]:
-        found = await info.context.loaders.themes_of_feedback.load(self.model.id)
+        found = await THEMES_OF_FEEDBACK.load(info, self.model.id)
         return [Theme.from_model(t) for t in found]
 
     @strawberry.field(description="Who owes a complaint's responses.")
@@ -253,30 +187,21 @@ class FeedbackRecord(relay.Node):
 
     @strawberry.field(description="A complaint's stages so far, in order; empty for a compliment.")
     async def stages(self, info: Info[Context, None]) -> list[ComplaintStage]:
-        found = await info.context.loaders.complaint_stages.load(self.model.id)
+        found = await COMPLAINT_STAGES.load(info, self.model.id)
         now = info.context.clock.now()
         return [ComplaintStage.from_model(s, now) for s in found]
 
     @strawberry.field(description="Who did what when, oldest first.")
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
-        found = await info.context.loaders.feedback_history.load(self.model.id)
+        found = await FEEDBACK_HISTORY.load(info, self.model.id)
         return [HistoryEntry.from_model(m) for m in found]
 
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = node_ids_list(node_ids)
-        actor = info.context.actor
-        if actor is None:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await domain.get_feedback_records(session=session, actor=actor, ids=ids)
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
-
-
-def node_ids_list(values: Iterable[str]) -> list[uuid.UUID]:
-    return node_ids(list(values))
+        found = await FEEDBACK_RECORD.load_many(info, node_ids_of(node_ids))
+        return [cls.from_model(m) if m else None for m in found]
 
 
 @strawberry.type(description="A page of compliments and complaints.")
@@ -301,6 +226,13 @@ class TrendCount:
         "total cannot give it away)."
     )
 
+    @classmethod
+    def from_domain(cls, c: domain.TrendCount, node_type: str | None = None) -> TrendCount:
+        """`node_type` names the type whose global id the key is (a team, a theme); the
+        domain gives its plain id."""
+        key = global_id(node_type, uuid.UUID(c.key)) if node_type and c.key else c.key
+        return cls(key=key, label=c.label, count=c.count, suppressed=c.suppressed)
+
 
 @strawberry.type(description="Counts of compliments, or of complaints, grouped four ways.")
 class FeedbackCounts:
@@ -317,28 +249,12 @@ class FeedbackCounts:
 
     @classmethod
     def from_domain(cls, t: domain.KindTrends) -> FeedbackCounts:
-        def team(c: domain.TrendCount) -> TrendCount:
-            key = global_id("Team", uuid.UUID(c.key)) if c.key else None
-            return TrendCount(key=key, label=c.label, count=c.count, suppressed=c.suppressed)
-
-        def theme(c: domain.TrendCount) -> TrendCount:
-            assert c.key is not None
-            return TrendCount(
-                key=global_id("Theme", uuid.UUID(c.key)),
-                label=c.label,
-                count=c.count,
-                suppressed=c.suppressed,
-            )
-
-        def plain(c: domain.TrendCount) -> TrendCount:
-            return TrendCount(key=c.key, label=c.label, count=c.count, suppressed=c.suppressed)
-
         return cls(
             total=t.total,
-            by_month=[plain(c) for c in t.by_month],
-            by_team=[team(c) for c in t.by_team],
-            by_category=[plain(c) for c in t.by_category],
-            by_theme=[theme(c) for c in t.by_theme],
+            by_month=[TrendCount.from_domain(c) for c in t.by_month],
+            by_team=[TrendCount.from_domain(c, "Team") for c in t.by_team],
+            by_category=[TrendCount.from_domain(c) for c in t.by_category],
+            by_theme=[TrendCount.from_domain(c, "Theme") for c in t.by_theme],
         )
 
 

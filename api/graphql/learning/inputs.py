@@ -6,9 +6,7 @@ from datetime import date
 
 import strawberry
 
-from api.types.common import (
-    decode_optional_id,
-)
+from api.graphql.core.ids import decode_optional_id
 from domain.learning import service as domain
 
 

@@ -3,13 +3,15 @@ the domain's decision (`domain/learning/policy.py`); these resolvers translate."
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import uuid
+from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.ids import decode_id, decode_ids, decode_optional_id
+from api.graphql.core.mutations import Payload, payload
 from api.graphql.learning.inputs import (
     CloseTaskAndFinishGroupInput,
     CreateTaskAndFinishGroupInput,
@@ -17,33 +19,36 @@ from api.graphql.learning.inputs import (
 )
 from api.graphql.learning.types import TaskAndFinishGroup
 from api.types.audits import LearningPoint
-from api.types.common import (
-    UserError,
-    decode_id,
-    decode_optional_id,
-    mutate,
-)
+from domain.audits import models as audits
+from domain.learning import models
 from domain.learning import service as domain
-from domain.people.roles import Actor
+
+NOTHING_CHANGED = "Why nothing changed; empty on success."
 
 
-@strawberry.type(description="The Task and Finish Group, or why nothing changed.")
-class TaskAndFinishGroupPayload:
-    group: TaskAndFinishGroup | None = strawberry.field(
-        description="The group after the change; null if refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
+@payload(
+    "group",
+    TaskAndFinishGroup,
+    description="The Task and Finish Group, or why nothing changed.",
+    field_description="The group after the change; null if refused.",
+    errors_description=NOTHING_CHANGED,
+)
+class TaskAndFinishGroupPayload(Payload[models.TaskAndFinishGroup]):
+    pass
 
 
-@strawberry.type(description="The learning point recorded, or why nothing changed.")
-class GroupLearningPayload:
-    learning_point: LearningPoint | None = strawberry.field(
-        description="The learning point, when it succeeded."
-    )
-    errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
+@payload(
+    "learning_point",
+    LearningPoint,
+    description="The learning point recorded, or why nothing changed.",
+    field_description="The learning point, when it succeeded.",
+    errors_description=NOTHING_CHANGED,
+)
+class GroupLearningPayload(Payload[audits.LearningPoint]):
+    pass
 
 
-def _group_id(value: strawberry.ID) -> Any:
+def _group_id(value: strawberry.ID) -> uuid.UUID:
     return decode_id(value, "TaskAndFinishGroup", "groupId")
 
 
@@ -60,13 +65,13 @@ class LearningMutation:
             CreateTaskAndFinishGroupInput, strawberry.argument(description="The group.")
         ],
     ) -> TaskAndFinishGroupPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.create_group(
+        clock = info.context.clock
+        return await TaskAndFinishGroupPayload.run(
+            info,
+            lambda s, a: domain.create_group(
                 session=s,
                 actor=a,
-                clock=ctx.clock,
+                clock=clock,
                 details=domain.GroupDetails(
                     name=input.name,
                     purpose=input.purpose,
@@ -74,11 +79,7 @@ class LearningMutation:
                     service_id=decode_optional_id(input.service_id, "Service", "serviceId"),
                     started_on=input.started_on,
                 ),
-            )
-
-        result, errors = await mutate(info, use_case)
-        return TaskAndFinishGroupPayload(
-            group=TaskAndFinishGroup.from_model(result) if result else None, errors=errors
+            ),
         )
 
     @strawberry.mutation(
@@ -90,20 +91,16 @@ class LearningMutation:
         info: Info[Context, None],
         input: Annotated[CloseTaskAndFinishGroupInput, strawberry.argument(description="Which.")],
     ) -> TaskAndFinishGroupPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.close_group(
+        clock = info.context.clock
+        return await TaskAndFinishGroupPayload.run(
+            info,
+            lambda s, a: domain.close_group(
                 session=s,
                 actor=a,
-                clock=ctx.clock,
+                clock=clock,
                 group_id=_group_id(input.group_id),
                 ended_on=input.ended_on,
-            )
-
-        result, errors = await mutate(info, use_case)
-        return TaskAndFinishGroupPayload(
-            group=TaskAndFinishGroup.from_model(result) if result else None, errors=errors
+            ),
         )
 
     @strawberry.mutation(
@@ -117,22 +114,16 @@ class LearningMutation:
             RecordGroupLearningInput, strawberry.argument(description="The learning point.")
         ],
     ) -> GroupLearningPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.record_learning(
+        clock = info.context.clock
+        return await GroupLearningPayload.run(
+            info,
+            lambda s, a: domain.record_learning(
                 session=s,
                 actor=a,
-                clock=ctx.clock,
+                clock=clock,
                 group_id=_group_id(input.group_id),
                 text=input.text,
-                theme_ids=[
-                    decode_id(t, "Theme", f"themeIds[{i}]") for i, t in enumerate(input.theme_ids)
-                ],
+                theme_ids=decode_ids(input.theme_ids, "Theme", "themeIds"),
                 is_strength=input.is_strength,
-            )
-
-        result, errors = await mutate(info, use_case)
-        return GroupLearningPayload(
-            learning_point=LearningPoint.from_model(result) if result else None, errors=errors
+            ),
         )

@@ -3,22 +3,17 @@ other learning point by `learningPoints` (the audits' queries)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated
+from api.graphql.core.pagination import After, First, connection
 from api.graphql.learning.inputs import TaskAndFinishGroupFilter
 from api.graphql.learning.types import TaskAndFinishGroup, TaskAndFinishGroupConnection
-from api.types.audits import After, First
-from api.types.common import (
-    IsAuthenticated,
-    connection,
-)
 from domain.learning import service as domain
-from domain.people.roles import Actor
 
 
 @strawberry.type(description="Task and Finish Groups as the front-end reads them.")
@@ -37,15 +32,12 @@ class LearningQuery:
         after: After = None,
     ) -> TaskAndFinishGroupConnection:
         flt = filter or TaskAndFinishGroupFilter()
-
-        async def lister(s: AsyncSession, a: Actor) -> Any:
-            return await domain.list_groups(
-                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
-            )
-
-        async def counter(s: AsyncSession, a: Actor) -> int:
-            return await domain.count_groups(session=s, actor=a, filters=flt.to_domain())
-
         return await connection(
-            info, TaskAndFinishGroupConnection, TaskAndFinishGroup.from_model, lister, counter
+            info,
+            TaskAndFinishGroupConnection,
+            TaskAndFinishGroup.from_model,
+            lambda s, a: domain.list_groups(
+                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
+            ),
+            lambda s, a: domain.count_groups(session=s, actor=a, filters=flt.to_domain()),
         )

@@ -3,6 +3,7 @@ same type as an audit's."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -11,15 +12,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.ids import node_ids as node_ids_of
+from api.graphql.core.pagination import CountedConnection
+from api.graphql.learning.loaders import LEARNING_OF_GROUP, TASK_AND_FINISH_GROUP
+from api.graphql.people.loaders import PERSON, SERVICE
 from api.types.audits import LearningPoint
-from api.types.common import (
-    CountedConnection,
-    node_ids,
-)
 from api.types.organisation import Person, Service
 from domain.learning import models
-from domain.learning import service as learning
 
 
 @strawberry.type(
@@ -60,43 +60,35 @@ class TaskAndFinishGroup(relay.Node):
     async def service(self, info: Info[Context, None]) -> Service | None:
         if self.model.service_id is None:
             return None
-        m = await info.context.loaders.service.load(self.model.service_id)
+        m = await SERVICE.load(info, self.model.service_id)
         return Service.from_model(m) if m else None
 
     @strawberry.field(description="Who chairs it.")
     async def chair(self, info: Info[Context, None]) -> Person | None:
-        m = await info.context.loaders.person.load(self.model.chair_id)
-        return Person.from_model(m) if m else None
+        return await _person(info, self.model.chair_id)
 
     @strawberry.field(description="Who set it up.")
     async def created_by(self, info: Info[Context, None]) -> Person | None:
-        if self.model.created_by_id is None:
-            return None
-        m = await info.context.loaders.person.load(self.model.created_by_id)
-        return Person.from_model(m) if m else None
+        return await _person(info, self.model.created_by_id)
 
     @strawberry.field(description="What it learned, oldest first.")
     async def learning_points(self, info: Info[Context, None]) -> list[LearningPoint]:
-        found = await info.context.loaders.learning_of_group.load(self.model.id)
+        found = await LEARNING_OF_GROUP.load(info, self.model.id)
         return [LearningPoint.from_model(p) for p in found]
 
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _uuids(node_ids)
-        actor = info.context.actor
-        if actor is None:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await learning.get_groups(session=session, actor=actor, ids=ids)
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
-
-
-def _uuids(values: Iterable[str]) -> list[Any]:
-    return node_ids(list(values))
+        found = await TASK_AND_FINISH_GROUP.load_many(info, node_ids_of(node_ids))
+        return [cls.from_model(m) if m else None for m in found]
 
 
 @strawberry.type(description="A page of Task and Finish Groups, the most recently started first.")
 class TaskAndFinishGroupConnection(CountedConnection[TaskAndFinishGroup]):
     pass
+
+
+async def _person(info: Info[Context, None], person_id: uuid.UUID | None) -> Person | None:
+    m = await PERSON.load(info, person_id) if person_id else None
+    return Person.from_model(m) if m else None

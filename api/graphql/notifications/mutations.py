@@ -3,22 +3,22 @@ recipient marks a notification (`domain/notifications/policy.py`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.errors import UserError
+from api.graphql.core.ids import decode_id
+from api.graphql.core.mutations import Payload, mutate, payload
 from api.graphql.notifications.inputs import MarkNotificationsReadInput
 from api.graphql.notifications.types import Notification
-from api.types.common import (
-    UserError,
-    decode_id,
-    mutate,
-)
 from api.types.organisation import Person
+from domain.notifications import models
 from domain.notifications import service as domain
+from domain.people import models as people
 from domain.people.roles import Actor
 
 
@@ -33,12 +33,14 @@ class MarkNotificationsReadPayload:
     errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
 
 
-@strawberry.type(description="Your choice of digest hour, or why nothing changed.")
-class SetDigestHourPayload:
-    person: Person | None = strawberry.field(
-        description="You, with `digestHour` as it now is, when it succeeded."
-    )
-    errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
+@payload(
+    "person",
+    Person,
+    description="Your choice of digest hour, or why nothing changed.",
+    field_description="You, with `digestHour` as it now is, when it succeeded.",
+)
+class SetDigestHourPayload(Payload[people.Person]):
+    pass
 
 
 @strawberry.type(description="Changes to your notifications.")
@@ -51,12 +53,12 @@ class NotificationMutation:
             MarkNotificationsReadInput, strawberry.argument(description="What to change.")
         ],
     ) -> MarkNotificationsReadPayload:
-        ctx = info.context
+        clock = info.context.clock
 
-        async def use_case(s: AsyncSession, a: Actor) -> tuple[list[Any], int]:
+        async def use_case(s: AsyncSession, a: Actor) -> tuple[list[models.Notification], int]:
             ids = [decode_id(i, "Notification", "ids") for i in input.ids or []]
             marked = await domain.mark_read(
-                session=s, actor=a, clock=ctx.clock, ids=ids, all=bool(input.all)
+                session=s, actor=a, clock=clock, ids=ids, all=bool(input.all)
             )
             return marked, await domain.unread_count(session=s, actor=a)
 
@@ -87,12 +89,7 @@ class NotificationMutation:
             ),
         ] = None,
     ) -> SetDigestHourPayload:
-        ctx = info.context
-
-        async def use_case(s: AsyncSession, a: Actor) -> Any:
-            return await domain.set_digest_hour(session=s, actor=a, clock=ctx.clock, hour=hour)
-
-        result, errors = await mutate(info, use_case)
-        return SetDigestHourPayload(
-            person=Person.from_model(result) if result else None, errors=errors
+        clock = info.context.clock
+        return await SetDigestHourPayload.run(
+            info, lambda s, a: domain.set_digest_hour(session=s, actor=a, clock=clock, hour=hour)
         )

@@ -7,14 +7,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated
+from api.graphql.core.pagination import After, First, connection, read
 from api.graphql.notifications.types import Notification, NotificationConnection
-from api.types.audits import After, First
-from api.types.common import (
-    IsAuthenticated,
-    connection,
-    read,
-)
 from domain.notifications import service as domain
 
 

@@ -3,68 +3,21 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.common import (
-    CountedConnection,
-    global_id,
-    node_ids,
-)
+from api.graphql.core.context import Context
+from api.graphql.core.ids import global_id
+from api.graphql.core.ids import node_ids as node_ids_of
+from api.graphql.core.pagination import CountedConnection
+from api.graphql.notifications.enums import NotificationKind
+from api.graphql.notifications.loaders import NOTIFICATION
 from domain.notifications import links, models
-from domain.notifications import policy as notification_policy
-
-
-@strawberry.enum(description="Why you are told.")
-class NotificationKind(Enum):
-    REMINDER_BEFORE = strawberry.enum_value(
-        "REMINDER_BEFORE",
-        description="Something you must do is due in a few working days (a policy setting).",
-    )
-    REMINDER_DUE_TODAY = strawberry.enum_value(
-        "REMINDER_DUE_TODAY", description="Something you must do is due by the end of today."
-    )
-    OVERDUE = strawberry.enum_value(
-        "OVERDUE",
-        description="Something is overdue: yours, or, as a line manager (directly or further "
-        "up the line), that of someone you manage.",
-    )
-    INADEQUATE_CONFIRMED = strawberry.enum_value(
-        "INADEQUATE_CONFIRMED",
-        description="As Head of Service: the QA Lead confirmed an audit in your service as "
-        "Inadequate; the subject is the `InadequateEscalation`.",
-    )
-    EXCEPTION_REPORT = strawberry.enum_value(
-        "EXCEPTION_REPORT",
-        description="As AED: an exception report on an Inadequate audit was sent to you; the "
-        "subject is the `InadequateEscalation`.",
-    )
-    INADEQUATE_TO_MODERATE = strawberry.enum_value(
-        "INADEQUATE_TO_MODERATE",
-        description="As QA Lead: an audit was completed (or amended) as Inadequate and is yours "
-        "to moderate; the subject is the `InadequateEscalation`.",
-    )
-    INADEQUATE_PROCESS_ENDED = strawberry.enum_value(
-        "INADEQUATE_PROCESS_ENDED",
-        description="As Head of Service or QA Lead (or AED, if its report had reached you): an "
-        "Inadequate process ended because the audit was regraded (its exception report is "
-        "withdrawn); the subject is the `InadequateEscalation`.",
-    )
-    DESK_TOP_AUDIT_PLANNED = strawberry.enum_value(
-        "DESK_TOP_AUDIT_PLANNED",
-        description="As QA Lead: the third review in supervision is done and your desk-top "
-        "audit, which closes the Inadequate process, is planned; the subject is the "
-        "`InadequateEscalation`.",
-    )
 
 
 @strawberry.type(
@@ -117,22 +70,8 @@ class Notification(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _ids(node_ids)
-        actor = info.context.actor
-        if actor is None or not ids:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            rows = await session.scalars(
-                select(models.Notification).where(
-                    models.Notification.id.in_(ids), notification_policy.own_notifications(actor)
-                )
-            )
-            found = {m.id: m for m in rows}
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
-
-
-def _ids(values: Iterable[str]) -> list[uuid.UUID]:
-    return node_ids(list(values))
+        found = await NOTIFICATION.load_many(info, node_ids_of(node_ids))
+        return [cls.from_model(m) if m else None for m in found]
 
 
 @strawberry.type(description="A page of your notifications, newest first.")

@@ -15,82 +15,32 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.context import Context
-from api.graphql.surveys.loaders import dispatch_loader, progress_loader
-from api.graphql.surveys.types import Survey, SurveyAudience
-from api.types.audits import After, First
-from api.types.common import (
-    CountedConnection,
-    IsAuthenticated,
-    connection,
-    global_id,
-    node_ids,
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated
+from api.graphql.core.ids import global_id
+from api.graphql.core.ids import node_ids as node_ids_of
+from api.graphql.core.pagination import After, CountedConnection, First, connection
+from api.graphql.surveys.enums import (
+    InvitationChannel,
+    InvitationStatus,
+    SurveyAudience,
+    SurveyCampaignKind,
+    SurveyCampaignState,
 )
+from api.graphql.surveys.loaders import (
+    CAMPAIGN_DISPATCH,
+    CAMPAIGN_PROGRESS,
+    INVITATION_FAILURE,
+    SURVEY_CAMPAIGN,
+    CampaignSending,
+    Sending,
+)
+from api.graphql.surveys.types import Survey
 from domain.surveys import campaigns as domain
-from domain.surveys import models
+from domain.surveys import dispatch, models
 
 
-@strawberry.enum(description="What a campaign asks, and of whom.")
-class SurveyCampaignKind(Enum):
-    ANNUAL_SURVEY = strawberry.enum_value(
-        "ANNUAL_SURVEY",
-        description="The annual survey of a sample of children and families: what difference "
-        "has our help made?",
-    )
-    AUDIT_FEEDBACK = strawberry.enum_value(
-        "AUDIT_FEEDBACK",
-        description="Feedback from the child and family in a collaborative audit, asked for "
-        "from the audit (`requestAuditFeedback`).",
-    )
-    STAFF_SURVEY = strawberry.enum_value(
-        "STAFF_SURVEY", description="A staff survey, such as the Annual Health Check, by team."
-    )
-
-
-@strawberry.enum(description="Where a campaign is in its life.")
-class SurveyCampaignState(Enum):
-    DRAFT = strawberry.enum_value(
-        "DRAFT", description="Being prepared: invitations are added; nothing is sent."
-    )
-    SCHEDULED = strawberry.enum_value(
-        "SCHEDULED", description="Launched; it opens, and invitations go out, at `opensAt`."
-    )
-    OPEN = strawberry.enum_value(
-        "OPEN", description="Invitations go out and are reminded; links can be answered."
-    )
-    CLOSED = strawberry.enum_value(
-        "CLOSED",
-        description="Closed for good: links no longer work and contact details are erased.",
-    )
-
-
-@strawberry.enum(description="How an invitation reaches someone.")
-class InvitationChannel(Enum):
-    EMAIL = strawberry.enum_value("EMAIL", description="By email, with the link.")
-    SMS = strawberry.enum_value("SMS", description="By text message, with the link.")
-    PRINT = strawberry.enum_value(
-        "PRINT",
-        description="A printed code and QR code that a practitioner hands over; nothing is sent.",
-    )
-
-
-@strawberry.enum(description="Where an invitation is.")
-class InvitationStatus(Enum):
-    QUEUED = strawberry.enum_value("QUEUED", description="Waiting to be sent.")
-    SENT = strawberry.enum_value("SENT", description="Sent, not answered yet.")
-    FAILED = strawberry.enum_value(
-        "FAILED", description="Could not be sent after every retry (see `lastError`)."
-    )
-    HANDED_OVER = strawberry.enum_value(
-        "HANDED_OVER", description="A printed code, handed over, not answered yet."
-    )
-    ANSWERED = strawberry.enum_value("ANSWERED", description="Answered.")
-    OPTED_OUT = strawberry.enum_value(
-        "OPTED_OUT", description="They asked not to be surveyed; nothing more is sent."
-    )
-    EXPIRED = strawberry.enum_value("EXPIRED", description="The campaign closed unanswered.")
-
-
+# Not the domain's `Cohort`: the schema offers a subset of it (no OTHER or STAFF).
 @strawberry.enum(description="The cohort a sample is drawn from.")
 class SurveyCohort(Enum):
     CARE_LEAVER = strawberry.enum_value("CARE_LEAVER", description="Care leavers.")
@@ -182,13 +132,8 @@ class SurveyInvitationFailure(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _ids(node_ids)
-        actor = info.context.actor
-        if actor is None or not ids:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await domain.get_failures(session=session, actor=actor, ids=ids)
-        return [_failure(found[i]) if i in found else None for i in ids]
+        found = await INVITATION_FAILURE.load_many(info, node_ids_of(node_ids))
+        return [_failure(m) if m else None for m in found]
 
 
 @strawberry.type(description="A page of failed invitations.")
@@ -227,12 +172,12 @@ class SurveyCampaign(relay.Node):
 
     @strawberry.field(description="How far it has gone: its invitations by status.")
     async def progress(self, info: Info[Context, None]) -> SurveyCampaignProgress:
-        found = await progress_loader(info).load(uuid.UUID(self.id))
+        found = await CAMPAIGN_PROGRESS.load(info, uuid.UUID(self.id))
         return SurveyCampaignProgress.from_domain(found)
 
     @strawberry.field(description="How its sending is going: invitations and reminders.")
     async def dispatch(self, info: Info[Context, None]) -> SurveyDispatchProgress:
-        p = await dispatch_loader(info).load(uuid.UUID(self.id))
+        p = await CAMPAIGN_DISPATCH.load(info, CampaignSending(uuid.UUID(self.id), _sending(info)))
         return SurveyDispatchProgress(
             to_send=p.to_send,
             due_now=p.due_now,
@@ -269,8 +214,8 @@ class SurveyCampaign(relay.Node):
         return cls(
             id=str(m.id),
             name=m.name,
-            kind=SurveyCampaignKind(m.kind.value),
-            state=SurveyCampaignState(m.state.value),
+            kind=m.kind,
+            state=m.state,
             survey=Survey(
                 id=str(m.survey.id),
                 key=m.survey.key,
@@ -293,34 +238,32 @@ class SurveyCampaign(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _ids(node_ids)
-        actor = info.context.actor
-        if actor is None or not ids:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = {
-                c.id: c for c in await domain.get_campaigns(session=session, actor=actor, ids=ids)
-            }
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
+        found = await SURVEY_CAMPAIGN.load_many(info, node_ids_of(node_ids))
+        return [cls.from_model(m) if m else None for m in found]
 
 
 def _failure(m: models.SurveyInvitation) -> SurveyInvitationFailure:
     return SurveyInvitationFailure(
         id=str(m.id),
         invitation_number=str(m.id)[:8].upper(),
-        channel=InvitationChannel(m.channel.value),
-        audience=SurveyAudience(m.audience.value),
-        status=InvitationStatus(m.status.value),
+        channel=m.channel,
+        audience=m.audience,
+        status=m.status,
         attempts=m.attempts,
         last_error=m.last_error,
         next_attempt_at=m.next_send_at,
     )
 
 
-def _ids(values: Iterable[str]) -> list[uuid.UUID]:
-    return node_ids(list(values))
-
-
 @strawberry.type(description="A page of survey campaigns.")
 class SurveyCampaignConnection(CountedConnection[SurveyCampaign]):
     pass
+
+
+def _sending(info: Info[Context, None]) -> Sending:
+    settings = info.context.settings
+    return Sending(
+        clock=info.context.clock,
+        configured=dispatch.configured_channels(settings),
+        window=settings.survey_sending_window,
+    )

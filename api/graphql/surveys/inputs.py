@@ -8,18 +8,16 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from api.graphql.surveys.campaign_types import (
+from api.graphql.core.ids import decode_id, decode_optional_id
+from api.graphql.surveys.campaign_types import SurveyCohort
+from api.graphql.surveys.enums import (
     InvitationChannel,
+    SurveyAudience,
     SurveyCampaignKind,
     SurveyCampaignState,
-    SurveyCohort,
-)
-from api.graphql.surveys.types import SurveyAudience
-from api.types.common import (
-    decode_optional_id,
 )
 from domain.surveys import campaigns, models
-from domain.surveys.definitions import ENGLISH, Audience
+from domain.surveys.definitions import ENGLISH
 
 
 @strawberry.input(description="A new version of a survey for one audience.")
@@ -60,8 +58,8 @@ class SurveyCampaignFilter:
 
     def to_domain(self) -> campaigns.CampaignFilter:
         return campaigns.CampaignFilter(
-            kind=models.CampaignKind(self.kind.name) if self.kind else None,
-            state=models.CampaignState(self.state.name) if self.state else None,
+            kind=self.kind,
+            state=self.state,
             audit_id=decode_optional_id(self.audit_id, "Audit", "filter.auditId"),
         )
 
@@ -114,10 +112,10 @@ class SurveyInviteeInput:
 
     def to_domain(self, index: int) -> campaigns.Invitee:
         return campaigns.Invitee(
-            channel=models.Channel(self.channel.name),
+            channel=self.channel,
             child_reference=self.child_reference,
             person_id=decode_optional_id(self.person_id, "Person", f"invitees.{index}.personId"),
-            audience=Audience(self.audience.name) if self.audience else None,
+            audience=self.audience,
             contact=self.contact,
             language=self.language,
         )
@@ -141,3 +139,17 @@ class SurveySampleInput:
     include_parent_carers: bool = strawberry.field(
         default=False, description="Invite a parent or carer of each child too."
     )
+
+    def to_domain(self) -> campaigns.SampleRequest:
+        return campaigns.SampleRequest(
+            size=self.size,
+            cohorts=[models.Cohort(c.name) for c in self.cohorts],
+            team_ids=[
+                decode_id(t, "Team", f"sample.teamIds.{n}") for n, t in enumerate(self.team_ids)
+            ],
+            service_ids=[
+                decode_id(t, "Service", f"sample.serviceIds.{n}")
+                for n, t in enumerate(self.service_ids)
+            ],
+            include_parent_carers=self.include_parent_carers,
+        )

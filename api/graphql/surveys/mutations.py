@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.errors import ErrorCode, UserError
+from api.graphql.core.ids import decode_id, decode_optional_id
+from api.graphql.core.mutations import EMPTY_ON_SUCCESS, Payload, mutate, payload
 from api.graphql.surveys.campaign_types import SurveyCampaign
 from api.graphql.surveys.inputs import (
     CreateSurveyCampaignInput,
@@ -21,28 +24,25 @@ from api.graphql.surveys.inputs import (
     SurveySampleInput,
 )
 from api.graphql.surveys.types import SurveyVersion
-from api.types.common import (
-    ErrorCode,
-    UserError,
-    decode_id,
-    decode_optional_id,
-    mutate,
-)
 from domain.core.errors import InvalidInput
 from domain.people.roles import Actor
 from domain.surveys import campaigns, definitions, dispatch, models
 from domain.surveys import service as surveys
 
+THE_CAMPAIGN = "The campaign, when it succeeded."
 
-@strawberry.type(description="The version published, or why nothing changed.")
-class SurveyVersionPayload:
-    survey_version: SurveyVersion | None = strawberry.field(
-        description="The new version, when it succeeded."
-    )
-    errors: list[UserError] = strawberry.field(
-        description="Empty when it succeeded; otherwise every problem, each naming its field "
-        "path (e.g. `questions.3.options`, `translations.cy.questions.feel_safe.text`)."
-    )
+
+@payload(
+    "survey_version",
+    SurveyVersion,
+    description="The version published, or why nothing changed.",
+    field_description="The new version, when it succeeded.",
+    errors_description="Empty when it succeeded; otherwise every problem, each naming its field "
+    "path (e.g. `questions.3.options`, `translations.cy.questions.feel_safe.text`).",
+    convert=lambda published: SurveyVersion.from_model(*published),
+)
+class SurveyVersionPayload(Payload[tuple[models.SurveyVersion, str]]):
+    pass
 
 
 @strawberry.type
@@ -58,7 +58,7 @@ class SurveyMutation:
             PublishSurveyVersionInput, strawberry.argument(description="The new version.")
         ],
     ) -> SurveyVersionPayload:
-        ctx = info.context
+        clock = info.context.clock
         refused: list[definitions.DefinitionInvalid] = []
 
         async def use_case(s: AsyncSession, a: Actor) -> tuple[models.SurveyVersion, str]:
@@ -66,9 +66,9 @@ class SurveyMutation:
                 version = await surveys.publish_version(
                     session=s,
                     actor=a,
-                    clock=ctx.clock,
+                    clock=clock,
                     survey_key=input.survey_key,
-                    audience=definitions.Audience(input.audience.name),
+                    audience=input.audience,
                     questions=input.questions,
                     translations=input.translations,
                     name=input.name,
@@ -80,15 +80,13 @@ class SurveyMutation:
                 raise
             return version, input.survey_key
 
-        result, errors = await mutate(info, use_case)
+        published, errors = await mutate(info, use_case)
         if refused:
             errors = [
                 UserError(code=ErrorCode.INVALID, field=p.field, message=p.message)
                 for p in refused[0].problems
             ]
-        return SurveyVersionPayload(
-            survey_version=SurveyVersion.from_model(*result) if result else None, errors=errors
-        )
+        return SurveyVersionPayload.of(published, errors)
 
 
 @strawberry.type(description="Someone not invited, and why.")
@@ -97,19 +95,19 @@ class SkippedInvitee:
     reason: str = strawberry.field(description="Why they were not invited.")
 
 
-@strawberry.type(description="The campaign, or why nothing changed.")
-class SurveyCampaignPayload:
-    survey_campaign: SurveyCampaign | None = strawberry.field(
-        description="The campaign, when it succeeded."
-    )
-    errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
+@payload(
+    "survey_campaign",
+    SurveyCampaign,
+    description="The campaign, or why nothing changed.",
+    field_description=THE_CAMPAIGN,
+)
+class SurveyCampaignPayload(Payload[models.SurveyCampaign]):
+    pass
 
 
 @strawberry.type(description="Who was invited, who was skipped and why, or why nothing changed.")
 class InvitationsPayload:
-    survey_campaign: SurveyCampaign | None = strawberry.field(
-        description="The campaign, when it succeeded."
-    )
+    survey_campaign: SurveyCampaign | None = strawberry.field(description=THE_CAMPAIGN)
     invited: int = strawberry.field(description="Invitations made.")
     skipped: list[SkippedInvitee] = strawberry.field(
         description="Those not invited: opted out, invited already, unknown, or no version "
@@ -119,47 +117,44 @@ class InvitationsPayload:
         description="Empty when it succeeded; a malformed invitee refuses the whole call."
     )
 
+    @classmethod
+    async def run(
+        cls,
+        info: Info[Context, None],
+        use_case: Callable[
+            [AsyncSession, Actor], Awaitable[tuple[models.SurveyCampaign, campaigns.Invited]]
+        ],
+    ) -> InvitationsPayload:
+        result, errors = await mutate(info, use_case)
+        if result is None:
+            return cls(survey_campaign=None, invited=0, skipped=[], errors=errors)
+        campaign, invited = result
+        return cls(
+            survey_campaign=SurveyCampaign.from_model(campaign),
+            invited=len(invited.created),
+            skipped=[SkippedInvitee(index=i, reason=r) for i, r in invited.skipped],
+            errors=[],
+        )
+
 
 @strawberry.type(description="How many failed invitations will be tried again, or why none.")
 class RetryPayload:
     retried: int = strawberry.field(description="Invitations put back to be sent.")
-    survey_campaign: SurveyCampaign | None = strawberry.field(
-        description="The campaign, when it succeeded."
-    )
-    errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
+    survey_campaign: SurveyCampaign | None = strawberry.field(description=THE_CAMPAIGN)
+    errors: list[UserError] = strawberry.field(description=EMPTY_ON_SUCCESS)
 
 
 @strawberry.type(description="The opt-out recorded, or why not.")
 class SurveyOptOutPayload:
     recorded: bool = strawberry.field(description="True when it is recorded.")
-    errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
+    errors: list[UserError] = strawberry.field(description=EMPTY_ON_SUCCESS)
 
 
-def _invitations_payload(
-    result: tuple[models.SurveyCampaign, campaigns.Invited] | None, errors: list[UserError]
-) -> InvitationsPayload:
-    if result is None:
-        return InvitationsPayload(survey_campaign=None, invited=0, skipped=[], errors=errors)
-    campaign, invited = result
-    return InvitationsPayload(
-        survey_campaign=SurveyCampaign.from_model(campaign),
-        invited=len(invited.created),
-        skipped=[SkippedInvitee(index=i, reason=r) for i, r in invited.skipped],
-        errors=[],
-    )
-
-
-async def _with_survey(session: AsyncSession, campaign: models.SurveyCampaign) -> Any:
+async def _with_survey(
+    session: AsyncSession, campaign: models.SurveyCampaign
+) -> models.SurveyCampaign:
     await session.refresh(campaign, ["survey"])
     return campaign
-
-
-def _campaign_payload(
-    result: models.SurveyCampaign | None, errors: list[UserError]
-) -> SurveyCampaignPayload:
-    return SurveyCampaignPayload(
-        survey_campaign=SurveyCampaign.from_model(result) if result else None, errors=errors
-    )
 
 
 def _token_key(info: Info[Context, None]) -> str:
@@ -188,15 +183,15 @@ class SurveyCampaignMutation:
                 actor=a,
                 clock=clock,
                 name=input.name,
-                kind=models.CampaignKind(input.kind.name),
+                kind=input.kind,
                 survey_key=input.survey_key,
                 opens_at=input.opens_at,
                 closes_at=input.closes_at,
                 reminder_days=input.reminder_days,
             )
-            return cast(models.SurveyCampaign, await _with_survey(s, campaign))
+            return await _with_survey(s, campaign)
 
-        return _campaign_payload(*await mutate(info, use_case))
+        return await SurveyCampaignPayload.run(info, use_case)
 
     @strawberry.mutation(
         description="Invite people to a campaign that has not closed (at most 1,000 at a "
@@ -228,25 +223,10 @@ class SurveyCampaignMutation:
         campaign_id: CampaignId,
         sample: Annotated[SurveySampleInput, strawberry.argument(description="The sample.")],
     ) -> InvitationsPayload:
-        def request() -> campaigns.SampleRequest:
-            return campaigns.SampleRequest(
-                size=sample.size,
-                cohorts=[models.Cohort(c.name) for c in sample.cohorts],
-                team_ids=[
-                    decode_id(t, "Team", f"sample.teamIds.{n}")
-                    for n, t in enumerate(sample.team_ids)
-                ],
-                service_ids=[
-                    decode_id(t, "Service", f"sample.serviceIds.{n}")
-                    for n, t in enumerate(sample.service_ids)
-                ],
-                include_parent_carers=sample.include_parent_carers,
-            )
-
         return await _inviting(
             info,
             campaign_id,
-            lambda **given: campaigns.draw_sample(**given, request=request()),
+            lambda **given: campaigns.draw_sample(**given, request=sample.to_domain()),
         )
 
     @strawberry.mutation(
@@ -297,9 +277,9 @@ class SurveyCampaignMutation:
                 audit_id=decode_id(audit_id, "Audit", "auditId"),
                 invitees=[i.to_domain(n) for n, i in enumerate(invitees)],
             )
-            return cast(models.SurveyCampaign, await _with_survey(s, campaign)), invited
+            return await _with_survey(s, campaign), invited
 
-        return _invitations_payload(*await mutate(info, use_case))
+        return await InvitationsPayload.run(info, use_case)
 
     @strawberry.mutation(
         description="Launch a DRAFT campaign: it opens now, or is SCHEDULED until `opensAt`."
@@ -328,7 +308,7 @@ class SurveyCampaignMutation:
         clock = info.context.clock
 
         async def use_case(s: AsyncSession, a: Actor) -> tuple[int, models.SurveyCampaign]:
-            cid = decode_id(campaign_id, "SurveyCampaign", "campaignId")
+            cid = _campaign_id(campaign_id)
             retried = await dispatch.retry_failed(session=s, actor=a, clock=clock, campaign_id=cid)
             return retried, await _campaign_of(s, a, cid)
 
@@ -370,6 +350,10 @@ class SurveyCampaignMutation:
         return SurveyOptOutPayload(recorded=bool(recorded), errors=errors)
 
 
+def _campaign_id(value: strawberry.ID) -> uuid.UUID:
+    return decode_id(value, "SurveyCampaign", "campaignId")
+
+
 async def _inviting(
     info: Info[Context, None],
     campaign_id: strawberry.ID,
@@ -383,11 +367,11 @@ async def _inviting(
     async def use_case(
         s: AsyncSession, a: Actor
     ) -> tuple[models.SurveyCampaign, campaigns.Invited]:
-        cid = decode_id(campaign_id, "SurveyCampaign", "campaignId")
+        cid = _campaign_id(campaign_id)
         invited = await invite(session=s, actor=a, clock=clock, token_key=key, campaign_id=cid)
         return await _campaign_of(s, a, cid), invited
 
-    return _invitations_payload(*await mutate(info, use_case))
+    return await InvitationsPayload.run(info, use_case)
 
 
 async def _change_state(
@@ -400,14 +384,11 @@ async def _change_state(
 
     async def use_case(s: AsyncSession, a: Actor) -> models.SurveyCampaign:
         campaign = await change(
-            session=s,
-            actor=a,
-            clock=clock,
-            campaign_id=decode_id(campaign_id, "SurveyCampaign", "campaignId"),
+            session=s, actor=a, clock=clock, campaign_id=_campaign_id(campaign_id)
         )
-        return cast(models.SurveyCampaign, await _with_survey(s, campaign))
+        return await _with_survey(s, campaign)
 
-    return _campaign_payload(*await mutate(info, use_case))
+    return await SurveyCampaignPayload.run(info, use_case)
 
 
 async def _campaign_of(s: AsyncSession, a: Actor, campaign_id: uuid.UUID) -> models.SurveyCampaign:

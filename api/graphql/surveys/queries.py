@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Annotated, cast
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated
+from api.graphql.core.ids import decode_id, global_id
+from api.graphql.core.pagination import After, First, connection, read
 from api.graphql.surveys.campaign_types import SurveyCampaign, SurveyCampaignConnection
+from api.graphql.surveys.enums import ResultBreakdown
 from api.graphql.surveys.inputs import SurveyCampaignFilter
 from api.graphql.surveys.result_types import (
     CAMPAIGN,
-    ResultBreakdown,
     SurveyCommentConnection,
     SurveyQuestionResult,
     SurveyResults,
@@ -24,20 +26,9 @@ from api.graphql.surveys.types import (
     Survey,
     SurveyAnswerCheck,
     SurveyAnswerError,
-    SurveyAnswerErrorCode,
     SurveyConnection,
 )
-from api.types.audits import After, First
-from api.types.common import (
-    IsAuthenticated,
-    connection,
-    decode_id,
-    global_id,
-    read,
-)
-from domain.core.pagination import Page
-from domain.people.roles import Actor
-from domain.surveys import campaigns, definitions, results
+from domain.surveys import campaigns, results
 from domain.surveys import service as surveys
 
 
@@ -83,21 +74,21 @@ class SurveyQuery:
             JSON, strawberry.argument(description="An object of question keys to answers.")
         ],
     ) -> SurveyAnswerCheck:
-        async def use_case(s: AsyncSession, a: Actor) -> definitions.AnswerCheck:
-            return await surveys.check_answers_to(
+        check = await read(
+            info,
+            lambda s, a: surveys.check_answers_to(
                 session=s,
                 actor=a,
                 version_id=decode_id(version_id, "SurveyVersion", "versionId"),
                 answers=answers,
-            )
-
-        check = await read(info, use_case)
+            ),
+        )
         return SurveyAnswerCheck(
             valid=check.ok,
             errors=[
                 SurveyAnswerError(
                     question_key=p.question_key,
-                    code=SurveyAnswerErrorCode(p.kind.value),
+                    code=p.kind,
                     message=p.message,
                 )
                 for p in check.problems
@@ -171,18 +162,16 @@ class SurveyResultsQuery:
             strawberry.argument(description="Break each question down by this; none if left out."),
         ] = None,
     ) -> SurveyResults:
-        breakdown = results.Breakdown(by.name) if by else None
-
-        async def use_case(s: AsyncSession, a: Actor) -> results.CampaignResults:
-            return await results.campaign_results(
+        found = await read(
+            info,
+            lambda s, a: results.campaign_results(
                 session=s,
                 actor=a,
                 policy_settings=info.context.settings.policy,
                 campaign_id=decode_id(campaign_id, CAMPAIGN, "campaignId"),
-                by=breakdown,
-            )
-
-        found = await read(info, use_case)
+                by=by,
+            ),
+        )
         return SurveyResults(
             campaign_id=global_id(CAMPAIGN, found.campaign.id),
             campaign_name=found.campaign.name,
@@ -190,7 +179,7 @@ class SurveyResultsQuery:
             minimum_group_size=found.minimum_group_size,
             suppressed=found.suppressed,
             respondents=found.respondents,
-            questions=[SurveyQuestionResult.from_domain(q, breakdown) for q in found.questions],
+            questions=[SurveyQuestionResult.from_domain(q, by) for q in found.questions],
         )
 
     @strawberry.field(
@@ -210,9 +199,9 @@ class SurveyResultsQuery:
         after: After = None,
     ) -> SurveyCommentConnection:
         policy_settings = info.context.settings.policy
-
-        async def lister(s: AsyncSession, a: Actor) -> Page[results.Comment]:
-            return await results.list_comments(
+        page = await read(
+            info,
+            lambda s, a: results.list_comments(
                 session=s,
                 actor=a,
                 policy_settings=policy_settings,
@@ -220,20 +209,19 @@ class SurveyResultsQuery:
                 question_key=question_key,
                 first=first,
                 after=after,
-            )
-
-        async def counter(s: AsyncSession, a: Actor) -> int:
-            return await results.count_comments(
-                session=s,
-                actor=a,
-                policy_settings=policy_settings,
-                campaign_id=decode_id(campaign_id, CAMPAIGN, "campaignId"),
-                question_key=question_key,
-            )
-
-        page = await read(info, lister)
+            ),
+        )
 
         async def total() -> int:
-            return await read(info, counter)
+            return await read(
+                info,
+                lambda s, a: results.count_comments(
+                    session=s,
+                    actor=a,
+                    policy_settings=policy_settings,
+                    campaign_id=decode_id(campaign_id, CAMPAIGN, "campaignId"),
+                    question_key=question_key,
+                ),
+            )
 
         return SurveyCommentConnection.from_page(page, total)

@@ -7,46 +7,25 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.context import Context
-from api.graphql.surveys.types import SurveyAudience, SurveyQuestionType
-from api.types.audits import After, First
-from api.types.common import (
-    global_id,
-    refusal,
-)
+from api.graphql.core.context import Context
+from api.graphql.core.errors import refusal
+from api.graphql.core.ids import global_id
+from api.graphql.core.pagination import After, First
+from api.graphql.people.loaders import TEAM
+from api.graphql.surveys.enums import ResultBreakdown, SurveyAudience, SurveyQuestionType
 from api.types.organisation import Team
 from domain.core.errors import InvalidInput
 from domain.core.pagination import Page, check_page_size
 from domain.surveys import results as domain
 
 CAMPAIGN = "SurveyCampaign"
-
-
-@strawberry.enum(description="How a campaign's results are broken down into groups.")
-class ResultBreakdown(Enum):
-    TEAM = strawberry.enum_value(
-        "TEAM", description="By the team each respondent was counted under when invited."
-    )
-    SERVICE = strawberry.enum_value(
-        "SERVICE", description="By the service each respondent was counted under when invited."
-    )
-    COHORT = strawberry.enum_value(
-        "COHORT",
-        description="By cohort (care leaver, looked after, child protection, child in need, "
-        "Family First, other, staff).",
-    )
-    AUDIENCE = strawberry.enum_value(
-        "AUDIENCE", description="By audience (the version of the survey answered)."
-    )
 
 
 @strawberry.type(description="How many gave one answer.")
@@ -136,6 +115,15 @@ def _offset(after: str | None) -> int:
         raise InvalidInput("That cursor is not one this list gave out.", field="after") from exc
 
 
+def _page_info(cursors: Sequence[str], has_next: bool, has_previous: bool) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
 def _cursor(n: int) -> str:
     return base64.urlsafe_b64encode(f"group:{n}".encode()).decode().rstrip("=")
 
@@ -194,11 +182,8 @@ class SurveyQuestionResult:
         ]
         return SurveyResultGroupConnection(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=start + size < len(self._groups),
-                has_previous_page=start > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=_page_info(
+                [e.cursor for e in edges], start + size < len(self._groups), start > 0
             ),
             total_count=len(self._groups),
         )
@@ -209,12 +194,10 @@ class SurveyQuestionResult:
     ) -> SurveyQuestionResult:
         return cls(
             key=q.key,
-            type=SurveyQuestionType(q.type.value),
+            type=q.type,
             text=q.text,
             asked=[
-                SurveyQuestionAsked(
-                    audience=SurveyAudience(a.audience.value), version=a.version, text=a.text
-                )
+                SurveyQuestionAsked(audience=a.audience, version=a.version, text=a.text)
                 for a in q.asked
             ],
             overall=SurveyResultFigures.from_domain(q.overall),
@@ -258,7 +241,7 @@ class SurveyComment:
     audience: SurveyAudience | None = strawberry.field(
         description="Who wrote it, by audience; null when that group is smaller than the minimum."
     )
-    _team_id: strawberry.Private[Any]
+    _team_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(
         description="The team the respondent was counted under; null when none, or when the "
@@ -267,7 +250,7 @@ class SurveyComment:
     async def team(self, info: Info[Context, None]) -> Team | None:
         if self._team_id is None:
             return None
-        m = await info.context.loaders.team.load(self._team_id)
+        m = await TEAM.load(info, self._team_id)
         return Team.from_model(m) if m else None
 
     @classmethod
@@ -275,7 +258,7 @@ class SurveyComment:
         return cls(
             text=c.text,
             submitted_on=c.submitted_on,
-            audience=SurveyAudience(c.audience.value) if c.audience else None,
+            audience=c.audience,
             _team_id=c.team_id,
         )
 
@@ -290,26 +273,22 @@ class SurveyCommentEdge:
 class SurveyCommentConnection:
     edges: list[SurveyCommentEdge] = strawberry.field(description="The comments on this page.")
     page_info: relay.PageInfo = strawberry.field(description="Where this page is in the list.")
-    _count: strawberry.Private[Any]
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many comments in all, across all pages.")
     async def total_count(self) -> int:
-        total: int = await self._count()
-        return total
+        return await self._count()
 
     @classmethod
-    def from_page(cls, page: Page[domain.Comment], count: Any) -> SurveyCommentConnection:
+    def from_page(
+        cls, page: Page[domain.Comment], count: Callable[[], Awaitable[int]]
+    ) -> SurveyCommentConnection:
         edges = [
             SurveyCommentEdge(node=SurveyComment.from_domain(c), cursor=cursor)
             for c, cursor in zip(page.items, page.cursors, strict=True)
         ]
         return cls(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
+            page_info=_page_info(page.cursors, page.has_next_page, page.has_previous_page),
             _count=count,
         )

@@ -3,10 +3,8 @@ and the checks a respondent's answers get. Every decision is in `domain/surveys/
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 from typing import Annotated, Any, cast
 
 import strawberry
@@ -14,73 +12,12 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.common import (
-    CountedConnection,
-    node_ids,
-)
+from api.graphql.core.context import Context
+from api.graphql.core.ids import node_ids as node_ids_of
+from api.graphql.core.pagination import CountedConnection
+from api.graphql.surveys.enums import SurveyAnswerErrorCode, SurveyAudience, SurveyQuestionType
+from api.graphql.surveys.loaders import SURVEY, SURVEY_VERSION
 from domain.surveys import definitions, models
-from domain.surveys import service as surveys
-
-
-@strawberry.enum(description="Who a survey version is written for.")
-class SurveyAudience(Enum):
-    CHILD_UNDER_8 = strawberry.enum_value(
-        "CHILD_UNDER_8",
-        description="Children under 8: faces, pictures and 'draw or tell' only, very short "
-        "wording.",
-    )
-    CHILD_8_TO_12 = strawberry.enum_value("CHILD_8_TO_12", description="Children aged 8 to 12.")
-    CHILD_13_AND_OVER = strawberry.enum_value(
-        "CHILD_13_AND_OVER", description="Young people aged 13 and over."
-    )
-    PARENT_CARER = strawberry.enum_value("PARENT_CARER", description="Parents and carers.")
-    CARE_LEAVER = strawberry.enum_value("CARE_LEAVER", description="Care leavers.")
-    STAFF = strawberry.enum_value("STAFF", description="Members of staff.")
-
-
-@strawberry.enum(description="How a question is answered.")
-class SurveyQuestionType(Enum):
-    EMOJI_SCALE = strawberry.enum_value(
-        "EMOJI_SCALE", description="Five faces, each with a label; the answer is 1 (worst) to 5."
-    )
-    SCALE_0_10 = strawberry.enum_value(
-        "SCALE_0_10", description="A whole number from 0 to 10, with what each end means."
-    )
-    SINGLE_CHOICE = strawberry.enum_value(
-        "SINGLE_CHOICE", description="One option; the answer is the option's key."
-    )
-    MULTIPLE_CHOICE = strawberry.enum_value(
-        "MULTIPLE_CHOICE", description="Any number of options; the answer is a list of keys."
-    )
-    FREE_TEXT = strawberry.enum_value(
-        "FREE_TEXT",
-        description="Text (for young children: what they drew or told), up to a length.",
-    )
-
-
-@strawberry.enum(description="Why an answer is not acceptable.")
-class SurveyAnswerErrorCode(Enum):
-    NOT_AN_OBJECT = strawberry.enum_value(
-        "NOT_AN_OBJECT", description="The answers are not an object of question keys to answers."
-    )
-    UNKNOWN_QUESTION = strawberry.enum_value(
-        "UNKNOWN_QUESTION", description="The version has no question with that key."
-    )
-    REQUIRED = strawberry.enum_value("REQUIRED", description="A required question is unanswered.")
-    WRONG_TYPE = strawberry.enum_value(
-        "WRONG_TYPE", description="The answer is not of the question's kind."
-    )
-    OUT_OF_RANGE = strawberry.enum_value(
-        "OUT_OF_RANGE", description="A face outside 1 to 5, or a scale outside 0 to 10."
-    )
-    UNKNOWN_OPTION = strawberry.enum_value(
-        "UNKNOWN_OPTION", description="An option key the question does not have."
-    )
-    DUPLICATE_OPTION = strawberry.enum_value(
-        "DUPLICATE_OPTION", description="The same option chosen twice."
-    )
-    TOO_LONG = strawberry.enum_value("TOO_LONG", description="Text over the question's length.")
 
 
 @strawberry.type(description="An option of a choice question.")
@@ -189,7 +126,7 @@ class SurveyVersion(relay.Node):
         return [
             SurveyQuestion(
                 key=q.key,
-                type=SurveyQuestionType(q.type.value),
+                type=q.type,
                 required=q.required,
                 options=[SurveyOption(key=o.key, emoji=o.emoji) for o in q.options or ()],
                 max_length=q.text_limit if q.type is definitions.QuestionType.FREE_TEXT else None,
@@ -215,7 +152,7 @@ class SurveyVersion(relay.Node):
         return cls(
             id=str(m.id),
             survey_key=survey_key,
-            audience=SurveyAudience(m.audience.value),
+            audience=m.audience,
             version=m.version,
             published_at=m.published_at,
             change_note=m.change_note,
@@ -227,13 +164,8 @@ class SurveyVersion(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _ids(node_ids)
-        actor = info.context.actor
-        if actor is None or not ids:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await surveys.get_versions(session=session, actor=actor, ids=ids)
-        return [cls.from_model(found[i], found[i].survey.key) if i in found else None for i in ids]
+        found = await SURVEY_VERSION.load_many(info, node_ids_of(node_ids))
+        return [cls.from_model(m, m.survey.key) if m else None for m in found]
 
 
 _AUDIENCE_ORDER = {a: n for n, a in enumerate(definitions.Audience)}
@@ -273,19 +205,8 @@ class Survey(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _ids(node_ids)
-        actor = info.context.actor
-        if actor is None or not ids:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = {
-                s.id: s for s in await surveys.get_surveys(session=session, actor=actor, ids=ids)
-            }
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
-
-
-def _ids(values: Iterable[str]) -> list[uuid.UUID]:
-    return node_ids(list(values))
+        found = await SURVEY.load_many(info, node_ids_of(node_ids))
+        return [cls.from_model(m) if m else None for m in found]
 
 
 @strawberry.type(description="A page of surveys.")
