@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from api.graphql.core.context import Context
 from api.graphql.core.errors import IsAuthenticated
-from api.graphql.core.ids import decode_id, global_id
+from api.graphql.core.ids import decode_id
 from api.graphql.core.pagination import After, First, connection, read
 from api.graphql.surveys.campaign_types import SurveyCampaign, SurveyCampaignConnection
 from api.graphql.surveys.enums import ResultBreakdown
@@ -19,7 +19,6 @@ from api.graphql.surveys.inputs import SurveyCampaignFilter
 from api.graphql.surveys.result_types import (
     CAMPAIGN,
     SurveyCommentConnection,
-    SurveyQuestionResult,
     SurveyResults,
 )
 from api.graphql.surveys.types import (
@@ -172,15 +171,7 @@ class SurveyResultsQuery:
                 by=by,
             ),
         )
-        return SurveyResults(
-            campaign_id=global_id(CAMPAIGN, found.campaign.id),
-            campaign_name=found.campaign.name,
-            by=by,
-            minimum_group_size=found.minimum_group_size,
-            suppressed=found.suppressed,
-            respondents=found.respondents,
-            questions=[SurveyQuestionResult.from_domain(q, by) for q in found.questions],
-        )
+        return SurveyResults.from_domain(found, by)
 
     @strawberry.field(
         description="The free-text answers to one question of a campaign, newest first, for the "

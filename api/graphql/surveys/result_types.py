@@ -230,6 +230,20 @@ class SurveyResults:
         description="Each question's results, in the survey's order; empty when suppressed."
     )
 
+    @classmethod
+    def from_domain(
+        cls, found: domain.CampaignResults, by: ResultBreakdown | None
+    ) -> SurveyResults:
+        return cls(
+            campaign_id=global_id(CAMPAIGN, found.campaign.id),
+            campaign_name=found.campaign.name,
+            by=by,
+            minimum_group_size=found.minimum_group_size,
+            suppressed=found.suppressed,
+            respondents=found.respondents,
+            questions=[SurveyQuestionResult.from_domain(q, by) for q in found.questions],
+        )
+
 
 @strawberry.type(
     description="One free-text answer, without anything that links it to a respondent, an "
