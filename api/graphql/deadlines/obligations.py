@@ -11,11 +11,12 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.core.context import Context
+from api.graphql.core.ids import global_id, node_ids
+from api.graphql.core.pagination import CountedConnection, is_loaded
 from api.graphql.deadlines.enums import ObligationKind as ObligationKind
 from api.graphql.deadlines.enums import ObligationState as ObligationState
-from api.types.common import CountedConnection, global_id, is_loaded, node_ids
-from api.types.organisation import Person
+from api.graphql.people.types import Person
 from domain.deadlines import models
 from domain.deadlines import obligations as domain
 

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
-from api.context import Context
+from api.graphql.audits.types import Audit, Grade, Moderation
+from api.graphql.children.types import Child
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated, UserError
+from api.graphql.core.ids import decode_id, decode_optional_id, node_ids
+from api.graphql.core.mutations import mutate
+from api.graphql.core.pagination import After, CountedConnection, First, connection
 from api.graphql.escalation.enums import (
     AssuranceOutcome,
     EscalationStage,
@@ -23,20 +29,8 @@ from api.graphql.escalation.enums import (
     OtherCaseOutcome,
     RegradedBy,
 )
-from api.types.audits import After, Audit, First, Grade, Moderation
-from api.types.children import Child
-from api.types.common import (
-    CountedConnection,
-    IsAuthenticated,
-    UserError,
-    connection,
-    decode_id,
-    decode_optional_id,
-    mutate,
-    node_ids,
-)
-from api.types.history import HistoryEntry
-from api.types.organisation import Person
+from api.graphql.history.types import HistoryEntry
+from api.graphql.people.types import Person
 from domain.escalation import models
 from domain.escalation import service as domain
 from domain.people.roles import Actor
