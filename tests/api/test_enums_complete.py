@@ -3,9 +3,9 @@ obligation or notification can never fail (a missing value would be an internal 
 
 from __future__ import annotations
 
-from api.escalation_schema import EscalationStage
+from api.graphql.deadlines.enums import ObligationKind as ApiObligationKind
+from api.graphql.escalation.enums import EscalationStage
 from api.notifications_schema import NotificationKind as ApiNotificationKind
-from api.types.obligations import ObligationKind as ApiObligationKind
 from domain.deadlines.models import ObligationKind
 from domain.escalation.models import EscalationStage as DomainStage
 from domain.notifications.models import NotificationKind

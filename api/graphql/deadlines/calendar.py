@@ -11,8 +11,8 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.common import node_ids
+from api.graphql.core.context import Context
+from api.graphql.core.ids import node_ids
 from domain.deadlines import models
 from domain.deadlines import service as deadlines
 

@@ -13,8 +13,9 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.common import ErrorCode, UserError, mutate
+from api.graphql.core.context import Context
+from api.graphql.core.errors import ErrorCode, UserError
+from api.graphql.core.mutations import mutate
 from domain.children import importer
 from domain.people.roles import Actor
 

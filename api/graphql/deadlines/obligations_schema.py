@@ -10,10 +10,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.audits import After, First
-from api.types.common import IsAuthenticated, connection, decode_optional_id
-from api.types.obligations import (
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated
+from api.graphql.core.ids import decode_optional_id
+from api.graphql.core.pagination import After, First, connection
+from api.graphql.deadlines.obligations import (
     Obligation,
     ObligationConnection,
     ObligationKind,

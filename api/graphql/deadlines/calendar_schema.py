@@ -11,9 +11,12 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.calendar import ClosureDay
-from api.types.common import IsAuthenticated, UserError, decode_id, mutate, read
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated, UserError
+from api.graphql.core.ids import decode_id
+from api.graphql.core.mutations import mutate
+from api.graphql.core.pagination import read
+from api.graphql.deadlines.calendar import ClosureDay
 from domain.deadlines import service as deadlines
 from domain.people.roles import Actor
 

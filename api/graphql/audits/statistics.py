@@ -7,8 +7,8 @@ import uuid
 import strawberry
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.organisation import Person
+from api.graphql.core.context import Context
+from api.graphql.people.types import Person
 from domain.audits import statistics
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -15,126 +14,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.audits import After, Audit, First, Grade, Moderation
-from api.types.children import Child
-from api.types.common import (
-    CountedConnection,
-    IsAuthenticated,
-    UserError,
-    connection,
-    decode_id,
-    decode_optional_id,
-    mutate,
-    node_ids,
+from api.graphql.audits.types import Audit, Grade, Moderation
+from api.graphql.children.types import Child
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated, UserError
+from api.graphql.core.ids import decode_id, decode_optional_id, node_ids
+from api.graphql.core.mutations import mutate
+from api.graphql.core.pagination import After, CountedConnection, First, connection
+from api.graphql.escalation.enums import (
+    AssuranceOutcome,
+    EscalationStage,
+    EscalationStepKind,
+    EscalationStepStatus,
+    OtherCaseOutcome,
+    RegradedBy,
 )
-from api.types.history import HistoryEntry
-from api.types.organisation import Person
+from api.graphql.history.types import HistoryEntry
+from api.graphql.people.types import Person
 from domain.escalation import models
 from domain.escalation import service as domain
 from domain.people.roles import Actor
-
-
-@strawberry.enum(description="Where an Inadequate process stands: the step that is next.")
-class EscalationStage(Enum):
-    MODERATION = strawberry.enum_value(
-        "MODERATION", description="The QA Lead moderates the audit (3 working days)."
-    )
-    ASSURANCE = strawberry.enum_value(
-        "ASSURANCE",
-        description="Confirmed Inadequate; the Head of Service has been told and assures that "
-        "the child is not at risk.",
-    )
-    OTHER_CASES_REVIEW = strawberry.enum_value(
-        "OTHER_CASES_REVIEW",
-        description="The Head of Service or Team Manager reviews the practitioner's other cases.",
-    )
-    EXCEPTION_REPORT = strawberry.enum_value(
-        "EXCEPTION_REPORT", description="The Head of Service sends the exception report to the AED."
-    )
-    SUPERVISION_REVIEWS = strawberry.enum_value(
-        "SUPERVISION_REVIEWS",
-        description="The case is reviewed in the practitioner's supervision, monthly, three times.",
-    )
-    DESK_TOP_AUDIT = strawberry.enum_value(
-        "DESK_TOP_AUDIT", description="The QA Lead's desk-top audit, which closes the process."
-    )
-    CLOSED = strawberry.enum_value("CLOSED", description="The desk-top audit is complete.")
-    REGRADED = strawberry.enum_value(
-        "REGRADED",
-        description="Moderation regraded the audit away from Inadequate (or it was amended away "
-        "from Inadequate before moderation); the process ended there (`endedReason` keeps why, "
-        "`regradedGrade` the grade) and its exception report is withdrawn.",
-    )
-
-
-@strawberry.enum(description="How an audit was graded away from Inadequate, ending its process.")
-class RegradedBy(Enum):
-    MODERATION = strawberry.enum_value("MODERATION", description="The QA Lead's moderation.")
-    AMENDMENT = strawberry.enum_value(
-        "AMENDMENT", description="An amendment of the completed audit, before its moderation."
-    )
-
-
-@strawberry.enum(description="What the Head of Service found.")
-class AssuranceOutcome(Enum):
-    NOT_AT_RISK = strawberry.enum_value(
-        "NOT_AT_RISK", description="The child is not at risk from the inadequate practice."
-    )
-    ACTIONS_TAKEN = strawberry.enum_value(
-        "ACTIONS_TAKEN", description="Actions were taken to keep the child safe (say which)."
-    )
-
-
-@strawberry.enum(description="The outcome of reviewing one of the practitioner's other cases.")
-class OtherCaseOutcome(Enum):
-    NO_CONCERNS = strawberry.enum_value("NO_CONCERNS", description="No concerns.")
-    CONCERNS_ADDRESSED = strawberry.enum_value(
-        "CONCERNS_ADDRESSED", description="Worries found and acted on (a note says how)."
-    )
-    INADEQUATE = strawberry.enum_value(
-        "INADEQUATE",
-        description="Practice on this case is inadequate too: plan an audit of it (`planAudit`).",
-    )
-
-
-@strawberry.enum(description="A step of the Inadequate process, in the framework's order.")
-class EscalationStepKind(Enum):
-    MODERATION = strawberry.enum_value("MODERATION", description="The QA Lead's moderation.")
-    TELL_HEAD_OF_SERVICE = strawberry.enum_value(
-        "TELL_HEAD_OF_SERVICE",
-        description="The responsible Head of Service told, at once, by the service.",
-    )
-    ASSURANCE = strawberry.enum_value(
-        "ASSURANCE", description="The Head of Service's assurance that the child is not at risk."
-    )
-    OTHER_CASES_REVIEW = strawberry.enum_value(
-        "OTHER_CASES_REVIEW", description="The review of the practitioner's other cases."
-    )
-    EXCEPTION_REPORT = strawberry.enum_value(
-        "EXCEPTION_REPORT", description="The one-page exception report to the AED."
-    )
-    SUPERVISION_REVIEW = strawberry.enum_value(
-        "SUPERVISION_REVIEW", description="A monthly review in supervision (`number` 1 to 3)."
-    )
-    DESK_TOP_AUDIT = strawberry.enum_value(
-        "DESK_TOP_AUDIT", description="The QA Lead's desk-top audit."
-    )
-
-
-@strawberry.enum(description="Where a step stands, by the service's clock.")
-class EscalationStepStatus(Enum):
-    DONE = strawberry.enum_value("DONE", description="Done (see `doneAt`, `doneBy`).")
-    DUE = strawberry.enum_value("DUE", description="Open and not yet late.")
-    OVERDUE = strawberry.enum_value("OVERDUE", description="Open and past its due moment.")
-    NOT_YET = strawberry.enum_value(
-        "NOT_YET",
-        description="Not open yet: an earlier step comes first, or (a review in supervision) "
-        "its month has not opened (`opensOn`).",
-    )
-    NOT_NEEDED = strawberry.enum_value(
-        "NOT_NEEDED", description="The process ended before this step (a regrade)."
-    )
 
 
 @strawberry.type(description="One step of the timeline: who owes it, by when, and whether done.")

@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.context import Context
-from api.types.audits import (
-    After,
+from api.graphql.audits.statistics import AuditDashboard, RegradeRates
+from api.graphql.audits.types import (
     Agreement,
     Audit,
     AuditAction,
@@ -28,7 +27,6 @@ from api.types.audits import (
     AuditStatus,
     AuditTemplate,
     BenchmarkRound,
-    First,
     Grade,
     LearningPoint,
     LearningPointConnection,
@@ -41,17 +39,12 @@ from api.types.audits import (
     Theme,
     ThemeKind,
 )
-from api.types.common import (
-    IsAuthenticated,
-    UserError,
-    connection,
-    decode_id,
-    decode_optional_id,
-    mutate,
-    read,
-)
-from api.types.enums import Cohort
-from api.types.statistics import AuditDashboard, RegradeRates
+from api.graphql.children.enums import Cohort
+from api.graphql.core.context import Context
+from api.graphql.core.errors import IsAuthenticated, UserError
+from api.graphql.core.ids import decode_id, decode_optional_id
+from api.graphql.core.mutations import mutate
+from api.graphql.core.pagination import After, First, connection, read
 from domain.audits import kinds, programme, reference, statistics
 from domain.audits import service as audits
 from domain.children.service import Cohort as DomainCohort

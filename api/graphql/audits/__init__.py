@@ -1,0 +1,1 @@
+"""GraphQL for domain/audits: audits, templates, themes, actions, learning, samples."""

@@ -1,0 +1,1 @@
+"""GraphQL for domain/children: the child (case) record and its import."""

@@ -1,0 +1,41 @@
+"""The per-request context: who is asking, the clock, short-lived sessions and fresh loaders.
+
+Nothing here names a concept: a concept's loaders are declared in its own `loaders.py` and got
+through `loaders.get(...)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.graphql.core.legacy_loaders import LegacyLoaders
+from domain.core.clock import Clock
+from domain.core.db import SessionFactory
+from domain.core.errors import Unauthenticated
+from domain.core.settings import Settings
+from domain.people.roles import Actor
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response | None
+    actor: Actor | None
+    request_id: str
+    settings: Settings
+    clock: Clock
+    session_factory: SessionFactory
+    # Typed as the registry with the old attribute names until every concept reads its
+    # loaders through `get` (see legacy_loaders.py).
+    loaders: LegacyLoaders
+    # Deprecated: string-keyed per-request state; declare a `Loader` instead.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def require_actor(self) -> Actor:
+        if self.actor is None:
+            raise Unauthenticated()
+        return self.actor

@@ -1,0 +1,1 @@
+"""GraphQL for domain/deadlines: obligations and the authority's calendar."""

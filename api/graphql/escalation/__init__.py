@@ -1,0 +1,1 @@
+"""GraphQL for domain/escalation: the Inadequate process."""

@@ -1,0 +1,1 @@
+"""The compliments and complaints register through GraphQL (domain/feedback/)."""

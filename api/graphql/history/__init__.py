@@ -1,0 +1,1 @@
+"""GraphQL for domain/history: the record of changes."""

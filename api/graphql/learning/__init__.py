@@ -1,0 +1,1 @@
+"""Task and Finish Groups through GraphQL (domain/learning/)."""

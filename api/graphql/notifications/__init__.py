@@ -1,0 +1,1 @@
+"""A person's in-app notifications through GraphQL (domain/notifications/)."""

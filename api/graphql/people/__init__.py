@@ -1,0 +1,1 @@
+"""GraphQL for domain/people: people, teams, services and role grants."""

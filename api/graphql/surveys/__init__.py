@@ -1,0 +1,1 @@
+"""Surveys through GraphQL: definitions, campaigns and results (domain/surveys/)."""
