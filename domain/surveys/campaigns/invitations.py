@@ -25,7 +25,8 @@ from domain.deadlines.calendar import local_day
 from domain.people.models import Person, Team
 from domain.people.roles import Actor
 from domain.surveys import policy, tokens
-from domain.surveys.campaigns.lifecycle import check_open_for_changes, load_for_update, record
+from domain.surveys.campaigns.lifecycle import check_open_for_changes, load_for_update
+from domain.surveys.changes import record
 from domain.surveys.definitions import ENGLISH, Audience
 from domain.surveys.models import (
     CampaignKind,

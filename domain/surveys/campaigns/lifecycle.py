@@ -15,9 +15,9 @@ from sqlalchemy.orm import selectinload
 
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput, NotFound
-from domain.history import service as history
 from domain.people.roles import Actor
 from domain.surveys import policy
+from domain.surveys.changes import record
 from domain.surveys.definitions import Audience
 from domain.surveys.flows import (
     CampaignEvent,
@@ -47,23 +47,17 @@ def check_open_for_changes(campaign: SurveyCampaign) -> None:
     next_state(campaign.state, CampaignEvent.CHANGE)
 
 
-async def record(
+async def add_campaign(
     session: AsyncSession,
     actor: Actor,
     clock: Clock,
-    action: str,
     campaign: SurveyCampaign,
     changes: dict[str, Any],
 ) -> None:
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action=action,
-        object_type="SurveyCampaign",
-        object_id=campaign.id,
-        changes=changes,
-    )
+    """A new campaign written, with its history."""
+    session.add(campaign)
+    await session.flush()
+    await record(session, actor, clock, "survey_campaign.created", campaign, changes)
 
 
 def _clean_name(name: str | None) -> str:
@@ -147,13 +141,10 @@ async def create_campaign(
         created_at=now,
         updated_at=now,
     )
-    session.add(campaign)
-    await session.flush()
-    await record(
+    await add_campaign(
         session,
         actor,
         clock,
-        "survey_campaign.created",
         campaign,
         {
             "name": [None, clean_name],

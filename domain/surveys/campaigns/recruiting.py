@@ -22,7 +22,7 @@ from domain.people.models import Person, Team
 from domain.people.roles import Actor
 from domain.surveys import policy
 from domain.surveys.campaigns.invitations import Invited, Invitee, invite, invite_in_parts
-from domain.surveys.campaigns.lifecycle import check_open_for_changes, load_for_update, record
+from domain.surveys.campaigns.lifecycle import add_campaign, check_open_for_changes, load_for_update
 from domain.surveys.definitions import Audience
 from domain.surveys.models import (
     CampaignKind,
@@ -205,13 +205,10 @@ async def request_audit_feedback(
             updated_at=now,
             opened_at=now,
         )
-        session.add(campaign)
-        await session.flush()
-        await record(
+        await add_campaign(
             session,
             actor,
             clock,
-            "survey_campaign.created",
             campaign,
             {"kind": [None, CampaignKind.AUDIT_FEEDBACK.value], "audit": [None, str(audit.id)]},
         )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeGuard
 
-from domain.surveys.definitions.form import FACES, Definition, QuestionType
+from domain.surveys.definitions.form import FACES, Definition, Question, QuestionType
 
 
 class AnswerProblemKind(StrEnum):
@@ -74,78 +74,99 @@ def check_answers(definition: Definition, answers: Any) -> AnswerCheck:
                 ),
             )
         )
-    problems: list[AnswerProblem] = []
+    problems: list[AnswerProblem] = [
+        AnswerProblem(
+            str(key), AnswerProblemKind.UNKNOWN_QUESTION, "This survey has no such question."
+        )
+        for key in answers
+        if not isinstance(key, str) or definition.question(key) is None
+    ]
     clean: dict[str, Any] = {}
-
-    def refuse(key: str, kind: AnswerProblemKind, message: str) -> None:
-        problems.append(AnswerProblem(key, kind, message))
-
-    for key in answers:
-        if not isinstance(key, str) or definition.question(key) is None:
-            refuse(
-                str(key), AnswerProblemKind.UNKNOWN_QUESTION, "This survey has no such question."
-            )
     for q in definition.questions:
         value = answers.get(q.key)
         if _unanswered(value):
             if q.required:
-                refuse(q.key, AnswerProblemKind.REQUIRED, "This question must be answered.")
+                problems.append(
+                    AnswerProblem(
+                        q.key, AnswerProblemKind.REQUIRED, "This question must be answered."
+                    )
+                )
             continue
-        match q.type:
-            case QuestionType.EMOJI_SCALE | QuestionType.SCALE_0_10:
-                low, high = (1, len(FACES)) if q.type is QuestionType.EMOJI_SCALE else (0, 10)
-                if not _is_int(value):
-                    refuse(
-                        q.key,
-                        AnswerProblemKind.WRONG_TYPE,
-                        f"The answer is a whole number from {low} to {high}.",
-                    )
-                elif not low <= value <= high:
-                    refuse(
-                        q.key,
-                        AnswerProblemKind.OUT_OF_RANGE,
-                        f"The answer is from {low} to {high}.",
-                    )
-                else:
-                    clean[q.key] = value
-            case QuestionType.SINGLE_CHOICE:
-                if not isinstance(value, str):
-                    refuse(q.key, AnswerProblemKind.WRONG_TYPE, "The answer is one option's key.")
-                elif value not in q.option_keys:
-                    refuse(q.key, AnswerProblemKind.UNKNOWN_OPTION, f"No option '{value}'.")
-                else:
-                    clean[q.key] = value
-            case QuestionType.MULTIPLE_CHOICE:
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    refuse(
-                        q.key, AnswerProblemKind.WRONG_TYPE, "The answer is a list of option keys."
-                    )
-                elif unknown := [v for v in value if v not in q.option_keys]:
-                    refuse(
-                        q.key,
-                        AnswerProblemKind.UNKNOWN_OPTION,
-                        f"No option {', '.join(repr(v) for v in unknown)}.",
-                    )
-                elif len(set(value)) != len(value):
-                    refuse(q.key, AnswerProblemKind.DUPLICATE_OPTION, "An option is chosen twice.")
-                else:
-                    # In the version's order, so that equal answers are stored alike.
-                    clean[q.key] = [k for k in q.option_keys if k in value]
-            case QuestionType.FREE_TEXT:
-                if not isinstance(value, str):
-                    refuse(q.key, AnswerProblemKind.WRONG_TYPE, "The answer is text.")
-                elif _unstorable(value):
-                    refuse(
-                        q.key,
-                        AnswerProblemKind.WRONG_TYPE,
-                        "The text has characters that are not letters or symbols.",
-                    )
-                elif len(value.strip()) > q.text_limit:
-                    refuse(
-                        q.key,
-                        AnswerProblemKind.TOO_LONG,
-                        f"At most {q.text_limit} characters ({len(value.strip())} given).",
-                    )
-                else:
-                    clean[q.key] = value.strip()
+        checked = _CHECKS[q.type](q, value)
+        if isinstance(checked, AnswerProblem):
+            problems.append(checked)
+        else:
+            clean[q.key] = checked
     return AnswerCheck(answers=clean if not problems else {}, problems=tuple(problems))
+
+
+# Each question type's check of an answered question: the answer as stored, or its problem.
+
+
+def _scale(q: Question, value: Any) -> Any:
+    low, high = (1, len(FACES)) if q.type is QuestionType.EMOJI_SCALE else (0, 10)
+    if not _is_int(value):
+        return AnswerProblem(
+            q.key,
+            AnswerProblemKind.WRONG_TYPE,
+            f"The answer is a whole number from {low} to {high}.",
+        )
+    if not low <= value <= high:
+        return AnswerProblem(
+            q.key, AnswerProblemKind.OUT_OF_RANGE, f"The answer is from {low} to {high}."
+        )
+    return value
+
+
+def _single_choice(q: Question, value: Any) -> Any:
+    if not isinstance(value, str):
+        return AnswerProblem(q.key, AnswerProblemKind.WRONG_TYPE, "The answer is one option's key.")
+    if value not in q.option_keys:
+        return AnswerProblem(q.key, AnswerProblemKind.UNKNOWN_OPTION, f"No option '{value}'.")
+    return value
+
+
+def _multiple_choice(q: Question, value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return AnswerProblem(
+            q.key, AnswerProblemKind.WRONG_TYPE, "The answer is a list of option keys."
+        )
+    if unknown := [v for v in value if v not in q.option_keys]:
+        return AnswerProblem(
+            q.key,
+            AnswerProblemKind.UNKNOWN_OPTION,
+            f"No option {', '.join(repr(v) for v in unknown)}.",
+        )
+    if len(set(value)) != len(value):
+        return AnswerProblem(
+            q.key, AnswerProblemKind.DUPLICATE_OPTION, "An option is chosen twice."
+        )
+    # In the version's order, so that equal answers are stored alike.
+    return [k for k in q.option_keys if k in value]
+
+
+def _free_text(q: Question, value: Any) -> Any:
+    if not isinstance(value, str):
+        return AnswerProblem(q.key, AnswerProblemKind.WRONG_TYPE, "The answer is text.")
+    if _unstorable(value):
+        return AnswerProblem(
+            q.key,
+            AnswerProblemKind.WRONG_TYPE,
+            "The text has characters that are not letters or symbols.",
+        )
+    if len(value.strip()) > q.text_limit:
+        return AnswerProblem(
+            q.key,
+            AnswerProblemKind.TOO_LONG,
+            f"At most {q.text_limit} characters ({len(value.strip())} given).",
+        )
+    return value.strip()
+
+
+_CHECKS: dict[QuestionType, Callable[[Question, Any], Any]] = {
+    QuestionType.EMOJI_SCALE: _scale,
+    QuestionType.SCALE_0_10: _scale,
+    QuestionType.SINGLE_CHOICE: _single_choice,
+    QuestionType.MULTIPLE_CHOICE: _multiple_choice,
+    QuestionType.FREE_TEXT: _free_text,
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,9 +16,9 @@ from sqlalchemy.orm import selectinload
 from domain.core.clock import Clock
 from domain.core.errors import InvalidInput, NotFound
 from domain.core.pagination import Page, count, paginate
-from domain.history import service as history
 from domain.people.roles import Actor
 from domain.surveys import policy
+from domain.surveys.changes import record
 from domain.surveys.definitions import (
     KEY_PATTERN,
     AnswerCheck,
@@ -52,64 +53,24 @@ async def publish_version(
     definition = parse_definition(audience, questions, translations)
     now = clock.now()
     survey = await session.scalar(select(Survey).where(Survey.key == survey_key).with_for_update())
-    clean_name = " ".join((name or "").split()) or None
-    clean_purpose = (purpose or "").strip() or None
-    if clean_name is not None and len(clean_name) > 200:
-        raise InvalidInput("A survey's name is at most 200 characters.", field="name")
-    created_id: uuid.UUID | None = None
+    clean_name, clean_purpose = clean_survey_fields(name, purpose, new=survey is None)
+    created = False
     if survey is None:
-        if clean_name is None:
-            raise InvalidInput("A new survey needs a name.", field="name")
-        if clean_purpose is None:
-            raise InvalidInput("A new survey needs its purpose.", field="purpose")
-        # Two first publications of one new survey at once: the second waits for the first
-        # and then publishes the next version of the survey the first created.
-        created_id = await session.scalar(
-            pg_insert(Survey)
-            .values(
-                id=uuid.uuid4(),
-                key=survey_key,
-                name=clean_name,
-                purpose=clean_purpose,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=[Survey.key])
-            .returning(Survey.id)
-        )
-        survey = await session.scalar(
-            select(Survey).where(Survey.key == survey_key).with_for_update()
-        )
-        assert survey is not None
-    if created_id is not None:
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="survey.created",
-            object_type="Survey",
-            object_id=survey.id,
-            changes={"key": [None, survey_key], "name": [None, clean_name]},
+        survey, created = await _create_survey(session, survey_key, clean_name, clean_purpose, now)
+    if created:
+        await record(
+            session,
+            actor,
+            clock,
+            "survey.created",
+            survey,
+            {"key": [None, survey_key], "name": [None, clean_name]},
         )
     else:
-        changes: dict[str, Any] = {}
-        if clean_name is not None and clean_name != survey.name:
-            changes["name"] = [survey.name, clean_name]
-            survey.name = clean_name
-        if clean_purpose is not None and clean_purpose != survey.purpose:
-            changes["purpose"] = [survey.purpose, clean_purpose]
-            survey.purpose = clean_purpose
+        changes = survey_changes(survey, clean_name, clean_purpose)
         if changes:
             survey.updated_at = now
-            await history.record(
-                session=session,
-                actor=actor,
-                clock=clock,
-                action="survey.updated",
-                object_type="Survey",
-                object_id=survey.id,
-                changes=changes,
-            )
+            await record(session, actor, clock, "survey.updated", survey, changes)
     latest = await session.scalar(
         select(func.max(SurveyVersion.version)).where(
             SurveyVersion.survey_id == survey.id, SurveyVersion.audience == audience
@@ -126,20 +87,68 @@ async def publish_version(
     )
     session.add(version)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="survey_version.published",
-        object_type="SurveyVersion",
-        object_id=version.id,
-        changes={
+    await record(
+        session,
+        actor,
+        clock,
+        "survey_version.published",
+        version,
+        {
             "survey": [None, survey_key],
             "audience": [None, audience.value],
             "version": [None, version.version],
         },
     )
     return version
+
+
+def clean_survey_fields(
+    name: str | None, purpose: str | None, *, new: bool
+) -> tuple[str | None, str | None]:
+    """A survey's name (spaces collapsed) and purpose, None where not given; a new survey
+    needs both."""
+    clean_name = " ".join((name or "").split()) or None
+    clean_purpose = (purpose or "").strip() or None
+    if clean_name is not None and len(clean_name) > 200:
+        raise InvalidInput("A survey's name is at most 200 characters.", field="name")
+    if new and clean_name is None:
+        raise InvalidInput("A new survey needs a name.", field="name")
+    if new and clean_purpose is None:
+        raise InvalidInput("A new survey needs its purpose.", field="purpose")
+    return clean_name, clean_purpose
+
+
+def survey_changes(
+    survey: Survey, clean_name: str | None, clean_purpose: str | None
+) -> dict[str, Any]:
+    """Give the survey the name and purpose given (those not None), and say what changed."""
+    changes: dict[str, Any] = {}
+    if clean_name is not None and clean_name != survey.name:
+        changes["name"] = [survey.name, clean_name]
+        survey.name = clean_name
+    if clean_purpose is not None and clean_purpose != survey.purpose:
+        changes["purpose"] = [survey.purpose, clean_purpose]
+        survey.purpose = clean_purpose
+    return changes
+
+
+async def _create_survey(
+    session: AsyncSession, key: str, name: str | None, purpose: str | None, now: datetime
+) -> tuple[Survey, bool]:
+    """The new survey, locked, and whether this call made it. Two first publications of one
+    new survey at once: the second waits for the first and then publishes the next version
+    of the survey the first created."""
+    created_id = await session.scalar(
+        pg_insert(Survey)
+        .values(
+            id=uuid.uuid4(), key=key, name=name, purpose=purpose, created_at=now, updated_at=now
+        )
+        .on_conflict_do_nothing(index_elements=[Survey.key])
+        .returning(Survey.id)
+    )
+    survey = await session.scalar(select(Survey).where(Survey.key == key).with_for_update())
+    assert survey is not None
+    return survey, created_id is not None
 
 
 def _surveys(actor: Actor) -> Any:

@@ -160,36 +160,40 @@ async def claim_sends(
     # otherwise be claimed for ever. Past the limit it is FAILED, visible to the runners.
     given_up = [r.id for r in claimed if r.attempts > MAX_SEND_ATTEMPTS]
     if given_up:
-        await session.execute(
-            update(SurveyInvitation)
-            .where(SurveyInvitation.id.in_(given_up))
-            .values(
-                status=InvitationStatus.FAILED,
-                next_send_at=None,
-                claimed_at=None,
-                claimed_by=None,
-                last_error=f"Given up: its sender stopped during each of {MAX_SEND_ATTEMPTS} "
-                "attempts without finishing.",
-            )
-            .execution_options(synchronize_session=False)
+        await _give_up(session, given_up)
+    return [_send_of(r) for r in claimed if r.attempts <= MAX_SEND_ATTEMPTS]
+
+
+async def _give_up(session: AsyncSession, invitation_ids: list[uuid.UUID]) -> None:
+    await session.execute(
+        update(SurveyInvitation)
+        .where(SurveyInvitation.id.in_(invitation_ids))
+        .values(
+            status=InvitationStatus.FAILED,
+            next_send_at=None,
+            claimed_at=None,
+            claimed_by=None,
+            last_error=f"Given up: its sender stopped during each of {MAX_SEND_ATTEMPTS} "
+            "attempts without finishing.",
         )
-        log.warning("gave up %d survey invitation sends whose senders died", len(given_up))
-    found = [r for r in claimed if r.attempts <= MAX_SEND_ATTEMPTS]
-    return [
-        Send(
-            invitation_id=r.id,
-            number=r.sends_done,
-            channel=Channel(r.channel),
-            audience=Audience(r.audience),
-            kind=CampaignKind(r.kind),
-            contact=r.contact,
-            token_salt=r.token_salt,
-            closes_at=r.closes_at,
-            attempts=r.attempts,
-            claimed_at=r.claimed_at,
-        )
-        for r in found
-    ]
+        .execution_options(synchronize_session=False)
+    )
+    log.warning("gave up %d survey invitation sends whose senders died", len(invitation_ids))
+
+
+def _send_of(r: Any) -> Send:
+    return Send(
+        invitation_id=r.id,
+        number=r.sends_done,
+        channel=Channel(r.channel),
+        audience=Audience(r.audience),
+        kind=CampaignKind(r.kind),
+        contact=r.contact,
+        token_salt=r.token_salt,
+        closes_at=r.closes_at,
+        attempts=r.attempts,
+        claimed_at=r.claimed_at,
+    )
 
 
 @cache

@@ -18,23 +18,20 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
-from domain.core.errors import NotFound
 from domain.deadlines.calendar import DailyWindow
-from domain.history import service as history
 from domain.people.roles import Actor
 from domain.surveys import policy
+from domain.surveys.campaigns.lifecycle import check_open_for_changes, load_for_update
+from domain.surveys.changes import record
 from domain.surveys.dispatch.claims import SENDABLE, SENT_BY
 from domain.surveys.flows import (
-    CampaignEvent,
     InvitationEvent,
     invitation_sources,
-    next_state,
     next_status,
 )
 from domain.surveys.models import (
     Channel,
     InvitationStatus,
-    SurveyCampaign,
     SurveyInvitation,
 )
 
@@ -51,14 +48,8 @@ async def retry_failed(
     that failed, due now, with its attempts counted afresh. Nothing for a closed campaign (its
     contact details are gone). Returns how many."""
     policy.check_can_run_campaigns(actor)
-    campaign = await session.scalar(
-        select(SurveyCampaign)
-        .where(SurveyCampaign.id == campaign_id, policy.visible_campaigns(actor))
-        .with_for_update()
-    )
-    if campaign is None:
-        raise NotFound("survey campaign", field="campaignId")
-    next_state(campaign.state, CampaignEvent.CHANGE)
+    campaign = await load_for_update(session, actor, campaign_id)
+    check_open_for_changes(campaign)
     now = clock.now()
     retried = await session.execute(
         update(SurveyInvitation)
@@ -81,14 +72,13 @@ async def retry_failed(
     )
     count = int(getattr(retried, "rowcount", 0))
     if count:
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="survey_campaign.retried_failed",
-            object_type="SurveyCampaign",
-            object_id=campaign.id,
-            changes={"failedInvitations": [count, 0]},
+        await record(
+            session,
+            actor,
+            clock,
+            "survey_campaign.retried_failed",
+            campaign,
+            {"failedInvitations": [count, 0]},
         )
     return count
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -153,61 +153,96 @@ async def send_batch(
     result = BatchResult(claimed=len(sends))
     if not sends:
         return result
-    waiting = list(reversed(sends))
-    tokens_held = 0
-    token_lock = asyncio.Lock()
-    failures_in_a_row = 0
+    batch = _Batch(
+        session_factory=session_factory,
+        clock=clock,
+        throttle=throttle,
+        worker_id=worker_id,
+        token_key=token_key,
+        public_base_url=public_base_url,
+        deadline=deadline,
+        result=result,
+        waiting=list(reversed(sends)),
+    )
+    try:
+        await asyncio.gather(*(batch.lane(sender) for sender in lanes))
+    finally:
+        await batch.release_rest()
+    return result
 
-    async def take_token() -> None:
-        nonlocal tokens_held
-        async with token_lock:
-            if tokens_held == 0:
+
+@dataclass
+class _Batch:
+    """A claimed batch being sent: the sends waiting (taken from the end by each lane), the
+    rate tokens held for them, and how many failed in a row (the server is in trouble)."""
+
+    session_factory: SessionFactory
+    clock: Clock
+    throttle: Throttle
+    worker_id: str
+    token_key: str
+    public_base_url: str
+    deadline: float | None
+    result: BatchResult
+    waiting: list[Send]
+    tokens_held: int = 0
+    token_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    failures_in_a_row: int = 0
+
+    async def take_token(self) -> None:
+        async with self.token_lock:
+            if self.tokens_held == 0:
                 # Tokens taken for sends that then stop unsent are wasted: slower, never faster.
-                tokens_held = await throttle.take(
-                    min(max(len(waiting), 1), max(1, int(throttle.per_second / 10)))
+                self.tokens_held = await self.throttle.take(
+                    min(max(len(self.waiting), 1), max(1, int(self.throttle.per_second / 10)))
                 )
-            tokens_held -= 1
+            self.tokens_held -= 1
 
     async def check_send_mark(
-        conn: AsyncConnection, sender: EmailSender | TextSender, send: Send
+        self, conn: AsyncConnection, sender: EmailSender | TextSender, send: Send
     ) -> None:
-        nonlocal failures_in_a_row
-        if not await still_to_send(conn, clock, send, worker_id):
+        result = self.result
+        if not await still_to_send(conn, self.clock, send, self.worker_id):
             result.skipped += 1
             return
         try:
-            await _send_one(sender, send, token_key, public_base_url, clock.now())
+            await _send_one(sender, send, self.token_key, self.public_base_url, self.clock.now())
         except SendFailed as exc:
             log.warning("sending survey invitation %s failed: %s", send.key, exc)
-            await mark_failed(conn, clock, send, str(exc))
+            await mark_failed(conn, self.clock, send, str(exc))
             result.failed += 1
-            failures_in_a_row += 1
+            self.failures_in_a_row += 1
             return
-        failures_in_a_row = 0
-        await mark_sent(conn, clock, [send])
+        self.failures_in_a_row = 0
+        await mark_sent(conn, self.clock, [send])
         result.sent += 1
 
-    async def lane(sender: EmailSender | TextSender) -> None:
-        async with session_factory() as session:
+    async def lane(self, sender: EmailSender | TextSender) -> None:
+        async with self.session_factory() as session:
             conn = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            while waiting and failures_in_a_row < FAILURES_IN_A_ROW and not _past(deadline):
-                await take_token()
-                if not waiting or _past(deadline):
+            while (
+                self.waiting
+                and self.failures_in_a_row < FAILURES_IN_A_ROW
+                and not _past(self.deadline)
+            ):
+                await self.take_token()
+                if not self.waiting or _past(self.deadline):
                     break
                 # Checked, sent and marked to the end even if the job is cancelled meanwhile.
-                await email_senders.finish_in_flight(check_send_mark(conn, sender, waiting.pop()))
+                await email_senders.finish_in_flight(
+                    self.check_send_mark(conn, sender, self.waiting.pop())
+                )
 
-    try:
-        await asyncio.gather(*(lane(sender) for sender in lanes))
-    finally:
-        if waiting:
-            try:
-                async with session_factory() as session, session.begin():
-                    await release(session, waiting, worker_id)
-                result.released = len(waiting)
-            except Exception:  # PostgreSQL lost: the claims expire after the claim timeout
-                log.warning("could not let go of %d survey claims", len(waiting), exc_info=True)
-    return result
+    async def release_rest(self) -> None:
+        """Let go of the claims not tried (not counted as attempts)."""
+        if not self.waiting:
+            return
+        try:
+            async with self.session_factory() as session, session.begin():
+                await release(session, self.waiting, self.worker_id)
+            self.result.released = len(self.waiting)
+        except Exception:  # PostgreSQL lost: the claims expire after the claim timeout
+            log.warning("could not let go of %d survey claims", len(self.waiting), exc_info=True)
 
 
 def _past(deadline: float | None) -> bool:
