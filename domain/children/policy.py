@@ -137,38 +137,27 @@ class _Readers:
     @classmethod
     def of(cls, wanted: Iterable[tuple[Actor, uuid.UUID]]) -> _Readers:
         found = cls()
-        pairs, sees_all, with_grants, scopes = (
-            found.pairs,
-            found.sees_all,
-            found.with_grants,
-            found.scopes,
-        )
         for reader, child_id in wanted:
             person_id = reader.person_id
             if person_id is None:
                 continue  # a message goes to a person
-            pairs[(person_id, child_id)] = None
+            found.pairs[(person_id, child_id)] = None
             grants = reader.case_grants
             if any(g.scope is ScopeType.AUTHORITY for g in grants):
-                sees_all.add(person_id)
+                found.sees_all.add(person_id)
                 continue
             if grants:
-                with_grants.add(person_id)
+                found.with_grants.add(person_id)
             for g in grants:
                 if g.scope is ScopeType.TEAM and g.team_id:
-                    scopes[(person_id, g.team_id, None)] = None
+                    found.scopes[(person_id, g.team_id, None)] = None
                 elif g.scope is ScopeType.SERVICE and g.service_id:
-                    scopes[(person_id, None, g.service_id)] = None
+                    found.scopes[(person_id, None, g.service_id)] = None
         return found
 
 
 def _references_statement(readers: _Readers) -> Select[Any]:
-    pairs, sees_all, with_grants, scopes = (
-        readers.pairs,
-        readers.sees_all,
-        readers.with_grants,
-        readers.scopes,
-    )
+    pairs, scopes = readers.pairs, readers.scopes
 
     def ids(name: str, values: Iterable[uuid.UUID | None]) -> BindParameter[Any]:
         return bindparam(name, list(values), type_=ARRAY(PG_UUID(as_uuid=True)))
@@ -218,10 +207,10 @@ def _references_statement(readers: _Readers) -> Select[Any]:
         )
         .where(
             or_(
-                asked.c.person_id == any_(ids("sees_all", sees_all)),
+                asked.c.person_id == any_(ids("sees_all", readers.sees_all)),
                 by_scope,
                 and_(
-                    asked.c.person_id == any_(ids("with_grants", with_grants)),
+                    asked.c.person_id == any_(ids("with_grants", readers.with_grants)),
                     or_(Child.allocated_practitioner_id == asked.c.person_id, audited),
                 ),
             )

@@ -73,17 +73,7 @@ async def create_service(
     if await session.scalar(select(Service.id).where(func.lower(Service.name) == name.lower())):
         raise Conflict("A service with that name exists already.", field="name")
     service = Service(name=name, is_multi_agency=is_multi_agency, created_at=clock.now())
-    session.add(service)
-    await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="service.created",
-        object_type="Service",
-        object_id=service.id,
-        changes=history.diff({}, snapshot(service, ["name", "is_multi_agency"])),
-    )
+    await _add(session, actor, clock, service, "service.created", ["name", "is_multi_agency"])
     return service
 
 
@@ -121,17 +111,7 @@ async def create_team(
     await _get_service(session, service_id, "serviceId")
     await _check_team_name_free(session, service_id, name)
     team = Team(service_id=service_id, name=name, created_at=clock.now())
-    session.add(team)
-    await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="team.created",
-        object_type="Team",
-        object_id=team.id,
-        changes=history.diff({}, snapshot(team, ["name", "service_id"])),
-    )
+    await _add(session, actor, clock, team, "team.created", ["name", "service_id"])
     return team
 
 
@@ -155,15 +135,7 @@ async def update_team(
     team.name, team.service_id = new_name, new_service
     changes = history.diff(before, snapshot(team, ["name", "service_id"]))
     if changes:
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="team.updated",
-            object_type="Team",
-            object_id=team.id,
-            changes=changes,
-        )
+        await _record(session, actor, clock, "team.updated", "Team", team.id, changes)
     return team
 
 
@@ -270,17 +242,7 @@ async def create_person(
     clean = await _apply_person_fields(session, None, values)
     now = clock.now()
     person = Person(is_active=True, created_at=now, updated_at=now, **clean)
-    session.add(person)
-    await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="person.created",
-        object_type="Person",
-        object_id=person.id,
-        changes=history.diff({}, snapshot(person, PERSON_FIELDS)),
-    )
+    await _add(session, actor, clock, person, "person.created", PERSON_FIELDS)
     return person
 
 
@@ -302,15 +264,7 @@ async def update_person(
     changes = history.diff(before, snapshot(person, PERSON_FIELDS))
     if changes:
         person.updated_at = clock.now()
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="person.updated",
-            object_type="Person",
-            object_id=person.id,
-            changes=changes,
-        )
+        await _record(session, actor, clock, "person.updated", "Person", person.id, changes)
     return person
 
 
@@ -365,20 +319,8 @@ async def grant_role(
     )
     session.add(grant)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="role.granted",
-        object_type="Person",
-        object_id=person_id,
-        changes={
-            "role": [None, role.value],
-            "scope": [None, scope.value],
-            "service_id": [None, history.plain(service_id)],
-            "team_id": [None, history.plain(team_id)],
-        },
-    )
+    changes = {name: [None, value] for name, value in _grant_facts(grant).items()}
+    await _record(session, actor, clock, "role.granted", "Person", person_id, changes)
     return grant
 
 
@@ -399,21 +341,54 @@ async def revoke_role(
             raise Conflict("This is the last administrator: grant another first.", field="grantId")
     await session.delete(grant)
     await session.flush()
+    changes = {name: [value, None] for name, value in _grant_facts(grant).items()}
+    await _record(session, actor, clock, "role.revoked", "Person", grant.person_id, changes)
+    return grant
+
+
+def _grant_facts(grant: RoleGrant) -> dict[str, Any]:
+    """What a grant's history says of it (on the person: a grant is theirs)."""
+    return {
+        "role": grant.role.value,
+        "scope": grant.scope.value,
+        "service_id": history.plain(grant.service_id),
+        "team_id": history.plain(grant.team_id),
+    }
+
+
+async def _add(
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    added: Service | Team | Person,
+    action: str,
+    names: Sequence[str],
+) -> None:
+    """Write a new service, team or person, with its history (the `names` it was given)."""
+    session.add(added)
+    await session.flush()
+    changes = history.diff({}, snapshot(added, names))
+    await _record(session, actor, clock, action, type(added).__name__, added.id, changes)
+
+
+async def _record(
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    action: str,
+    object_type: str,
+    object_id: uuid.UUID,
+    changes: dict[str, Any],
+) -> None:
     await history.record(
         session=session,
         actor=actor,
         clock=clock,
-        action="role.revoked",
-        object_type="Person",
-        object_id=grant.person_id,
-        changes={
-            "role": [grant.role.value, None],
-            "scope": [grant.scope.value, None],
-            "service_id": [history.plain(grant.service_id), None],
-            "team_id": [history.plain(grant.team_id), None],
-        },
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes,
     )
-    return grant
 
 
 # Moved to directory.py: re-exported until the importers are rewritten (SHIMS-surveys.md).
