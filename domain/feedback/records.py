@@ -91,15 +91,8 @@ async def write_history(
     changes: dict[str, Any],
 ) -> None:
     record.updated_at = clock.now()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action=action,
-        object_type=SUBJECT,
-        object_id=record.id,
-        changes=changes,
-    )
+    change = history.Change(action, SUBJECT, record.id, changes)
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
 
 
 # --- recording ---------------------------------------------------------------------------------

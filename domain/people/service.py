@@ -135,7 +135,8 @@ async def update_team(
     team.name, team.service_id = new_name, new_service
     changes = history.diff(before, snapshot(team, ["name", "service_id"]))
     if changes:
-        await _record(session, actor, clock, "team.updated", "Team", team.id, changes)
+        change = history.Change("team.updated", "Team", team.id, changes)
+        await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return team
 
 
@@ -264,7 +265,8 @@ async def update_person(
     changes = history.diff(before, snapshot(person, PERSON_FIELDS))
     if changes:
         person.updated_at = clock.now()
-        await _record(session, actor, clock, "person.updated", "Person", person.id, changes)
+        change = history.Change("person.updated", "Person", person.id, changes)
+        await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return person
 
 
@@ -320,7 +322,8 @@ async def grant_role(
     session.add(grant)
     await session.flush()
     changes = {name: [None, value] for name, value in _grant_facts(grant).items()}
-    await _record(session, actor, clock, "role.granted", "Person", person_id, changes)
+    change = history.Change("role.granted", "Person", person_id, changes)
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return grant
 
 
@@ -342,7 +345,8 @@ async def revoke_role(
     await session.delete(grant)
     await session.flush()
     changes = {name: [value, None] for name, value in _grant_facts(grant).items()}
-    await _record(session, actor, clock, "role.revoked", "Person", grant.person_id, changes)
+    change = history.Change("role.revoked", "Person", grant.person_id, changes)
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return grant
 
 
@@ -368,27 +372,8 @@ async def _add(
     session.add(added)
     await session.flush()
     changes = history.diff({}, snapshot(added, names))
-    await _record(session, actor, clock, action, type(added).__name__, added.id, changes)
-
-
-async def _record(
-    session: AsyncSession,
-    actor: Actor,
-    clock: Clock,
-    action: str,
-    object_type: str,
-    object_id: uuid.UUID,
-    changes: dict[str, Any],
-) -> None:
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        changes=changes,
-    )
+    change = history.Change(action, type(added).__name__, added.id, changes)
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
 
 
 # Moved to directory.py: re-exported until the importers are rewritten (SHIMS-surveys.md).

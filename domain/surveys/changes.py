@@ -21,12 +21,5 @@ async def record(
     changes: dict[str, Any],
 ) -> None:
     """History of `changed`, under its class's name ("SurveyCampaign")."""
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action=action,
-        object_type=type(changed).__name__,
-        object_id=changed.id,
-        changes=changes,
-    )
+    change = history.Change(action, type(changed).__name__, changed.id, changes)
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
