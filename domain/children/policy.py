@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
     ColumnClause,
     ColumnElement,
+    Select,
     and_,
     any_,
     bindparam,
@@ -113,28 +115,49 @@ async def case_references_for_readers(
     The same rule as `visible_children`, written once more so that it takes every reader as
     data rather than as a statement of their own (one statement, the same text however many
     readers, instead of a branch per reader); a test holds the two equal for every role."""
-    pairs: dict[tuple[uuid.UUID, uuid.UUID], None] = {}
-    sees_all: set[uuid.UUID] = set()
-    with_grants: set[uuid.UUID] = set()
-    scopes: dict[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None], None] = {}
-    for reader, child_id in wanted:
-        person_id = reader.person_id
-        if person_id is None:
-            continue  # a message goes to a person
-        pairs[(person_id, child_id)] = None
-        grants = reader.case_grants
-        if any(g.scope is ScopeType.AUTHORITY for g in grants):
-            sees_all.add(person_id)
-            continue
-        if grants:
-            with_grants.add(person_id)
-        for g in grants:
-            if g.scope is ScopeType.TEAM and g.team_id:
-                scopes[(person_id, g.team_id, None)] = None
-            elif g.scope is ScopeType.SERVICE and g.service_id:
-                scopes[(person_id, None, g.service_id)] = None
-    if not pairs:
+    readers = _Readers.of(wanted)
+    if not readers.pairs:
         return {}
+    rows = (await session.execute(_references_statement(readers))).all()
+    return {(person_id, child_id): reference for person_id, child_id, reference in rows}
+
+
+@dataclass
+class _Readers:
+    """The (reader, child) pairs asked about, and what each reader's grants let them see:
+    everything, their own cases (any grant), or the teams and services of their grants."""
+
+    pairs: dict[tuple[uuid.UUID, uuid.UUID], None] = field(default_factory=dict)
+    sees_all: set[uuid.UUID] = field(default_factory=set)
+    with_grants: set[uuid.UUID] = field(default_factory=set)
+    scopes: dict[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None], None] = field(
+        default_factory=dict
+    )
+
+    @classmethod
+    def of(cls, wanted: Iterable[tuple[Actor, uuid.UUID]]) -> _Readers:
+        found = cls()
+        for reader, child_id in wanted:
+            person_id = reader.person_id
+            if person_id is None:
+                continue  # a message goes to a person
+            found.pairs[(person_id, child_id)] = None
+            grants = reader.case_grants
+            if any(g.scope is ScopeType.AUTHORITY for g in grants):
+                found.sees_all.add(person_id)
+                continue
+            if grants:
+                found.with_grants.add(person_id)
+            for g in grants:
+                if g.scope is ScopeType.TEAM and g.team_id:
+                    found.scopes[(person_id, g.team_id, None)] = None
+                elif g.scope is ScopeType.SERVICE and g.service_id:
+                    found.scopes[(person_id, None, g.service_id)] = None
+        return found
+
+
+def _references_statement(readers: _Readers) -> Select[Any]:
+    pairs, scopes = readers.pairs, readers.scopes
 
     def ids(name: str, values: Iterable[uuid.UUID | None]) -> BindParameter[Any]:
         return bindparam(name, list(values), type_=ARRAY(PG_UUID(as_uuid=True)))
@@ -175,7 +198,7 @@ async def case_references_for_readers(
         )
         .exists()
     )
-    stmt = (
+    return (
         select(asked.c.person_id, Child.id, Child.case_reference)
         .select_from(
             asked.join(Child, Child.id == asked.c.child_id).outerjoin(
@@ -184,14 +207,12 @@ async def case_references_for_readers(
         )
         .where(
             or_(
-                asked.c.person_id == any_(ids("sees_all", sees_all)),
+                asked.c.person_id == any_(ids("sees_all", readers.sees_all)),
                 by_scope,
                 and_(
-                    asked.c.person_id == any_(ids("with_grants", with_grants)),
+                    asked.c.person_id == any_(ids("with_grants", readers.with_grants)),
                     or_(Child.allocated_practitioner_id == asked.c.person_id, audited),
                 ),
             )
         )
     )
-    rows = (await session.execute(stmt)).all()
-    return {(person_id, child_id): reference for person_id, child_id, reference in rows}

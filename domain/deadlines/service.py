@@ -80,15 +80,13 @@ async def add_closure_day(
     )
     if added is None:
         raise Conflict(f"{_long(day)} is a closure day already.", field="day")
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="closure_day.added",
-        object_type="ClosureDay",
-        object_id=added.id,
-        changes=history.diff({}, {"day": added.day, "name": added.name}),
+    change = history.Change(
+        "closure_day.added",
+        "ClosureDay",
+        added.id,
+        history.diff({}, {"day": added.day, "name": added.name}),
     )
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return added
 
 
@@ -102,17 +100,13 @@ async def remove_closure_day(
         raise NotFound("closure day", field="id")
     await session.delete(closure)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="closure_day.removed",
-        object_type="ClosureDay",
-        object_id=closure.id,
-        changes=history.diff(
-            {"day": closure.day, "name": closure.name}, {"day": None, "name": None}
-        ),
+    change = history.Change(
+        "closure_day.removed",
+        "ClosureDay",
+        closure.id,
+        history.diff({"day": closure.day, "name": closure.name}, {"day": None, "name": None}),
     )
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return closure
 
 

@@ -81,14 +81,11 @@ async def create_group(
     )
     session.add(group)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="task_and_finish_group.created",
-        object_type=SUBJECT,
-        object_id=group.id,
-        changes={
+    change = history.Change(
+        "task_and_finish_group.created",
+        SUBJECT,
+        group.id,
+        {
             "name": [None, group.name],
             "purpose": [None, group.purpose],
             "service_id": [None, history.plain(group.service_id)],
@@ -96,6 +93,7 @@ async def create_group(
             "started_on": [None, group.started_on.isoformat()],
         },
     )
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return group
 
 
@@ -132,15 +130,10 @@ async def close_group(
     if day < group.started_on:
         raise InvalidInput("A group cannot end before it started.", field="endedOn")
     group.ended_on, group.updated_at = day, clock.now()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="task_and_finish_group.closed",
-        object_type=SUBJECT,
-        object_id=group.id,
-        changes={"ended_on": [None, day.isoformat()]},
+    change = history.Change(
+        "task_and_finish_group.closed", SUBJECT, group.id, {"ended_on": [None, day.isoformat()]}
     )
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return group
 
 
@@ -171,19 +164,17 @@ async def record_learning(
     session.add(point)
     group.updated_at = clock.now()
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="learning.added",
-        object_type="LearningPoint",
-        object_id=point.id,
-        changes={
+    change = history.Change(
+        "learning.added",
+        "LearningPoint",
+        point.id,
+        {
             "task_and_finish_group_id": [None, str(group.id)],
             "themes": [None, [str(t.id) for t in point.themes]],
             "is_strength": [None, is_strength],
         },
     )
+    await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
     return point
 
 

@@ -29,7 +29,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from domain.core.clock import LONDON, Clock
 from domain.notifications import links
-from domain.notifications.models import Channel, Notification, NotificationKind, OutboxMessage
+from domain.notifications.models import Notification, NotificationKind, OutboxMessage
+from domain.notifications.rows import email_row
 from domain.people.models import Person
 
 # The notifications a digest carries: every kind the reminder sweep creates.
@@ -141,18 +142,9 @@ async def _queue(
             continue  # digested meanwhile by a run that held this person before us
         subject, body = _wording(person, items, base_url)
         emails.append(
-            {
-                "id": uuid.uuid4(),
-                "key": digest_key(person.id, today),
-                "channel": Channel.EMAIL.value,
-                "to_person_id": person.id,
-                "to_address": person.email,
-                "subject": subject,
-                "body": body,
-                "created_at": now,
-                "available_at": now,
-                "attempts": 0,
-            }
+            email_row(
+                key=digest_key(person.id, today), person=person, subject=subject, body=body, now=now
+            )
         )
     if not emails:
         return

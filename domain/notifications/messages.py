@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.notifications import links
-from domain.notifications.models import Channel, Notification, NotificationKind, OutboxMessage
+from domain.notifications.models import Notification, NotificationKind, OutboxMessage
+from domain.notifications.rows import email_row, notification_row
 from domain.people.models import Person
 
 
@@ -44,17 +45,18 @@ async def tell(
     created = await session.scalar(
         insert(Notification)
         .values(
-            id=uuid.uuid4(),
-            key=key,
-            person_id=person.id,
-            kind=kind.value,
-            title=title,
-            body=body,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            link_path=link_path,
-            created_at=now,
-            email_key=key,  # emailed alone, now: never left waiting for a digest
+            **notification_row(
+                key=key,
+                person=person,
+                kind=kind,
+                title=title,
+                body=body,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                link_path=link_path,
+                now=now,
+                email_key=key,  # emailed alone, now: never left waiting for a digest
+            )
         )
         .on_conflict_do_nothing(index_elements=[Notification.key])
         .returning(Notification.id)
@@ -63,18 +65,7 @@ async def tell(
         return False
     await session.execute(
         insert(OutboxMessage)
-        .values(
-            id=uuid.uuid4(),
-            key=key,
-            channel=Channel.EMAIL.value,
-            to_person_id=person.id,
-            to_address=person.email,
-            subject=title,
-            body=email_body,
-            created_at=now,
-            available_at=now,
-            attempts=0,
-        )
+        .values(**email_row(key=key, person=person, subject=title, body=email_body, now=now))
         .on_conflict_do_nothing(index_elements=[OutboxMessage.key])
     )
     return True

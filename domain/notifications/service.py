@@ -118,14 +118,9 @@ async def set_digest_hour(
         before = person.digest_hour
         person.digest_hour = hour
         person.updated_at = clock.now()
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="person.digest_hour_set",
-            object_type="Person",
-            object_id=person.id,
-            changes={"digest_hour": [before, hour]},
+        change = history.Change(
+            "person.digest_hour_set", "Person", person.id, {"digest_hour": [before, hour]}
         )
+        await history.record_many(session=session, actor=actor, clock=clock, entries=[change])
         await session.flush()
     return person

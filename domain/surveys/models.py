@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.db import Base
-from domain.surveys.definitions import Audience
+from domain.surveys.definitions.form import Audience
 
 
 class Survey(Base):

@@ -152,22 +152,24 @@ def comments_scope(actor: Actor) -> ResponseScope:
 
 
 def check_can_read_results(actor: Actor) -> ResponseScope:
-    scope = results_scope(actor)
-    if scope.empty:
-        raise NotAllowed(
-            "Survey results are for the QA Lead, the PSW, the DCS, the AED, and managers of "
-            "the services and teams counted."
-        )
-    return scope
+    return _some(
+        results_scope(actor),
+        "Survey results are for the QA Lead, the PSW, the DCS, the AED, and managers of the "
+        "services and teams counted.",
+    )
 
 
 def check_can_read_comments(actor: Actor) -> ResponseScope:
-    scope = comments_scope(actor)
+    return _some(
+        comments_scope(actor),
+        "Free-text comments are for the QA Lead, the PSW, the AED and the DCS: what a child "
+        "writes can identify them.",
+    )
+
+
+def _some(scope: ResponseScope, refused: str) -> ResponseScope:
     if scope.empty:
-        raise NotAllowed(
-            "Free-text comments are for the QA Lead, the PSW, the AED and the DCS: what a "
-            "child writes can identify them."
-        )
+        raise NotAllowed(refused)
     return scope
 
 
