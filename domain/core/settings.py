@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:
-    from domain.deadlines.calendar import DailyWindow
+from domain.core.clock import DailyWindow
 
 DEVELOPMENT_SIGNING_KEY = "development-only-signing-key-never-use-in-production-0123456789"
 DEVELOPMENT_SURVEY_TOKEN_KEY = "development-only-survey-token-key-never-use-in-production-01234"  # noqa: S105
@@ -64,6 +64,27 @@ class PolicySettings(BaseModel):
     # Survey answers a mobile client completed offline before its campaign closed are still
     # taken this many days after the close (0: none after the close).
     survey_offline_grace_days: int = Field(7, ge=0, le=60)
+
+
+def checked_base_url(value: str) -> str:
+    """FRONTEND_BASE_URL as links are built from it (no trailing slash), or ValueError."""
+    cleaned = value.strip()
+    if any(c.isspace() or not c.isprintable() for c in cleaned):
+        raise ValueError("must not contain spaces or control characters")
+    parts = urlsplit(cleaned)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "must be an absolute http:// or https:// address, e.g. https://qa.example.org"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not carry a user name or password")
+    if parts.query or parts.fragment or "?" in cleaned or "#" in cleaned:
+        raise ValueError("must not have a query (?…) or a fragment (#…)")
+    try:
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError as bad:
+        raise ValueError("has a port that is not a number") from bad
+    return cleaned.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -168,21 +189,15 @@ class Settings(BaseSettings):
     @field_validator("survey_sending_hours")
     @classmethod
     def _a_daily_window(cls, value: str) -> str:
-        from domain.deadlines.calendar import DailyWindow
-
         return str(DailyWindow.parse(value))
 
     @field_validator("frontend_base_url")
     @classmethod
     def _an_absolute_address(cls, value: str) -> str:
-        from domain.notifications.links import checked_base_url
-
         return checked_base_url(value)
 
     @property
     def survey_sending_window(self) -> DailyWindow:
-        from domain.deadlines.calendar import DailyWindow
-
         return DailyWindow.parse(self.survey_sending_hours)
 
     @field_validator("sweep_every_seconds", "send_every_seconds")

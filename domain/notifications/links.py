@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 # The front-end's page of each type of object a notification or an obligation is about, by
 # GraphQL type name. `{id}` is the object's global id.
@@ -38,27 +38,6 @@ def path_for(subject_type: str, subject_id: uuid.UUID) -> str | None:
     if template is None:
         return None
     return template.format(id=quote(global_id(subject_type, subject_id), safe="="))
-
-
-def checked_base_url(value: str) -> str:
-    """FRONTEND_BASE_URL as links are built from it (no trailing slash), or ValueError."""
-    cleaned = value.strip()
-    if any(c.isspace() or not c.isprintable() for c in cleaned):
-        raise ValueError("must not contain spaces or control characters")
-    parts = urlsplit(cleaned)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            "must be an absolute http:// or https:// address, e.g. https://qa.example.org"
-        )
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("must not carry a user name or password")
-    if parts.query or parts.fragment or "?" in cleaned or "#" in cleaned:
-        raise ValueError("must not have a query (?…) or a fragment (#…)")
-    try:
-        parts.port  # noqa: B018 (a port that is not a number raises here)
-    except ValueError as bad:
-        raise ValueError("has a port that is not a number") from bad
-    return cleaned.rstrip("/")
 
 
 def configured_base_url() -> str:

@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
-from domain.core.clock import LONDON
+from domain.core.clock import LONDON, DailyWindow
 from domain.deadlines.calendar import (
-    DailyWindow,
     WorkingCalendar,
     bank_holiday_name,
     end_of_day,

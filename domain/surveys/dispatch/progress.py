@@ -17,8 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core.clock import Clock
-from domain.deadlines.calendar import DailyWindow
+from domain.core.clock import Clock, DailyWindow
 from domain.people.roles import Actor
 from domain.surveys import policy
 from domain.surveys.campaigns.lifecycle import check_open_for_changes, load_for_update

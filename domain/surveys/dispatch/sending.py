@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.core.clock import Clock
+from domain.core.clock import Clock, DailyWindow
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
-from domain.deadlines.calendar import DailyWindow
 from domain.notifications import email as email_senders
 from domain.notifications.notify import NotifySender, NotifyTextSender
 from domain.notifications.senders import (
