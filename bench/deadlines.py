@@ -61,7 +61,8 @@ from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import end_of_day, local_day
 from domain.deadlines.models import Obligation, ObligationState
-from domain.notifications import email, reminders
+from domain.notifications import email
+from domain.reminders import sweep as reminders
 from workers.cron import SWEEP_JOB_TIMEOUT
 from workers.jobs import SWEEP_BUDGET
 

@@ -23,8 +23,9 @@ from domain.core.clock import LONDON, SettableClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings
 from domain.deadlines import service as deadlines
-from domain.notifications import email, outbox, reminders
+from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
+from domain.reminders import sweep as reminders
 
 OUTBOX_BATCH = 100
 

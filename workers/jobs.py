@@ -19,7 +19,8 @@ from domain.core.settings import Settings
 from domain.deadlines import service as deadlines
 from domain.escalation import service as escalation
 from domain.history.service import current_request_id
-from domain.notifications import digest, email, reminders, throttle
+from domain.notifications import digest, email, throttle
+from domain.reminders import sweep as reminders
 from domain.surveys import campaigns, dispatch
 from domain.surveys.models import Channel
 from domain.system import service as system
@@ -103,7 +104,7 @@ async def start_inadequate_processes(ctx: dict[str, Any]) -> int:
 
 @rides_out_postgres_outages
 async def sweep_deadlines(ctx: dict[str, Any]) -> int:
-    """Create the reminders and escalations due by now (domain.notifications.reminders), a
+    """Create the reminders and escalations due by now (domain.reminders.sweep), a
     batch per transaction, so a sweep with a great deal to catch up makes lasting progress
     and a killed worker loses at most one batch; it stops after SWEEP_BUDGET (or when the
     next sweep is due) and the next run goes on. Idempotent and catching up, so it runs at

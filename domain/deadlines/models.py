@@ -96,7 +96,7 @@ class Obligation(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
-    # When the sweep should look at it next (domain/notifications/reminders.py): set to its
+    # When the sweep should look at it next (domain/reminders/sweep.py): set to its
     # creation when opened or moved, then by each sweep to the moment its next reminder may
     # fall due; NULL once there is nothing left to remind.
     next_reminder_at: Mapped[datetime | None]

@@ -13,7 +13,7 @@ from domain.core.settings import PolicySettings, Settings
 from domain.deadlines import obligations
 from domain.deadlines.calendar import WorkingCalendar, end_of_day
 from domain.deadlines.models import ObligationKind
-from domain.notifications import reminders
+from domain.reminders import sweep as reminders
 from tests.conftest import GraphQL, World
 
 MINE = """

@@ -17,9 +17,10 @@ from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
 from domain.deadlines.calendar import WorkingCalendar, end_of_day
 from domain.deadlines.models import ObligationKind
-from domain.notifications import digest, messages, reminders
+from domain.notifications import digest, messages
 from domain.notifications.models import Notification, NotificationKind, OutboxMessage
 from domain.people.models import Person
+from domain.reminders import sweep as reminders
 from tests.conftest import World
 
 DAY = date(2026, 12, 2)  # a Wednesday in December: London is on UTC

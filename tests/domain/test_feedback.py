@@ -22,8 +22,8 @@ from domain.feedback import service as feedback
 from domain.feedback.models import ComplaintFinding, ComplaintStage, ComplaintStatus
 from domain.history import service as history
 from domain.history.models import HistoryEntry
-from domain.notifications.about import Subject
-from domain.notifications.reminders import Named, step
+from domain.reminders.about import Subject
+from domain.reminders.sweep import Named, step
 from tests.conftest import World
 from tests.domain.audit_helpers import Authority, act, build_authority
 from tests.domain.feedback_helpers import POLICY, complaint, compliment, details, owed

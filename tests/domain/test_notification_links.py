@@ -19,9 +19,10 @@ from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import ConfigurationError, Settings, check_startable
 from domain.deadlines.models import ObligationKind
-from domain.notifications import links, reminders
+from domain.notifications import links
 from domain.notifications.messages import tell
 from domain.notifications.models import Notification, NotificationKind, OutboxMessage
+from domain.reminders import sweep as reminders
 from tests.conftest import World
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain"

@@ -24,11 +24,12 @@ from domain.core.settings import PolicySettings
 from domain.deadlines.calendar import WorkingCalendar, end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation.models import InadequateEscalation
-from domain.notifications import digest, links, reminders
-from domain.notifications.about import Subject
+from domain.notifications import digest, links
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person
 from domain.people.roles import Role, ScopeType
+from domain.reminders import sweep as reminders
+from domain.reminders.about import Subject
 from tests.conftest import StatementCounter, World
 from tests.domain.audit_helpers import Authority, act, advance, build_authority, plan
 

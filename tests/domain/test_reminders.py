@@ -16,9 +16,9 @@ from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
 from domain.deadlines.calendar import WorkingCalendar, end_of_day, start_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
-from domain.notifications import reminders
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person
+from domain.reminders import sweep as reminders
 from tests.conftest import World
 
 POLICY = PolicySettings()  # 2 working days before; escalation every 2 working days

@@ -50,11 +50,12 @@ from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import end_of_day, local_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
-from domain.notifications import email, reminders
+from domain.notifications import email
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people import service as people
 from domain.people.models import Person
 from domain.people.roles import SYSTEM
+from domain.reminders import sweep as reminders
 from tests.smtp import Inbox, free_port
 from tests.workers.servers import PrivatePostgres, PrivateRedis
 

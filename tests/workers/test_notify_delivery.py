@@ -30,9 +30,10 @@ from domain.core.settings import ConfigurationError, PolicySettings, Settings, c
 from domain.deadlines import obligations
 from domain.deadlines.calendar import WorkingCalendar, end_of_day
 from domain.deadlines.models import ObligationKind
-from domain.notifications import email, outbox, reminders
+from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.notifications.notify import NotifySender
+from domain.reminders import sweep as reminders
 from tests.conftest import World
 from workers.jobs import send_outbox, sweep_deadlines
 from workers.runtime import shutdown, startup

@@ -13,9 +13,9 @@ from domain.core.settings import PolicySettings
 from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.notifications import links
-from domain.notifications.reminders import ReminderKind, _due_in_batch, _reminder_rows
 from domain.notifications.rows import email_row
 from domain.people.models import Person
+from domain.reminders.sweep import ReminderKind, _due_in_batch, _reminder_rows
 
 DUE = datetime(2026, 3, 2, 23, 59, tzinfo=UTC)  # a Monday
 NOW = datetime(2026, 3, 3, 10, tzinfo=UTC)  # the day after: overdue

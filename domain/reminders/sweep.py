@@ -40,12 +40,13 @@ from domain.core.clock import Clock
 from domain.core.settings import PolicySettings
 from domain.deadlines.calendar import WorkingCalendar, local_day, start_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
-from domain.notifications import about, links
-from domain.notifications.about import Subject
+from domain.notifications import links
 from domain.notifications.models import Notification, NotificationKind, OutboxMessage
 from domain.notifications.rows import email_row, notification_row
-from domain.notifications.steps import STEPS, Named, long_day, step
 from domain.people.models import Person
+from domain.reminders import about
+from domain.reminders.about import Subject
+from domain.reminders.steps import STEPS, Named, long_day, step
 
 NO_SUBJECT = Subject()
 

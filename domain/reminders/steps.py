@@ -10,7 +10,7 @@ from datetime import date
 from domain.audits.kinds import AuditKind
 from domain.deadlines.calendar import local_day
 from domain.deadlines.models import Obligation, ObligationKind
-from domain.notifications.about import Subject
+from domain.reminders.about import Subject
 
 AUDIT_KIND_NAME = {
     AuditKind.CASE_FILE: "case file audit",
