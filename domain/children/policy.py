@@ -16,7 +16,7 @@ lists, `case_reference_for` for one child named in a message to one person,
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,12 +38,34 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import Subquery
 
-from domain.audits.kinds import AuditStatus
-from domain.audits.models import Audit
 from domain.children.models import Child
 from domain.people.models import Team
 from domain.people.roles import Actor, ScopeType
+
+# Who is assigned to a child's case besides its allocated practitioner, from the concepts
+# that assign people to cases (audits: the auditor of each audit not cancelled). Each source is
+# a statement of (child_id, person_id) rows. The assigning concept registers it (see
+# domain/audits/__init__.py) so that `children` sits below the concepts that name children and
+# imports none of them; with no source registered the rule would silently show less, so it
+# refuses instead.
+CaseAssignments = Callable[[], Select[Any, Any]]
+_ASSIGNMENTS: list[CaseAssignments] = []
+
+
+def register_case_assignments(source: CaseAssignments) -> None:
+    """Add a source of (child_id, person_id) case assignments to the visibility rule."""
+    if source not in _ASSIGNMENTS:
+        _ASSIGNMENTS.append(source)
+
+
+def _assignments() -> list[Subquery]:
+    if not _ASSIGNMENTS:
+        raise RuntimeError(
+            "no case assignments registered: import domain.audits before reading children"
+        )
+    return [source().subquery() for source in _ASSIGNMENTS]
 
 
 def visible_children(actor: Actor) -> ColumnElement[bool]:
@@ -63,13 +85,12 @@ def visible_children(actor: Actor) -> ColumnElement[bool]:
         )
     if grants and actor.person_id is not None:
         conditions.append(Child.allocated_practitioner_id == actor.person_id)
-        conditions.append(
-            Child.id.in_(
-                select(Audit.child_id).where(
-                    Audit.auditor_id == actor.person_id, Audit.status != AuditStatus.CANCELLED
+        for assigned in _assignments():
+            conditions.append(
+                Child.id.in_(
+                    select(assigned.c.child_id).where(assigned.c.person_id == actor.person_id)
                 )
             )
-        )
     return or_(*conditions) if conditions else false()
 
 
@@ -189,15 +210,12 @@ def _references_statement(readers: _Readers) -> Select[Any]:
         )
         .exists()
     )
-    audited = (
-        select(Audit.id)
-        .where(
-            Audit.child_id == Child.id,
-            Audit.auditor_id == asked.c.person_id,
-            Audit.status != AuditStatus.CANCELLED,
-        )
+    assigned = [
+        select(a.c.child_id)
+        .where(a.c.child_id == Child.id, a.c.person_id == asked.c.person_id)
         .exists()
-    )
+        for a in _assignments()
+    ]
     return (
         select(asked.c.person_id, Child.id, Child.case_reference)
         .select_from(
@@ -211,7 +229,7 @@ def _references_statement(readers: _Readers) -> Select[Any]:
                 by_scope,
                 and_(
                     asked.c.person_id == any_(ids("with_grants", readers.with_grants)),
-                    or_(Child.allocated_practitioner_id == asked.c.person_id, audited),
+                    or_(Child.allocated_practitioner_id == asked.c.person_id, *assigned),
                 ),
             )
         )
