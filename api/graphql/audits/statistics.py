@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.core.context import Context
+from api.graphql.people.loaders import PERSON
 from api.graphql.people.types import Person
 from domain.audits import statistics
 
@@ -54,7 +55,7 @@ class AuditorRegradeRate:
 
     @strawberry.field(description="The auditor.")
     async def auditor(self, info: Info[Context, None]) -> Person | None:
-        m = await info.context.loaders.person.load(self.auditor_id)
+        m = await PERSON.load(info, self.auditor_id)
         return Person.from_model(m) if m else None
 
 
@@ -114,7 +115,7 @@ class AgreementFigure:
     async def auditor(self, info: Info[Context, None]) -> Person | None:
         if self.auditor_id is None:
             return None
-        m = await info.context.loaders.person.load(self.auditor_id)
+        m = await PERSON.load(info, self.auditor_id)
         return Person.from_model(m) if m else None
 
     @classmethod

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from api.graphql.core.context import Context
 from api.graphql.core.ids import global_id
 from api.graphql.core.pagination import CountedConnection
+from api.graphql.people.loaders import PERSON
 from api.graphql.people.types import Person
 from domain.core.numbers import ascii_int
 from domain.history import models
@@ -55,7 +56,7 @@ class HistoryEntry(relay.Node):
     async def actor(self, info: Info[Context, None]) -> Person | None:
         if self.actor_id is None:
             return None
-        m = await info.context.loaders.person.load(self.actor_id)
+        m = await PERSON.load(info, self.actor_id)
         return Person.from_model(m) if m else None
 
     @classmethod
