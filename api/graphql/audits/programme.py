@@ -19,7 +19,7 @@ from api.graphql.children.loaders import CHILD
 from api.graphql.children.types import Child
 from api.graphql.core.context import Context
 from api.graphql.core.ids import uuids_of
-from api.graphql.core.loaders import visible_nodes
+from api.graphql.core.loaders import load_node, visible_nodes
 from api.graphql.core.pagination import read
 from api.graphql.people.types import Person, load_person
 from domain.audits import models, programme, statistics
@@ -171,8 +171,7 @@ class SampleAllocation:
 
     @strawberry.field(description="The case, if you may see it.")
     async def child(self, info: Info[Context, None]) -> Child | None:
-        m = await CHILD.load(info, self.child_id)
-        return Child.from_model(m) if m else None
+        return await load_node(info, CHILD, self.child_id, Child.from_model)
 
     @strawberry.field(description="Its auditor.")
     async def auditor(self, info: Info[Context, None]) -> Person:
@@ -214,8 +213,7 @@ class BenchmarkRound(relay.Node):
 
     @strawberry.field(description="The case every auditor audits, if you may see it.")
     async def child(self, info: Info[Context, None]) -> Child | None:
-        m = await CHILD.load(info, self.child_id)
-        return Child.from_model(m) if m else None
+        return await load_node(info, CHILD, self.child_id, Child.from_model)
 
     @strawberry.field(
         description="Agreement of the round's auditors with the agreed grade (the QA Lead, "

@@ -48,6 +48,7 @@ from api.graphql.children.types import Child
 from api.graphql.core.context import Context
 from api.graphql.core.ids import uuids_of
 from api.graphql.core.legacy_loaders import TASK_AND_FINISH_GROUP
+from api.graphql.core.loaders import load_node
 from api.graphql.core.pagination import CountedConnection, is_loaded
 from api.graphql.people.loaders import TEAM
 from api.graphql.people.types import Person, Team, load_person
@@ -230,10 +231,7 @@ class Audit(relay.Node):
 
     @strawberry.field(description="The child whose case it is, if any and if you may see them.")
     async def child(self, info: Info[Context, None]) -> Child | None:
-        if self.model.child_id is None:
-            return None
-        m = await CHILD.load(info, self.model.child_id)
-        return Child.from_model(m) if m else None
+        return await load_node(info, CHILD, self.model.child_id, Child.from_model)
 
     @strawberry.field(description="The practitioner whose work is audited, if any.")
     async def subject_practitioner(self, info: Info[Context, None]) -> Person | None:
@@ -265,8 +263,7 @@ class Audit(relay.Node):
 
     async def _load_team(self, info: Info[Context, None]) -> Team | None:
         assert self.model.team_id is not None
-        m = await TEAM.load(info, self.model.team_id)
-        return Team.from_model(m) if m else None
+        return await load_node(info, TEAM, self.model.team_id, Team.from_model)
 
     @strawberry.field(description="The template version the audit was started with.")
     async def template(self, info: Info[Context, None]) -> AuditTemplate:
@@ -324,10 +321,9 @@ class Audit(relay.Node):
     ) -> Annotated[BenchmarkRound, strawberry.lazy("api.graphql.audits.programme")] | None:
         from api.graphql.audits.programme import BenchmarkRound
 
-        if self.model.benchmark_round_id is None:
-            return None
-        m = await BENCHMARK_ROUND.load(info, self.model.benchmark_round_id)
-        return BenchmarkRound.from_model(m) if m else None
+        return await load_node(
+            info, BENCHMARK_ROUND, self.model.benchmark_round_id, BenchmarkRound.from_model
+        )
 
     @classmethod
     async def resolve_nodes(
@@ -425,10 +421,9 @@ class LearningPoint(relay.Node):
     ) -> Annotated[TaskAndFinishGroup, strawberry.lazy("api.types.learning")] | None:
         from api.types.learning import TaskAndFinishGroup
 
-        if self.group_id is None:
-            return None
-        m = await TASK_AND_FINISH_GROUP.load(info, self.group_id)
-        return TaskAndFinishGroup.from_model(m) if m else None
+        return await load_node(
+            info, TASK_AND_FINISH_GROUP, self.group_id, TaskAndFinishGroup.from_model
+        )
 
     @classmethod
     async def resolve_nodes(

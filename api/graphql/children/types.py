@@ -15,8 +15,8 @@ from api.graphql.children.enums import Cohort
 from api.graphql.core.context import Context
 from api.graphql.core.loaders import visible_nodes
 from api.graphql.core.pagination import CountedConnection, connection, is_loaded
-from api.graphql.people.loaders import PERSON, TEAM
-from api.graphql.people.types import Person, Team
+from api.graphql.people.loaders import TEAM
+from api.graphql.people.types import Person, Team, load_person
 from domain.audits import service as audits
 from domain.children import models
 from domain.children import service as children
@@ -85,9 +85,7 @@ class Child(relay.Node):
         return cast(Person, self._load_practitioner(info))
 
     async def _load_practitioner(self, info: Info[Context, None]) -> Person | None:
-        assert self.allocated_practitioner_id is not None
-        m = await PERSON.load(info, self.allocated_practitioner_id)
-        return Person.from_model(m) if m else None
+        return await load_person(info, self.allocated_practitioner_id)
 
     @strawberry.field(
         description="The child's audit history that you may see: completed audits, newest first."

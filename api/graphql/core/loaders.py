@@ -160,3 +160,17 @@ async def visible_nodes(
     async with info.context.session_factory() as session:
         found = await fetch(session, actor, ids)
     return [found.get(i) for i in ids]
+
+
+N = TypeVar("N")
+
+
+async def load_node(
+    info: _HasContext, loader: Loader[K, V | None], key: K | None, convert: Callable[[V], N]
+) -> N | None:
+    """The GraphQL object for `key` through `loader` (made by `convert`); None when there is
+    no key, or nothing the caller may see."""
+    if key is None:
+        return None
+    found = await loader.load(info, key)
+    return convert(found) if found is not None else None

@@ -17,7 +17,7 @@ from api.graphql.audits.types import Audit, Grade, Moderation
 from api.graphql.children.loaders import CHILD
 from api.graphql.children.types import Child
 from api.graphql.core.context import Context
-from api.graphql.core.loaders import visible_nodes
+from api.graphql.core.loaders import load_node, visible_nodes
 from api.graphql.core.pagination import CountedConnection
 from api.graphql.escalation.enums import (
     AssuranceOutcome,
@@ -94,8 +94,7 @@ class OtherCaseReview:
 
     @strawberry.field(description="The child (null if you may not see the case).")
     async def child(self, info: Info[Context, None]) -> Child | None:
-        m = await CHILD.load(info, self.child_id)
-        return Child.from_model(m) if m else None
+        return await load_node(info, CHILD, self.child_id, Child.from_model)
 
     @strawberry.field(description="Who reviewed it.")
     async def reviewed_by(self, info: Info[Context, None]) -> Person | None:
@@ -199,15 +198,11 @@ class InadequateEscalation(relay.Node):
 
     @strawberry.field(description="The audit completed as Inadequate.")
     async def audit(self, info: Info[Context, None]) -> Audit | None:
-        m = await AUDIT.load(info, self.model.audit_id)
-        return Audit.from_model(m) if m else None
+        return await load_node(info, AUDIT, self.model.audit_id, Audit.from_model)
 
     @strawberry.field(description="The child whose case it is (null if you may not see it).")
     async def child(self, info: Info[Context, None]) -> Child | None:
-        if self.model.child_id is None:
-            return None
-        m = await CHILD.load(info, self.model.child_id)
-        return Child.from_model(m) if m else None
+        return await load_node(info, CHILD, self.model.child_id, Child.from_model)
 
     @strawberry.field(description="The practitioner whose practice was judged Inadequate.")
     async def practitioner(self, info: Info[Context, None]) -> Person | None:
@@ -254,10 +249,7 @@ class InadequateEscalation(relay.Node):
 
     @strawberry.field(description="The desk-top audit, once planned (after the third review).")
     async def desk_top_audit(self, info: Info[Context, None]) -> Audit | None:
-        if self.model.desk_top_audit_id is None:
-            return None
-        m = await AUDIT.load(info, self.model.desk_top_audit_id)
-        return Audit.from_model(m) if m else None
+        return await load_node(info, AUDIT, self.model.desk_top_audit_id, Audit.from_model)
 
     @strawberry.field(description="The exception report: read or download it.")
     def exception_report(self) -> ExceptionReport:

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from api.graphql.core.context import Context
 from api.graphql.core.ids import uuids_of
-from api.graphql.core.loaders import visible_nodes
+from api.graphql.core.loaders import load_node, visible_nodes
 from api.graphql.core.pagination import CountedConnection, is_loaded
 from api.graphql.people.enums import Role, RoleScope
 from api.graphql.people.loaders import GRANTS_OF_PERSON, PERSON, SERVICE, TEAM, TEAMS_OF_SERVICE
@@ -105,17 +105,11 @@ class RoleGrant(relay.Node):
 
     @strawberry.field(description="The service, when the role is held for a service.")
     async def service(self, info: Info[Context, None]) -> Service | None:
-        if self.service_id is None:
-            return None
-        m = await SERVICE.load(info, self.service_id)
-        return Service.from_model(m) if m else None
+        return await load_node(info, SERVICE, self.service_id, Service.from_model)
 
     @strawberry.field(description="The team, when the role is held for a team.")
     async def team(self, info: Info[Context, None]) -> Team | None:
-        if self.team_id is None:
-            return None
-        m = await TEAM.load(info, self.team_id)
-        return Team.from_model(m) if m else None
+        return await load_node(info, TEAM, self.team_id, Team.from_model)
 
     @classmethod
     async def resolve_nodes(
@@ -171,17 +165,11 @@ class Person(relay.Node):
 
     @strawberry.field(description="The person's team, if they belong to one.")
     async def team(self, info: Info[Context, None]) -> Team | None:
-        if self.team_id is None:
-            return None
-        m = await TEAM.load(info, self.team_id)
-        return Team.from_model(m) if m else None
+        return await load_node(info, TEAM, self.team_id, Team.from_model)
 
     @strawberry.field(description="The person's line manager, to whom overdue work escalates.")
     async def line_manager(self, info: Info[Context, None]) -> Person | None:
-        if self.line_manager_id is None:
-            return None
-        m = await PERSON.load(info, self.line_manager_id)
-        return Person.from_model(m) if m else None
+        return await load_person(info, self.line_manager_id)
 
     @strawberry.field(description="The roles the person holds, oldest first.")
     async def roles(self, info: Info[Context, None]) -> list[RoleGrant]:
