@@ -411,7 +411,7 @@ class LearningPoint(relay.Node):
 
     @strawberry.field(description="The audit it comes from, if from an audit you may see.")
     async def audit(self, info: Info[Context, None]) -> Audit | None:
-        return None if self.audit_id is None else await load_audit(info, self.audit_id)
+        return await load_audit(info, self.audit_id)
 
     @strawberry.field(
         description="The Task and Finish Group it comes from, if from a group you may see."
@@ -498,9 +498,8 @@ class AuditActionConnection(CountedConnection[AuditAction]):
     pass
 
 
-async def load_audit(info: Info[Context, None], audit_id: uuid.UUID) -> Audit | None:
-    m = await AUDIT.load(info, audit_id)
-    return Audit.from_model(m) if m else None
+async def load_audit(info: Info[Context, None], audit_id: uuid.UUID | None) -> Audit | None:
+    return await load_node(info, AUDIT, audit_id, Audit.from_model)
 
 
 async def _follow_ups(info: Info[Context, None], model: Any, node_ids_: Iterable[str]) -> list[Any]:

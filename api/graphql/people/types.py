@@ -201,7 +201,4 @@ class PersonConnection(CountedConnection[Person]):
 
 async def load_person(info: Info[Context, None], person_id: uuid.UUID | None) -> Person | None:
     """The person with that id, through the request's loader; None for no id or if unseen."""
-    if person_id is None:
-        return None
-    m = await PERSON.load(info, person_id)
-    return Person.from_model(m) if m else None
+    return await load_node(info, PERSON, person_id, Person.from_model)
