@@ -13,13 +13,15 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.extensions import ExecutorWithoutSuggestions, build_extensions
 from api.feedback_schema import FeedbackMutation, FeedbackQuery
-from api.graphql.audits.schema import AuditMutation, AuditQuery
+from api.graphql.audits.mutations import AuditMutation
+from api.graphql.audits.queries import AuditQuery
 from api.graphql.children.mutations import ChildrenImportMutation
 from api.graphql.children.queries import ChildrenQuery
 from api.graphql.core.root import RootQuery
-from api.graphql.deadlines.calendar_schema import CalendarMutation, CalendarQuery
-from api.graphql.deadlines.obligations_schema import ObligationQuery
-from api.graphql.escalation.schema import EscalationMutation, EscalationQuery
+from api.graphql.deadlines.mutations import CalendarMutation
+from api.graphql.deadlines.queries import CalendarQuery, ObligationQuery
+from api.graphql.escalation.mutations import EscalationMutation
+from api.graphql.escalation.queries import EscalationQuery
 from api.graphql.history.queries import HistoryQuery
 from api.graphql.people.mutations import PeopleMutation
 from api.graphql.people.queries import PeopleQuery

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.core.context import Context
-from api.graphql.people.types import Person
+from api.graphql.people.types import Person, load_person
 from domain.audits import statistics
 
 
@@ -54,8 +54,7 @@ class AuditorRegradeRate:
 
     @strawberry.field(description="The auditor.")
     async def auditor(self, info: Info[Context, None]) -> Person | None:
-        m = await info.context.loaders.person.load(self.auditor_id)
-        return Person.from_model(m) if m else None
+        return await load_person(info, self.auditor_id)
 
 
 @strawberry.type(description="How often one section's grade was changed in moderation.")
@@ -112,10 +111,7 @@ class AgreementFigure:
 
     @strawberry.field(description="The auditor, for a figure by auditor.")
     async def auditor(self, info: Info[Context, None]) -> Person | None:
-        if self.auditor_id is None:
-            return None
-        m = await info.context.loaders.person.load(self.auditor_id)
-        return Person.from_model(m) if m else None
+        return await load_person(info, self.auditor_id)
 
     @classmethod
     def from_domain(cls, a: statistics.Agreement, *, by_auditor: bool = False) -> AgreementFigure:

@@ -1,5 +1,5 @@
 """Audits as the front-end sees them: templates, themes, audits of every kind, their grades,
-moderation, actions and learning, the programme, samples and benchmarking rounds.
+moderation, actions and learning (the programme, samples and rounds: programme.py).
 
 Nested objects come through the request's DataLoaders, so a list of audits costs a fixed
 number of statements whatever its length. In a benchmarking round that is still blind, the
@@ -29,134 +29,39 @@ from api.graphql.audits.enums import LearningSource as LearningSource
 from api.graphql.audits.enums import ModerationOutcome as ModerationOutcome
 from api.graphql.audits.enums import QuestionType as QuestionType
 from api.graphql.audits.enums import ThemeKind as ThemeKind
-from api.graphql.audits.loaders import SECTION_TITLES
-from api.graphql.audits.statistics import BenchmarkAgreement
+from api.graphql.audits.loaders import (
+    ACTIONS_OF_AUDIT,
+    AUDIT,
+    BENCHMARK_ROUND,
+    EVENTS_OF_OBJECT,
+    GRADES_VISIBLE,
+    LEARNING_OF_AUDIT,
+    MODERATIONS_OF_AUDIT,
+    PREVIOUS_AUDIT,
+    SECTION_TITLES,
+    TEMPLATE,
+    THEMES_OF_AUDIT,
+)
+from api.graphql.audits.reference import AuditTemplate, Theme
+from api.graphql.children.loaders import CHILD
 from api.graphql.children.types import Child
 from api.graphql.core.context import Context
-from api.graphql.core.ids import node_ids
-from api.graphql.core.pagination import CountedConnection, is_loaded, read
-from api.graphql.people.types import Person, Team
-from domain.audits import models, programme, reference, statistics
+from api.graphql.core.ids import uuids_of
+from api.graphql.core.legacy_loaders import TASK_AND_FINISH_GROUP
+from api.graphql.core.loaders import load_node
+from api.graphql.core.pagination import CountedConnection, is_loaded
+from api.graphql.people.loaders import TEAM
+from api.graphql.people.types import Person, Team, load_person
+from domain.audits import models
 from domain.audits import service as audits
-from domain.audits.templates import parse_sections
-from domain.core.pagination import MAX_PAGE_SIZE
 from domain.events.models import DomainEvent
 
 if TYPE_CHECKING:
+    from api.graphql.audits.programme import BenchmarkRound
     from api.types.learning import TaskAndFinishGroup
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
-
-
-# --- enums (values equal the domain's) --------------------------------------------------------
-
-
-def _enum(api: type[E], value: Enum | None) -> E | None:
-    return None if value is None else api(value.value)
-
-
-# --- reference data ----------------------------------------------------------------------------
-
-
-@strawberry.type(description="A question in a template section.")
-class TemplateQuestion:
-    key: str = strawberry.field(description="Its key in `Audit.answers`.")
-    text: str = strawberry.field(description="The question as asked.")
-    type: QuestionType = strawberry.field(description="How it is answered.")
-    required: bool = strawberry.field(description="Whether a finished audit must answer it.")
-    help: str | None = strawberry.field(description="Guidance for the auditor, if any.")
-
-
-@strawberry.type(description="A section of a template; graded sections get a grade each.")
-class TemplateSection:
-    key: str = strawberry.field(
-        description="Stable across versions, so that reports line up by section."
-    )
-    title: str = strawberry.field(description="The section's title.")
-    graded: bool = strawberry.field(description="Whether the section is graded.")
-    questions: list[TemplateQuestion] = strawberry.field(description="Its questions, in order.")
-
-
-@strawberry.type(
-    description="One version of the template for a kind of audit; never changes once "
-    "published, and an audit keeps the version it was started with."
-)
-class AuditTemplate(relay.Node):
-    id: relay.NodeID[str]
-    kind: AuditKind = strawberry.field(description="The kind of audit it is for.")
-    version: int = strawberry.field(description="1 for the first, rising by one.")
-    name: str = strawberry.field(description="The template's name.")
-    sections: list[TemplateSection] = strawberry.field(description="Its sections, in order.")
-    published_at: datetime = strawberry.field(description="When this version was published.")
-    change_note: str | None = strawberry.field(description="What changed from the last version.")
-
-    @classmethod
-    def from_model(cls, m: models.AuditTemplate) -> AuditTemplate:
-        return cls(
-            id=str(m.id),
-            kind=AuditKind(m.kind.value),
-            version=m.version,
-            name=m.name,
-            sections=[
-                TemplateSection(
-                    key=s.key,
-                    title=s.title,
-                    graded=s.graded,
-                    questions=[
-                        TemplateQuestion(
-                            key=q.key,
-                            text=q.text,
-                            type=QuestionType(q.type.value),
-                            required=q.required,
-                            help=q.help,
-                        )
-                        for q in s.questions
-                    ],
-                )
-                for s in parse_sections(m.sections)
-            ],
-            published_at=m.published_at,
-            change_note=m.change_note,
-        )
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        # Reference data: staff read templates, as `auditTemplates` does.
-        if info.context.actor is None:
-            return [None for _ in node_ids]
-        loaded = await info.context.loaders.template.load_many(_uuids(node_ids))
-        return [cls.from_model(m) if m else None for m in loaded]
-
-
-@strawberry.type(
-    description="A theme, cohort or aspect of practice audits and learning are tagged with."
-)
-class Theme(relay.Node):
-    id: relay.NodeID[str]
-    kind: ThemeKind = strawberry.field(description="What it names.")
-    name: str = strawberry.field(description="Its name.")
-    is_active: bool = strawberry.field(
-        description="False once retired: kept on old records, not offered for new ones."
-    )
-
-    @classmethod
-    def from_model(cls, m: models.Theme) -> Theme:
-        return cls(id=str(m.id), kind=ThemeKind(m.kind.value), name=m.name, is_active=m.is_active)
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        # Reference data: staff read themes, as `themes` does (domain/audits/policy.py).
-        ids = _uuids(node_ids)
-        if info.context.actor is None:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await reference.get_themes(session=session, actor=info.context.actor, ids=ids)
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
 
 
 # --- an audit ----------------------------------------------------------------------------------
@@ -178,7 +83,7 @@ class SectionGrade:
             section_key=m.section_key,
             grade=Grade(m.grade.value),
             rationale=m.rationale,
-            moderated_grade=_enum(Grade, m.moderated_grade),
+            moderated_grade=m.moderated_grade,
             template_id=template_id,
         )
 
@@ -255,7 +160,7 @@ class Audit(relay.Node):
             external_reviewer=m.external_reviewer,
             conversation_date=m.conversation_date,
             practitioner_reflections=m.practitioner_reflections,
-            practitioner_agreement=_enum(Agreement, m.practitioner_agreement),
+            practitioner_agreement=m.practitioner_agreement,
             voices=[Voice(who=v.get("who", ""), said=v.get("said", "")) for v in m.voices],
             cancel_reason=m.cancel_reason,
             created_at=m.created_at,
@@ -275,14 +180,14 @@ class Audit(relay.Node):
         return cast(T, self._if_visible(info, value, hidden))
 
     async def _if_visible(self, info: Info[Context, None], value: T, hidden: T) -> T:
-        visible = await info.context.loaders.grades_visible.load(self.model)
+        visible = await GRADES_VISIBLE.load(info, self.model)
         return value if visible else hidden
 
     async def _when_visible(
         self, info: Info[Context, None], load: Callable[[], Awaitable[T]], hidden: T
     ) -> T:
         if self.model.benchmark_round_id is not None and not (
-            await info.context.loaders.grades_visible.load(self.model)
+            await GRADES_VISIBLE.load(info, self.model)
         ):
             return hidden
         return await load()
@@ -301,12 +206,12 @@ class Audit(relay.Node):
         return self._judgement(info, grades, [])
 
     async def _load_grades(self, info: Info[Context, None]) -> list[SectionGrade]:
-        m = await info.context.loaders.audit.load(self.model.id)
+        m = await AUDIT.load(info, self.model.id)
         return [SectionGrade.from_model(g, m.template_id) for g in m.section_grades] if m else []
 
     @strawberry.field(description="The auditor's overall grade.")
     def overall_grade(self, info: Info[Context, None]) -> Grade | None:
-        return self._judgement(info, _enum(Grade, self.model.overall_grade), None)
+        return self._judgement(info, self.model.overall_grade, None)
 
     @strawberry.field(description="Why, in the auditor's words.")
     def overall_rationale(self, info: Info[Context, None]) -> str | None:
@@ -314,11 +219,11 @@ class Audit(relay.Node):
 
     @strawberry.field(description="The QA Lead's overall grade, when moderation regraded it.")
     def moderated_overall_grade(self, info: Info[Context, None]) -> Grade | None:
-        return self._judgement(info, _enum(Grade, self.model.moderated_overall_grade), None)
+        return self._judgement(info, self.model.moderated_overall_grade, None)
 
     @strawberry.field(description="The grade that counts: the moderated one, else the auditor's.")
     def effective_grade(self, info: Info[Context, None]) -> Grade | None:
-        return self._judgement(info, _enum(Grade, audits.effective_grade(self.model)), None)
+        return self._judgement(info, audits.effective_grade(self.model), None)
 
     @strawberry.field(description="Multi-agency and external audits: what was found.")
     def findings(self, info: Info[Context, None]) -> str | None:
@@ -326,14 +231,11 @@ class Audit(relay.Node):
 
     @strawberry.field(description="The child whose case it is, if any and if you may see them.")
     async def child(self, info: Info[Context, None]) -> Child | None:
-        if self.model.child_id is None:
-            return None
-        m = await info.context.loaders.child.load(self.model.child_id)
-        return Child.from_model(m) if m else None
+        return await load_node(info, CHILD, self.model.child_id, Child.from_model)
 
     @strawberry.field(description="The practitioner whose work is audited, if any.")
     async def subject_practitioner(self, info: Info[Context, None]) -> Person | None:
-        return await _person(info, self.model.subject_practitioner_id)
+        return await load_person(info, self.model.subject_practitioner_id)
 
     # Plain fields when the list loaded them with the page; batched loads otherwise.
     @strawberry.field(description="Who carries out the audit.")
@@ -343,13 +245,13 @@ class Audit(relay.Node):
         return cast(Person, self._load_auditor(info))
 
     async def _load_auditor(self, info: Info[Context, None]) -> Person:
-        person = await _person(info, self.model.auditor_id)
+        person = await load_person(info, self.model.auditor_id)
         assert person is not None  # anyone who sees an audit sees the staff directory
         return person
 
     @strawberry.field(description="Supervision audits: the supervisor, if any.")
     async def supervisor(self, info: Info[Context, None]) -> Person | None:
-        return await _person(info, self.model.supervisor_id)
+        return await load_person(info, self.model.supervisor_id)
 
     @strawberry.field(description="The team whose work is audited (decides who sees the audit).")
     def team(self, info: Info[Context, None]) -> Team | None:
@@ -361,18 +263,17 @@ class Audit(relay.Node):
 
     async def _load_team(self, info: Info[Context, None]) -> Team | None:
         assert self.model.team_id is not None
-        m = await info.context.loaders.team.load(self.model.team_id)
-        return Team.from_model(m) if m else None
+        return await load_node(info, TEAM, self.model.team_id, Team.from_model)
 
     @strawberry.field(description="The template version the audit was started with.")
     async def template(self, info: Info[Context, None]) -> AuditTemplate:
-        m = await info.context.loaders.template.load(self.model.template_id)
+        m = await TEMPLATE.load(info, self.model.template_id)
         assert m is not None  # a foreign key
         return AuditTemplate.from_model(m)
 
     @strawberry.field(description="Themes, cohorts or aspects of practice it is about, by name.")
     async def themes(self, info: Info[Context, None]) -> list[Theme]:
-        found = await info.context.loaders.themes_of_audit.load(self.model.id)
+        found = await THEMES_OF_AUDIT.load(info, self.model.id)
         return [Theme.from_model(t) for t in found]
 
     @strawberry.field(
@@ -382,17 +283,17 @@ class Audit(relay.Node):
     async def previous_audit(self, info: Info[Context, None]) -> Audit | None:
         if self.model.child_id is None:
             return None
-        m = await info.context.loaders.previous_audit.load(self.model)
+        m = await PREVIOUS_AUDIT.load(info, self.model)
         return Audit.from_model(m) if m else None
 
     @strawberry.field(description="Actions arising from the audit, soonest due first.")
     async def actions(self, info: Info[Context, None]) -> list[AuditAction]:
-        found = await info.context.loaders.actions_of_audit.load(self.model.id)
+        found = await ACTIONS_OF_AUDIT.load(info, self.model.id)
         return [AuditAction.from_model(a) for a in found]
 
     @strawberry.field(description="Learning points from the audit, oldest first.")
     async def learning_points(self, info: Info[Context, None]) -> list[LearningPoint]:
-        found = await info.context.loaders.learning_of_audit.load(self.model.id)
+        found = await LEARNING_OF_AUDIT.load(info, self.model.id)
         return [LearningPoint.from_model(p) for p in found]
 
     @strawberry.field(description="The QA Lead's moderations of the audit, oldest first.")
@@ -400,7 +301,7 @@ class Audit(relay.Node):
         return await self._when_visible(info, lambda: self._moderations(info), [])
 
     async def _moderations(self, info: Info[Context, None]) -> list[Moderation]:
-        found = await info.context.loaders.moderations_of_audit.load(self.model.id)
+        found = await MODERATIONS_OF_AUDIT.load(info, self.model.id)
         return [Moderation.from_model(m) for m in found]
 
     @strawberry.field(
@@ -411,21 +312,24 @@ class Audit(relay.Node):
         return await self._when_visible(info, lambda: self._events(info), [])
 
     async def _events(self, info: Info[Context, None]) -> list[AuditEvent]:
-        found = await info.context.loaders.events_of_object.load(self.model.id)
+        found = await EVENTS_OF_OBJECT.load(info, self.model.id)
         return [AuditEvent.from_model(e) for e in found]
 
     @strawberry.field(description="The benchmarking round it belongs to, if any.")
-    async def benchmark_round(self, info: Info[Context, None]) -> BenchmarkRound | None:
-        if self.model.benchmark_round_id is None:
-            return None
-        m = await info.context.loaders.benchmark_round.load(self.model.benchmark_round_id)
-        return BenchmarkRound.from_model(m) if m else None
+    async def benchmark_round(
+        self, info: Info[Context, None]
+    ) -> Annotated[BenchmarkRound, strawberry.lazy("api.graphql.audits.programme")] | None:
+        from api.graphql.audits.programme import BenchmarkRound
+
+        return await load_node(
+            info, BENCHMARK_ROUND, self.model.benchmark_round_id, BenchmarkRound.from_model
+        )
 
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        loaded = await info.context.loaders.audit.load_many(_uuids(node_ids))
+        loaded = await AUDIT.load_many(info, uuids_of(node_ids))
         return [cls.from_model(m) if m else None for m in loaded]
 
 
@@ -458,13 +362,13 @@ class AuditAction(relay.Node):
 
     @strawberry.field(description="Who is to do it.")
     async def owner(self, info: Info[Context, None]) -> Person:
-        person = await _person(info, self.owner_id)
+        person = await load_person(info, self.owner_id)
         assert person is not None  # an owner sees themselves; staff see the directory
         return person
 
     @strawberry.field(description="The audit it arises from, if you may see it.")
     async def audit(self, info: Info[Context, None]) -> Audit | None:
-        return await _audit(info, self.audit_id)
+        return await load_audit(info, self.audit_id)
 
     @classmethod
     async def resolve_nodes(
@@ -507,7 +411,7 @@ class LearningPoint(relay.Node):
 
     @strawberry.field(description="The audit it comes from, if from an audit you may see.")
     async def audit(self, info: Info[Context, None]) -> Audit | None:
-        return None if self.audit_id is None else await _audit(info, self.audit_id)
+        return await load_audit(info, self.audit_id)
 
     @strawberry.field(
         description="The Task and Finish Group it comes from, if from a group you may see."
@@ -517,10 +421,9 @@ class LearningPoint(relay.Node):
     ) -> Annotated[TaskAndFinishGroup, strawberry.lazy("api.types.learning")] | None:
         from api.types.learning import TaskAndFinishGroup
 
-        if self.group_id is None:
-            return None
-        m = await info.context.loaders.task_and_finish_group.load(self.group_id)
-        return TaskAndFinishGroup.from_model(m) if m else None
+        return await load_node(
+            info, TASK_AND_FINISH_GROUP, self.group_id, TaskAndFinishGroup.from_model
+        )
 
     @classmethod
     async def resolve_nodes(
@@ -563,11 +466,11 @@ class Moderation(relay.Node):
 
     @strawberry.field(description="Who moderated.")
     async def moderator(self, info: Info[Context, None]) -> Person | None:
-        return await _person(info, self.moderator_id)
+        return await load_person(info, self.moderator_id)
 
     @strawberry.field(description="The audit moderated, if you may see it.")
     async def audit(self, info: Info[Context, None]) -> Audit | None:
-        return await _audit(info, self.audit_id)
+        return await load_audit(info, self.audit_id)
 
     @classmethod
     async def resolve_nodes(
@@ -575,233 +478,6 @@ class Moderation(relay.Node):
     ) -> list[Any]:
         found = await _follow_ups(info, models.Moderation, node_ids)
         return [cls.from_model(m) if m else None for m in found]
-
-
-# --- the programme -----------------------------------------------------------------------------
-
-
-@strawberry.type(description="One auditor's month: what was expected of them and what they did.")
-class AuditorProgress:
-    expected: int = strawberry.field(description="Audits the programme expects of them.")
-    allocated: int = strawberry.field(description="Audits due this month allocated to them.")
-    completed: int = strawberry.field(description="Of those, completed.")
-    overdue: int = strawberry.field(description="Of those, still open past their due date.")
-    auditor_id: strawberry.Private[uuid.UUID]
-
-    @strawberry.field(description="The auditor.")
-    async def auditor(self, info: Info[Context, None]) -> Person:
-        person = await _person(info, self.auditor_id)
-        assert person is not None  # planners see the directory; anyone else sees themselves
-        return person
-
-
-@strawberry.type(
-    description="A month of the audit programme: its notes and each auditor's progress."
-)
-class ProgrammeMonth(relay.Node):
-    id: relay.NodeID[str]
-    month: date = strawberry.field(description="The first day of the month.")
-    notes: str | None = strawberry.field(description="The month's notes: themes, priorities.")
-
-    @classmethod
-    def from_model(cls, m: models.ProgrammeMonth) -> ProgrammeMonth:
-        return cls(id=str(m.id), month=m.month, notes=m.notes)
-
-    @strawberry.field(
-        description="Each auditor's expectation against what they were allocated and did: "
-        "planners see every auditor, anyone else their own line."
-    )
-    async def progress(self, info: Info[Context, None]) -> list[AuditorProgress]:
-        clock = info.context.clock
-        lines = await read(
-            info,
-            lambda s, a: programme.auditor_progress(
-                session=s, actor=a, clock=clock, month=self.month, auditor_id=None
-            ),
-        )
-        return [
-            AuditorProgress(
-                auditor_id=p.auditor_id,
-                expected=p.expected,
-                allocated=p.allocated,
-                completed=p.completed,
-                overdue=p.overdue,
-            )
-            for p in lines
-        ]
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        ids = _uuids(node_ids)
-        actor = info.context.actor
-        if actor is None:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await programme.get_programme_months(session=session, actor=actor, ids=ids)
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
-
-
-@strawberry.type(
-    description="A draw of cases for the programme: the filter, the size asked for and the "
-    "seed, so that the same seed over the same cases draws the same sample. A dry run keeps "
-    "nothing: its id resolves to nothing."
-)
-class Sample(relay.Node):
-    id: relay.NodeID[str]
-    kind: AuditKind = strawberry.field(description="The kind of audit drawn for.")
-    seed: str = strawberry.field(
-        description="The seed, as a decimal string (it may exceed GraphQL's 32-bit Int); give "
-        "it to `drawSample` to draw the same sample again."
-    )
-    candidates: int = strawberry.field(description="How many cases the filter matched.")
-    requested_count: int | None = strawberry.field(description="The number asked for, if any.")
-    requested_percentage: int | None = strawberry.field(
-        description="The percentage of the candidates asked for, if any."
-    )
-    include_recently_audited: bool = strawberry.field(
-        description="Whether cases audited within the exclusion period could be drawn."
-    )
-    criteria: JSON = strawberry.field(description="The filter and allocation asked for.")
-    created_at: datetime = strawberry.field(description="When it was drawn.")
-    drawn_child_ids: strawberry.Private[list[uuid.UUID]]
-    drawn_audits: strawberry.Private[list[models.Audit] | None] = None
-
-    @classmethod
-    def from_model(cls, m: models.Sample, audits_: list[models.Audit] | None = None) -> Sample:
-        return cls(
-            id=str(m.id or uuid.uuid4()),
-            kind=AuditKind(m.kind.value),
-            seed=str(m.seed),
-            candidates=m.candidates,
-            requested_count=m.requested_count,
-            requested_percentage=m.requested_percentage,
-            include_recently_audited=m.include_recently_audited,
-            criteria=cast(JSON, m.criteria),
-            created_at=m.created_at,
-            drawn_child_ids=[uuid.UUID(c) for c in m.drawn_child_ids],
-            drawn_audits=audits_,
-        )
-
-    @strawberry.field(description="The cases drawn, in the order drawn (those you may see).")
-    async def children(self, info: Info[Context, None]) -> list[Child]:
-        found = await info.context.loaders.child.load_many(self.drawn_child_ids)
-        return [Child.from_model(c) for c in found if c is not None]
-
-    @strawberry.field(
-        description="The audits planned from the draw that you may see (none on a dry run)."
-    )
-    async def audits(self, info: Info[Context, None]) -> list[Audit]:
-        if self.drawn_audits is not None:
-            return [Audit.from_model(a) for a in self.drawn_audits]
-        sample_id = uuid.UUID(self.id)
-        page = await read(
-            info,
-            lambda s, a: audits.list_audits(
-                session=s,
-                actor=a,
-                filters=audits.AuditFilter(sample_id=sample_id),
-                first=MAX_PAGE_SIZE,
-                after=None,
-            ),
-        )
-        return [Audit.from_model(a) for a in page.items]
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        ids = _uuids(node_ids)
-        actor = info.context.actor
-        if actor is None:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await programme.get_samples(session=session, actor=actor, ids=ids)
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
-
-
-@strawberry.type(description="Who audits (or, on a dry run, would audit) each drawn case.")
-class SampleAllocation:
-    child_id: strawberry.Private[uuid.UUID]
-    auditor_id: strawberry.Private[uuid.UUID]
-
-    @strawberry.field(description="The case, if you may see it.")
-    async def child(self, info: Info[Context, None]) -> Child | None:
-        m = await info.context.loaders.child.load(self.child_id)
-        return Child.from_model(m) if m else None
-
-    @strawberry.field(description="Its auditor.")
-    async def auditor(self, info: Info[Context, None]) -> Person:
-        person = await _person(info, self.auditor_id)
-        assert person is not None  # planners see the directory
-        return person
-
-
-@strawberry.type(
-    description="A benchmarking round: several auditors audit the same case blind, then a "
-    "grade is agreed."
-)
-class BenchmarkRound(relay.Node):
-    id: relay.NodeID[str]
-    name: str = strawberry.field(description="Its name, e.g. 'Spring 2027'.")
-    due_date: date = strawberry.field(description="When the auditors' audits are due.")
-    agreed_overall_grade: Grade | None = strawberry.field(
-        description="The agreed overall grade, once recorded."
-    )
-    agreed_section_grades: JSON = strawberry.field(
-        description="The agreed grade of each section, {sectionKey: grade}."
-    )
-    agreed_rationale: str | None = strawberry.field(description="Why that grade was agreed.")
-    agreed_at: datetime | None = strawberry.field(description="When it was agreed.")
-    child_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def from_model(cls, m: models.BenchmarkRound) -> BenchmarkRound:
-        return cls(
-            id=str(m.id),
-            name=m.name,
-            due_date=m.due_date,
-            agreed_overall_grade=_enum(Grade, m.agreed_overall_grade),
-            agreed_section_grades=cast(JSON, m.agreed_section_grades),
-            agreed_rationale=m.agreed_rationale,
-            agreed_at=m.agreed_at,
-            child_id=m.child_id,
-        )
-
-    @strawberry.field(description="The case every auditor audits, if you may see it.")
-    async def child(self, info: Info[Context, None]) -> Child | None:
-        m = await info.context.loaders.child.load(self.child_id)
-        return Child.from_model(m) if m else None
-
-    @strawberry.field(
-        description="Agreement of the round's auditors with the agreed grade (the QA Lead, "
-        "planners and senior leaders; the round's auditors once it is agreed)."
-    )
-    async def agreement(self, info: Info[Context, None]) -> BenchmarkAgreement:
-        round_id = uuid.UUID(self.id)
-        found = await read(
-            info,
-            lambda s, a: statistics.benchmark_agreement(
-                session=s,
-                actor=a,
-                policy_settings=info.context.settings.policy,
-                round_id=round_id,
-            ),
-        )
-        return BenchmarkAgreement.from_domain(found)
-
-    @strawberry.field(description="The round's audits that you may see, newest planned first.")
-    async def audits(self, info: Info[Context, None]) -> list[Audit]:
-        found = await info.context.loaders.audits_of_round.load(uuid.UUID(self.id))
-        return [Audit.from_model(a) for a in found]
-
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
-        rounds = await info.context.loaders.benchmark_round.load_many(_uuids(node_ids))
-        return [cls.from_model(r) if r is not None else None for r in rounds]
 
 
 # --- connections and helpers -------------------------------------------------------------------
@@ -822,25 +498,13 @@ class AuditActionConnection(CountedConnection[AuditAction]):
     pass
 
 
-def _uuids(values: Iterable[str]) -> list[uuid.UUID]:
-    return node_ids(list(values))
-
-
-async def _person(info: Info[Context, None], person_id: uuid.UUID | None) -> Person | None:
-    if person_id is None:
-        return None
-    m = await info.context.loaders.person.load(person_id)
-    return Person.from_model(m) if m else None
-
-
-async def _audit(info: Info[Context, None], audit_id: uuid.UUID) -> Audit | None:
-    m = await info.context.loaders.audit.load(audit_id)
-    return Audit.from_model(m) if m else None
+async def load_audit(info: Info[Context, None], audit_id: uuid.UUID | None) -> Audit | None:
+    return await load_node(info, AUDIT, audit_id, Audit.from_model)
 
 
 async def _follow_ups(info: Info[Context, None], model: Any, node_ids_: Iterable[str]) -> list[Any]:
     """Actions, learning points or moderations by id, through the domain's policy."""
-    ids = _uuids(node_ids_)
+    ids = uuids_of(node_ids_)
     actor = info.context.actor
     if actor is None:
         return [None] * len(ids)

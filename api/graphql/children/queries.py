@@ -11,7 +11,7 @@ from api.graphql.children.inputs import ChildrenFilter
 from api.graphql.children.types import Child, ChildConnection
 from api.graphql.core.context import Context
 from api.graphql.core.errors import IsAuthenticated
-from api.graphql.core.pagination import After, First, connection
+from api.graphql.core.pagination import After, First, Narrow, filtered_connection
 from domain.children import service as children
 
 
@@ -24,19 +24,18 @@ class ChildrenQuery:
     async def children(
         self,
         info: Info[Context, None],
-        filter: Annotated[
-            ChildrenFilter | None, strawberry.argument(description="Narrow the list.")
-        ] = None,
+        filter: Annotated[ChildrenFilter | None, Narrow] = None,
         first: First = None,
         after: After = None,
     ) -> ChildConnection:
         flt = filter or ChildrenFilter()
-        return await connection(
+        return await filtered_connection(
             info,
             ChildConnection,
             Child.from_model,
-            lambda s, a: children.list_children(
-                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
-            ),
-            lambda s, a: children.count_children(session=s, actor=a, filters=flt.to_domain()),
+            flt.to_domain,
+            children.list_children,
+            children.count_children,
+            first,
+            after,
         )

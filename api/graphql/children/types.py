@@ -13,9 +13,10 @@ from strawberry.types import Info
 
 from api.graphql.children.enums import Cohort
 from api.graphql.core.context import Context
-from api.graphql.core.ids import node_ids
+from api.graphql.core.loaders import visible_nodes
 from api.graphql.core.pagination import CountedConnection, connection, is_loaded
-from api.graphql.people.types import Person, Team
+from api.graphql.people.loaders import TEAM
+from api.graphql.people.types import Person, Team, load_person
 from domain.audits import service as audits
 from domain.children import models
 from domain.children import service as children
@@ -73,7 +74,7 @@ class Child(relay.Node):
         return cast(Team, self._load_team(info))
 
     async def _load_team(self, info: Info[Context, None]) -> Team:
-        m = await info.context.loaders.team.load(self.team_id)
+        m = await TEAM.load(info, self.team_id)
         assert m is not None  # a child's team is a foreign key
         return Team.from_model(m)
 
@@ -84,9 +85,7 @@ class Child(relay.Node):
         return cast(Person, self._load_practitioner(info))
 
     async def _load_practitioner(self, info: Info[Context, None]) -> Person | None:
-        assert self.allocated_practitioner_id is not None
-        m = await info.context.loaders.person.load(self.allocated_practitioner_id)
-        return Person.from_model(m) if m else None
+        return await load_person(info, self.allocated_practitioner_id)
 
     @strawberry.field(
         description="The child's audit history that you may see: completed audits, newest first."
@@ -125,17 +124,10 @@ class Child(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _ids(node_ids)
-        actor = info.context.actor
-        if actor is None:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await children.get_children(session=session, actor=actor, ids=ids)
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
-
-
-def _ids(values: Iterable[str]) -> list[uuid.UUID]:
-    return node_ids(list(values))
+        found = await visible_nodes(
+            info, node_ids, lambda s, a, ids: children.get_children(session=s, actor=a, ids=ids)
+        )
+        return [cls.from_model(m) if m is not None else None for m in found]
 
 
 @strawberry.type(description="A page of children.")

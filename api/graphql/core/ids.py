@@ -83,9 +83,10 @@ def id_in_path(value: str, expected: str) -> uuid.UUID | None:
         return parse_uuid(value)
 
 
-def node_ids(ids: Iterable[str]) -> list[uuid.UUID]:
+def uuids_of(ids: Iterable[str]) -> list[uuid.UUID]:
     """The node ids Relay hands to `resolve_nodes` (already taken out of their global ids) as
-    UUIDs; any that is not one is left out."""
+    UUIDs; any that is not one is left out. (Not named `node_ids`: that is the name of
+    `resolve_nodes`' own argument.)"""
     out = []
     for value in ids:
         try:
@@ -93,3 +94,7 @@ def node_ids(ids: Iterable[str]) -> list[uuid.UUID]:
         except ValueError:
             continue
     return out
+
+
+# The old name, still imported by modules not yet moved.
+node_ids = uuids_of

@@ -12,12 +12,14 @@ AsyncSession must not be shared between tasks.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from api.graphql.core.ids import uuids_of
 from domain.core.db import SessionFactory
 from domain.people.roles import Actor
 
@@ -45,6 +47,19 @@ class _HasLoaders(Protocol):
 class _HasContext(Protocol):
     @property
     def context(self) -> _HasLoaders: ...
+
+
+class _SessionContext(Protocol):
+    @property
+    def actor(self) -> Actor | None: ...
+
+    @property
+    def session_factory(self) -> SessionFactory: ...
+
+
+class _HasSession(Protocol):
+    @property
+    def context(self) -> _SessionContext: ...
 
 
 class Loader(Generic[K, V]):
@@ -131,3 +146,31 @@ def lists_of(fetch: Fetch[I, V]) -> Loader[I, V]:
         return [found[i] for i in ids]
 
     return Loader(batch)
+
+
+async def visible_nodes(
+    info: _HasSession, node_ids: Iterable[str], fetch: Visible[uuid.UUID, V]
+) -> list[V | None]:
+    """For a type's `resolve_nodes`: the objects of those node ids that the signed-in person
+    may see (`fetch` filters), in order; None for the others, and for all without a person."""
+    ids = uuids_of(node_ids)
+    actor = info.context.actor
+    if actor is None:
+        return [None] * len(ids)
+    async with info.context.session_factory() as session:
+        found = await fetch(session, actor, ids)
+    return [found.get(i) for i in ids]
+
+
+N = TypeVar("N")
+
+
+async def load_node(
+    info: _HasContext, loader: Loader[K, V | None], key: K | None, convert: Callable[[V], N]
+) -> N | None:
+    """The GraphQL object for `key` through `loader` (made by `convert`); None when there is
+    no key, or nothing the caller may see."""
+    if key is None:
+        return None
+    found = await loader.load(info, key)
+    return convert(found) if found is not None else None

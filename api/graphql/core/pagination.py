@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 import strawberry
 from sqlalchemy import inspect as sa_inspect
@@ -46,7 +46,7 @@ class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
         page: Page[Any],
         convert: Callable[[Any], NodeT],
         count: Callable[[], Awaitable[int]] | None = None,
-    ) -> Any:
+    ) -> Self:
         edges = [
             relay.Edge(node=convert(item), cursor=cursor)
             for item, cursor in zip(page.items, page.cursors, strict=True)
@@ -91,9 +91,36 @@ async def connection(
     async def total() -> int:
         return await read(info, counter)
 
-    return cast(ConnectionT, connection_type.from_page(page, convert, total))
+    return connection_type.from_page(page, convert, total)
 
 
 def is_loaded(model: object, attribute: str) -> bool:
     """Whether an ORM relationship was eager-loaded with its object (so no query is needed)."""
     return attribute not in sa_inspect(model).unloaded
+
+
+# The `filter` argument of a list: `filter: Annotated[SomeFilter | None, Narrow] = None`.
+Narrow = strawberry.argument(description="Narrow the list.")
+
+F = TypeVar("F")
+
+
+async def filtered_connection(
+    info: Info[Context, Any],
+    connection_type: type[ConnectionT],
+    convert: Callable[[M], Any],
+    filters: Callable[[], F],
+    lister: Callable[..., Awaitable[Page[M]]],
+    counter: Callable[..., Awaitable[int]],
+    first: int | None,
+    after: str | None,
+) -> ConnectionT:
+    """`connection` over a domain list that takes `filters` (made inside the read, so a bad id
+    in them is a refusal like any other) and pages by `first` and `after`."""
+    return await connection(
+        info,
+        connection_type,
+        convert,
+        lambda s, a: lister(session=s, actor=a, filters=filters(), first=first, after=after),
+        lambda s, a: counter(session=s, actor=a, filters=filters()),
+    )

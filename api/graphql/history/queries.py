@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.core.context import Context
 from api.graphql.core.errors import IsAuthenticated
-from api.graphql.core.pagination import After, First, connection
+from api.graphql.core.pagination import After, First, Narrow, filtered_connection
 from api.graphql.history.inputs import HistoryFilter
 from api.graphql.history.types import HistoryEntry, HistoryEntryConnection
 from domain.history import service as history
@@ -25,19 +25,18 @@ class HistoryQuery:
     async def history(
         self,
         info: Info[Context, None],
-        filter: Annotated[
-            HistoryFilter | None, strawberry.argument(description="Narrow the list.")
-        ] = None,
+        filter: Annotated[HistoryFilter | None, Narrow] = None,
         first: First = None,
         after: After = None,
     ) -> HistoryEntryConnection:
         flt = filter or HistoryFilter()
-        return await connection(
+        return await filtered_connection(
             info,
             HistoryEntryConnection,
             HistoryEntry.from_model,
-            lambda s, a: history.list_history(
-                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
-            ),
-            lambda s, a: history.count_history(session=s, actor=a, filters=flt.to_domain()),
+            flt.to_domain,
+            history.list_history,
+            history.count_history,
+            first,
+            after,
         )

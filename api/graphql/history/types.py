@@ -15,7 +15,7 @@ from strawberry.types import Info
 from api.graphql.core.context import Context
 from api.graphql.core.ids import global_id
 from api.graphql.core.pagination import CountedConnection
-from api.graphql.people.types import Person
+from api.graphql.people.types import Person, load_person
 from domain.core.numbers import ascii_int
 from domain.history import models
 from domain.history import service as history
@@ -53,10 +53,7 @@ class HistoryEntry(relay.Node):
 
     @strawberry.field(description="The person who made the change, if a person did.")
     async def actor(self, info: Info[Context, None]) -> Person | None:
-        if self.actor_id is None:
-            return None
-        m = await info.context.loaders.person.load(self.actor_id)
-        return Person.from_model(m) if m else None
+        return await load_person(info, self.actor_id)
 
     @classmethod
     async def resolve_nodes(

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api.graphql.core.context import Context
 from api.graphql.core.errors import IsAuthenticated
 from api.graphql.core.ids import decode_optional_id
-from api.graphql.core.pagination import After, First, connection
+from api.graphql.core.pagination import After, First, Narrow, connection, filtered_connection
 from api.graphql.people.inputs import PeopleFilter
 from api.graphql.people.loaders import PERSON
 from api.graphql.people.types import (
@@ -77,19 +77,18 @@ class PeopleQuery:
     async def people(
         self,
         info: Info[Context, None],
-        filter: Annotated[
-            PeopleFilter | None, strawberry.argument(description="Narrow the list.")
-        ] = None,
+        filter: Annotated[PeopleFilter | None, Narrow] = None,
         first: First = None,
         after: After = None,
     ) -> PersonConnection:
         flt = filter or PeopleFilter()
-        return await connection(
+        return await filtered_connection(
             info,
             PersonConnection,
             Person.from_model,
-            lambda s, a: people.list_people(
-                session=s, actor=a, filters=flt.to_domain(), first=first, after=after
-            ),
-            lambda s, a: people.count_people(session=s, actor=a, filters=flt.to_domain()),
+            flt.to_domain,
+            people.list_people,
+            people.count_people,
+            first,
+            after,
         )

@@ -12,9 +12,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql.core.context import Context
-from api.graphql.core.ids import node_ids
+from api.graphql.core.ids import uuids_of
+from api.graphql.core.loaders import load_node, visible_nodes
 from api.graphql.core.pagination import CountedConnection, is_loaded
 from api.graphql.people.enums import Role, RoleScope
+from api.graphql.people.loaders import GRANTS_OF_PERSON, PERSON, SERVICE, TEAM, TEAMS_OF_SERVICE
 from domain.notifications import policy as notification_policy
 from domain.people import models
 from domain.people import service as people
@@ -38,14 +40,14 @@ class Service(relay.Node):
         description="The service's teams, by name (a service has tens, never thousands)."
     )
     async def teams(self, info: Info[Context, None]) -> list[Team]:
-        teams = await info.context.loaders.teams_of_service.load(uuid.UUID(self.id))
+        teams = await TEAMS_OF_SERVICE.load(info, uuid.UUID(self.id))
         return [Team.from_model(t) for t in teams]
 
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        loaded = await info.context.loaders.service.load_many(_uuids(node_ids))
+        loaded = await SERVICE.load_many(info, uuids_of(node_ids))
         return [cls.from_model(m) if m else None for m in loaded]
 
 
@@ -69,7 +71,7 @@ class Team(relay.Node):
         return cast(Service, self._load_service(info))
 
     async def _load_service(self, info: Info[Context, None]) -> Service:
-        m = await info.context.loaders.service.load(self.service_id)
+        m = await SERVICE.load(info, self.service_id)
         assert m is not None  # a team's service is a foreign key
         return Service.from_model(m)
 
@@ -77,7 +79,7 @@ class Team(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        loaded = await info.context.loaders.team.load_many(_uuids(node_ids))
+        loaded = await TEAM.load_many(info, uuids_of(node_ids))
         return [cls.from_model(m) if m else None for m in loaded]
 
 
@@ -103,29 +105,20 @@ class RoleGrant(relay.Node):
 
     @strawberry.field(description="The service, when the role is held for a service.")
     async def service(self, info: Info[Context, None]) -> Service | None:
-        if self.service_id is None:
-            return None
-        m = await info.context.loaders.service.load(self.service_id)
-        return Service.from_model(m) if m else None
+        return await load_node(info, SERVICE, self.service_id, Service.from_model)
 
     @strawberry.field(description="The team, when the role is held for a team.")
     async def team(self, info: Info[Context, None]) -> Team | None:
-        if self.team_id is None:
-            return None
-        m = await info.context.loaders.team.load(self.team_id)
-        return Team.from_model(m) if m else None
+        return await load_node(info, TEAM, self.team_id, Team.from_model)
 
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _uuids(node_ids)
-        actor = info.context.actor
-        if actor is None:
-            return [None] * len(ids)
-        async with info.context.session_factory() as session:
-            found = await people.get_grants(session=session, actor=actor, ids=ids)
-        return [cls.from_model(found[i]) if i in found else None for i in ids]
+        found = await visible_nodes(
+            info, node_ids, lambda s, a, ids: people.get_grants(session=s, actor=a, ids=ids)
+        )
+        return [cls.from_model(m) if m is not None else None for m in found]
 
 
 @strawberry.type(
@@ -172,33 +165,23 @@ class Person(relay.Node):
 
     @strawberry.field(description="The person's team, if they belong to one.")
     async def team(self, info: Info[Context, None]) -> Team | None:
-        if self.team_id is None:
-            return None
-        m = await info.context.loaders.team.load(self.team_id)
-        return Team.from_model(m) if m else None
+        return await load_node(info, TEAM, self.team_id, Team.from_model)
 
     @strawberry.field(description="The person's line manager, to whom overdue work escalates.")
     async def line_manager(self, info: Info[Context, None]) -> Person | None:
-        if self.line_manager_id is None:
-            return None
-        m = await info.context.loaders.person.load(self.line_manager_id)
-        return Person.from_model(m) if m else None
+        return await load_person(info, self.line_manager_id)
 
     @strawberry.field(description="The roles the person holds, oldest first.")
     async def roles(self, info: Info[Context, None]) -> list[RoleGrant]:
-        grants = await info.context.loaders.grants_of_person.load(uuid.UUID(self.id))
+        grants = await GRANTS_OF_PERSON.load(info, uuid.UUID(self.id))
         return [RoleGrant.from_model(g) for g in grants]
 
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        loaded = await info.context.loaders.person.load_many(_uuids(node_ids))
+        loaded = await PERSON.load_many(info, uuids_of(node_ids))
         return [cls.from_model(m) if m else None for m in loaded]
-
-
-def _uuids(values: Iterable[str]) -> list[uuid.UUID]:
-    return node_ids(list(values))
 
 
 @strawberry.type(description="A page of services.")
@@ -214,3 +197,8 @@ class TeamConnection(CountedConnection[Team]):
 @strawberry.type(description="A page of people.")
 class PersonConnection(CountedConnection[Person]):
     pass
+
+
+async def load_person(info: Info[Context, None], person_id: uuid.UUID | None) -> Person | None:
+    """The person with that id, through the request's loader; None for no id or if unseen."""
+    return await load_node(info, PERSON, person_id, Person.from_model)

@@ -1,10 +1,8 @@
-"""Obligations: queries, merged into the schema's Query. Who sees which is the domain
-policy's decision (`domain/deadlines/policy.py`); whether one is overdue is the domain's too,
-by the request's clock."""
+"""What the front-end reads about deadlines: obligations and working days."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -12,46 +10,16 @@ from strawberry.types import Info
 
 from api.graphql.core.context import Context
 from api.graphql.core.errors import IsAuthenticated
-from api.graphql.core.ids import decode_optional_id
-from api.graphql.core.pagination import After, First, connection
-from api.graphql.deadlines.obligations import (
+from api.graphql.core.pagination import After, First, Narrow, connection, read
+from api.graphql.deadlines.inputs import ObligationFilter
+from api.graphql.deadlines.types import (
+    ClosureDay,
     Obligation,
     ObligationConnection,
-    ObligationKind,
-    ObligationState,
 )
-from domain.deadlines import models
 from domain.deadlines import obligations as domain
+from domain.deadlines import service as deadlines
 from domain.people.roles import Actor
-
-
-@strawberry.input(description="Which obligations to list (always within what you may see).")
-class ObligationFilter:
-    owner_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only this person's obligations."
-    )
-    states: list[ObligationState] | None = strawberry.field(
-        default=None, description="Only these states (all when left out)."
-    )
-    kinds: list[ObligationKind] | None = strawberry.field(
-        default=None, description="Only these kinds (all when left out)."
-    )
-    due_before: datetime | None = strawberry.field(
-        default=None, description="Only those due before this moment."
-    )
-    overdue_only: bool = strawberry.field(
-        default=False,
-        description="Only those still open after the moment they were due, by the service's clock.",
-    )
-
-    def to_domain(self, now: datetime) -> domain.ObligationFilter:
-        return domain.ObligationFilter(
-            owner_id=decode_optional_id(self.owner_id, "Person", "ownerId"),
-            states=tuple(models.ObligationState(s.name) for s in self.states or ()),
-            kinds=tuple(models.ObligationKind(k.name) for k in self.kinds or ()),
-            due_before=self.due_before,
-            overdue_at=now if self.overdue_only else None,
-        )
 
 
 @strawberry.type(description="What the front-end reads about obligations.")
@@ -65,9 +33,7 @@ class ObligationQuery:
     async def obligations(
         self,
         info: Info[Context, None],
-        filter: Annotated[
-            ObligationFilter | None, strawberry.argument(description="Narrow the list.")
-        ] = None,
+        filter: Annotated[ObligationFilter | None, Narrow] = None,
         first: First = None,
         after: After = None,
     ) -> ObligationConnection:
@@ -110,4 +76,49 @@ class ObligationQuery:
                 session=s, actor=a, filters=mine(a), first=first, after=after
             ),
             lambda s, a: domain.count_obligations(session=s, actor=a, filters=mine(a)),
+        )
+
+
+@strawberry.type(description="What the front-end reads about working days.")
+class CalendarQuery:
+    @strawberry.field(
+        description="The authority's closure days, by day (staff).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def closure_days(
+        self,
+        info: Info[Context, None],
+        since: Annotated[
+            date | None, strawberry.argument(description="From this day (included).")
+        ] = None,
+        until: Annotated[
+            date | None, strawberry.argument(description="To this day (included).")
+        ] = None,
+    ) -> list[ClosureDay]:
+        found = await read(
+            info,
+            lambda s, a: deadlines.list_closure_days(session=s, actor=a, since=since, until=until),
+        )
+        return [ClosureDay.from_model(m) for m in found]
+
+    @strawberry.field(
+        description="When something is due a number of working days after a moment: the end "
+        "(23:59:59.999999 in London) of that working day after the moment's day in London, "
+        "which itself never counts; 0 days is the end of that day if it is a working day, "
+        "else of the next. Working days are Monday to Friday, not bank holidays in England, "
+        "not closure days. The same rule as every deadline the service keeps.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def working_days_after(
+        self,
+        info: Info[Context, None],
+        moment: Annotated[
+            datetime,
+            strawberry.argument(description="The moment counted from, with its offset."),
+        ],
+        days: Annotated[int, strawberry.argument(description="How many working days: 0 to 1000.")],
+    ) -> datetime:
+        return await read(
+            info,
+            lambda s, a: deadlines.working_days_after(session=s, actor=a, moment=moment, days=days),
         )

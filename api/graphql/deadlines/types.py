@@ -1,10 +1,9 @@
-"""Obligations as the front-end reads them: what someone must do about an object by when."""
+"""Deadlines as the front-end sees them: obligations and the authority's closure days."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 import strawberry
@@ -12,13 +11,16 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql.core.context import Context
-from api.graphql.core.ids import global_id, node_ids
+from api.graphql.core.ids import global_id, uuids_of
+from api.graphql.core.loaders import visible_nodes
 from api.graphql.core.pagination import CountedConnection, is_loaded
 from api.graphql.deadlines.enums import ObligationKind as ObligationKind
 from api.graphql.deadlines.enums import ObligationState as ObligationState
+from api.graphql.people.loaders import PERSON
 from api.graphql.people.types import Person
 from domain.deadlines import models
 from domain.deadlines import obligations as domain
+from domain.deadlines import service as deadlines
 
 
 @strawberry.type(
@@ -73,7 +75,7 @@ class Obligation(relay.Node):
         return cast(Person, self._load_owner(info))
 
     async def _load_owner(self, info: Info[Context, None]) -> Person:
-        m = await info.context.loaders.person.load(self.model.owner_id)
+        m = await PERSON.load(info, self.model.owner_id)
         assert m is not None  # whoever sees an obligation is staff, who see the directory
         return Person.from_model(m)
 
@@ -81,7 +83,7 @@ class Obligation(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        ids = _ids(node_ids)
+        ids = uuids_of(node_ids)
         actor = info.context.actor
         if actor is None:
             return [None] * len(ids)
@@ -91,10 +93,32 @@ class Obligation(relay.Node):
         return [cls.from_model(found[i], now) if i in found else None for i in ids]
 
 
-def _ids(values: Iterable[str]) -> list[uuid.UUID]:
-    return node_ids(list(values))
-
-
 @strawberry.type(description="A page of obligations.")
 class ObligationConnection(CountedConnection[Obligation]):
     pass
+
+
+@strawberry.type(
+    description="A weekday on which the authority is closed although it is not a bank holiday; "
+    "like weekends and bank holidays in England, it is not a working day, so deadlines counted "
+    "in working days skip it."
+)
+class ClosureDay(relay.Node):
+    id: relay.NodeID[str]
+    day: date = strawberry.field(description="The day the authority is closed.")
+    name: str = strawberry.field(description="Why, as staff should see it, e.g. 'Staff day'.")
+
+    @classmethod
+    def from_model(cls, m: models.ClosureDay) -> ClosureDay:
+        return cls(id=str(m.id), day=m.day, name=m.name)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info[Context, None], node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        found = await visible_nodes(
+            info,
+            node_ids,
+            lambda s, a, ids: deadlines.get_closure_days(session=s, actor=a, ids=ids),
+        )
+        return [cls.from_model(m) if m is not None else None for m in found]
