@@ -67,15 +67,13 @@ async def create_benchmark_round(
     )
     session.add(round_)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="benchmark.created",
-        object_type="BenchmarkRound",
-        object_id=round_.id,
-        changes={"name": [None, clean], "auditors": [None, [str(a) for a in unique]]},
+    entry = history.Change(
+        "benchmark.created",
+        "BenchmarkRound",
+        round_.id,
+        {"name": [None, clean], "auditors": [None, [str(a) for a in unique]]},
     )
+    await history.record_change(session, actor, clock, entry)
     audits = [
         await plan_audit(
             session=session,
@@ -168,15 +166,11 @@ async def record_agreed_grade(
         clock.now(),
         actor.person_id,
     )
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="benchmark.agreed",
-        object_type="BenchmarkRound",
-        object_id=round_.id,
-        changes=history.diff(
-            before, {"overall": overall_grade, "sections": round_.agreed_section_grades}
-        ),
+    entry = history.Change(
+        "benchmark.agreed",
+        "BenchmarkRound",
+        round_.id,
+        history.diff(before, {"overall": overall_grade, "sections": round_.agreed_section_grades}),
     )
+    await history.record_change(session, actor, clock, entry)
     return round_

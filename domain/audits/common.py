@@ -48,15 +48,8 @@ async def record_change(
     action: str,
     changes: dict[str, Any],
 ) -> None:
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action=action,
-        object_type="Audit",
-        object_id=audit.id,
-        changes=changes,
-    )
+    entry = history.Change(action, "Audit", audit.id, changes)
+    await history.record_change(session, actor, clock, entry)
 
 
 async def load_for_change(session: AsyncSession, actor: Actor, audit_id: uuid.UUID) -> Audit:

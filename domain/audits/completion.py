@@ -27,7 +27,7 @@ from domain.audits.models import (
     Audit,
     Moderation,
 )
-from domain.audits.recording import AuditRecord, apply_record, check_complete
+from domain.audits.recording import AuditRecord, apply_record, check_complete, finish_work
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput
 from domain.core.settings import PolicySettings
@@ -45,12 +45,7 @@ def effective_grade(audit: Audit) -> Grade | None:
 async def complete_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, actor, audit_id)
-    policy.check_is_auditor(actor, audit)
-    next_status(audit.status, AuditEvent.COMPLETE)
-    check_complete(audit)
-    audit.completed_at = clock.now()
-    await transition(session, actor, clock, audit, AuditEvent.COMPLETE)
+    audit = await finish_work(session, actor, clock, audit_id, AuditEvent.COMPLETE)
     await discharge(session, clock, actor, ObligationKind.AUDIT_DUE, audit, ObligationState.DONE)
     if audit.overall_grade is Grade.INADEQUATE:
         await _inadequate(session, actor, clock, audit, "completed")

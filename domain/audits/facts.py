@@ -13,43 +13,41 @@ from domain.people.roles import Actor
 
 
 @dataclass(frozen=True)
-class AuditToBeCancelled:
-    """Before a cancellation is written: a subscriber may refuse it (by raising)."""
+class AuditFact:
+    """Who did it, to which audit."""
 
     actor: Actor
     audit: Audit
 
 
 @dataclass(frozen=True)
-class AuditGradedInadequate:
+class AuditToBeCancelled(AuditFact):
+    """Before a cancellation is written: a subscriber may refuse it (by raising)."""
+
+
+@dataclass(frozen=True)
+class AuditGradedInadequate(AuditFact):
     """The audit is now Inadequate: `how` it became so ("completed", "amended",
     "moderated"). Published after the `audit.completed_inadequate` event is recorded."""
 
-    actor: Actor
-    audit: Audit
     how: str
 
 
 @dataclass(frozen=True)
-class AuditCompleted:
-    actor: Actor
-    audit: Audit
+class AuditCompleted(AuditFact):
+    pass
 
 
 @dataclass(frozen=True)
-class AuditAmended:
+class AuditAmended(AuditFact):
     """A completed audit amended: its effective grade `before` and `after` the amendment."""
 
-    actor: Actor
-    audit: Audit
     before: Grade | None
     after: Grade | None
     reason: str
 
 
 @dataclass(frozen=True)
-class AuditModerated:
-    actor: Actor
-    audit: Audit
+class AuditModerated(AuditFact):
     moderation: Moderation
     policy_settings: PolicySettings

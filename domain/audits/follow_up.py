@@ -65,19 +65,17 @@ async def add_action(
     )
     session.add(action)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="action.added",
-        object_type="AuditAction",
-        object_id=action.id,
-        changes={
+    entry = history.Change(
+        "action.added",
+        "AuditAction",
+        action.id,
+        {
             "audit_id": [None, str(audit.id)],
             "owner_id": [None, str(owner_id)],
             "due_date": [None, due_date.isoformat()],
         },
     )
+    await history.record_change(session, actor, clock, entry)
     await owe(session, clock, ObligationKind.ACTION_DUE, action, owner_id, due_date)
     return action
 
@@ -98,15 +96,13 @@ async def complete_action(
     if action.done_at is not None:
         raise Conflict("That action is done already.", field="actionId")
     action.done_at, action.done_note = clock.now(), clean_text(note, "note")
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="action.done",
-        object_type="AuditAction",
-        object_id=action.id,
-        changes={"done_at": [None, history.plain(action.done_at)]},
+    entry = history.Change(
+        "action.done",
+        "AuditAction",
+        action.id,
+        {"done_at": [None, history.plain(action.done_at)]},
     )
+    await history.record_change(session, actor, clock, entry)
     await discharge(session, clock, actor, ObligationKind.ACTION_DUE, action, ObligationState.DONE)
     return action
 
@@ -135,13 +131,11 @@ async def add_learning_point(
     point.themes = await themes_by_ids(session, list(theme_ids), "themeIds")
     session.add(point)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="learning.added",
-        object_type="LearningPoint",
-        object_id=point.id,
-        changes={"audit_id": [None, str(audit.id)], "themes": [None, [str(t) for t in theme_ids]]},
+    entry = history.Change(
+        "learning.added",
+        "LearningPoint",
+        point.id,
+        {"audit_id": [None, str(audit.id)], "themes": [None, [str(t) for t in theme_ids]]},
     )
+    await history.record_change(session, actor, clock, entry)
     return point

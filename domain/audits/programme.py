@@ -127,15 +127,8 @@ async def set_programme_month(
     pm.updated_at = clock.now()
     await session.flush()
     if changes:
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="programme.set",
-            object_type="ProgrammeMonth",
-            object_id=pm.id,
-            changes=changes,
-        )
+        entry = history.Change("programme.set", "ProgrammeMonth", pm.id, changes)
+        await history.record_change(session, actor, clock, entry)
     return pm
 
 
@@ -315,19 +308,17 @@ async def _write_sample(
     sample = result.sample
     session.add(sample)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="sample.drawn",
-        object_type="Sample",
-        object_id=sample.id,
-        changes={
+    entry = history.Change(
+        "sample.drawn",
+        "Sample",
+        sample.id,
+        {
             "seed": [None, sample.seed],
             "drawn": [None, len(result.children)],
             "candidates": [None, sample.candidates],
         },
     )
+    await history.record_change(session, actor, clock, entry)
     for child in result.children:
         result.audits.append(
             await plan_audit(

@@ -210,16 +210,27 @@ def check_complete(audit: Audit) -> None:
         raise InvalidInput("Record the findings.", field="findings")
 
 
+async def finish_work(
+    session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID, event: AuditEvent
+) -> Audit:
+    """Submit or complete (`event`): the auditor's, once everything a finished audit needs
+    is there."""
+    audit = await load_for_change(session, actor, audit_id)
+    policy.check_is_auditor(actor, audit)
+    next_status(audit.status, event)
+    check_complete(audit)
+    if event is AuditEvent.SUBMIT:
+        audit.submitted_at = clock.now()
+    else:
+        audit.completed_at = clock.now()
+    await transition(session, actor, clock, audit, event)
+    return audit
+
+
 async def submit_audit(
     *, session: AsyncSession, actor: Actor, clock: Clock, audit_id: uuid.UUID
 ) -> Audit:
-    audit = await load_for_change(session, actor, audit_id)
-    policy.check_is_auditor(actor, audit)
-    next_status(audit.status, AuditEvent.SUBMIT)
-    check_complete(audit)
-    audit.submitted_at = clock.now()
-    await transition(session, actor, clock, audit, AuditEvent.SUBMIT)
-    return audit
+    return await finish_work(session, actor, clock, audit_id, AuditEvent.SUBMIT)
 
 
 async def reopen_audit(

@@ -103,15 +103,13 @@ async def publish_template(
     )
     session.add(template)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="template.published",
-        object_type="AuditTemplate",
-        object_id=template.id,
-        changes={"kind": [None, kind.value], "version": [None, template.version]},
+    entry = history.Change(
+        "template.published",
+        "AuditTemplate",
+        template.id,
+        {"kind": [None, kind.value], "version": [None, template.version]},
     )
+    await history.record_change(session, actor, clock, entry)
     return template
 
 
@@ -168,15 +166,10 @@ async def create_theme(
     theme = Theme(kind=kind, name=clean, is_active=True, created_at=clock.now())
     session.add(theme)
     await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="theme.created",
-        object_type="Theme",
-        object_id=theme.id,
-        changes={"kind": [None, kind.value], "name": [None, clean]},
+    entry = history.Change(
+        "theme.created", "Theme", theme.id, {"kind": [None, kind.value], "name": [None, clean]}
     )
+    await history.record_change(session, actor, clock, entry)
     return theme
 
 
@@ -188,15 +181,10 @@ async def set_theme_active(
     if theme is None:
         raise NotFound("theme", field="id")
     if theme.is_active != active:
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="theme.updated",
-            object_type="Theme",
-            object_id=theme.id,
-            changes={"is_active": [theme.is_active, active]},
+        entry = history.Change(
+            "theme.updated", "Theme", theme.id, {"is_active": [theme.is_active, active]}
         )
+        await history.record_change(session, actor, clock, entry)
         theme.is_active = active
     return theme
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.audits.kinds import Grade
 from domain.children import policy as children_policy
@@ -69,15 +70,8 @@ async def record_change(
     changes: dict[str, Any],
 ) -> None:
     escalation.updated_at = clock.now()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action=action,
-        object_type=SUBJECT,
-        object_id=escalation.id,
-        changes=changes,
-    )
+    entry = history.Change(action, SUBJECT, escalation.id, changes)
+    await history.record_change(session, actor, clock, entry)
 
 
 async def qa_lead_for(session: AsyncSession, auditor_id: uuid.UUID | None) -> Person | None:
@@ -149,6 +143,16 @@ async def discharge(
         key=obligations.obligation_key(kind, escalation.id, *parts),
         state=ObligationState.DONE,
         by=actor.person_id,
+    )
+
+
+async def locked_process(
+    session: AsyncSession, by: InstrumentedAttribute[uuid.UUID | None], audit_id: uuid.UUID
+) -> InadequateEscalation | None:
+    """The process whose audit (`by` InadequateEscalation.audit_id) or desk-top audit
+    (`.desk_top_audit_id`) is `audit_id`, locked for the change."""
+    return await session.scalar(
+        select(InadequateEscalation).where(by == audit_id).with_for_update()
     )
 
 

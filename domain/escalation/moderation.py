@@ -24,6 +24,7 @@ from domain.escalation.common import (
     K,
     aeds,
     discharge,
+    locked_process,
     long_day,
     owe,
     record_change,
@@ -61,11 +62,7 @@ async def on_moderated(
     """React to a moderation of an audit whose process is open: a confirmation of Inadequate
     at the moderation step moves it on and tells the Head of Service at once; a regrade away
     from Inadequate ends it, whatever step it had reached, with the reason kept."""
-    escalation = await session.scalar(
-        select(InadequateEscalation)
-        .where(InadequateEscalation.audit_id == audit.id)
-        .with_for_update()
-    )
+    escalation = await locked_process(session, InadequateEscalation.audit_id, audit.id)
     if escalation is None or escalation.stage not in OPEN_STAGES:
         return escalation
     if moderation.moderated_overall_grade is not Grade.INADEQUATE:
@@ -93,11 +90,7 @@ async def on_amended_away(
     """An audit amended away from Inadequate before its moderation: the process ends as a
     regrade ends it (the moderation is no longer owed). Once moderation has confirmed the
     grade, the QA Lead's judgement stands and an amendment does not end the process."""
-    escalation = await session.scalar(
-        select(InadequateEscalation)
-        .where(InadequateEscalation.audit_id == audit.id)
-        .with_for_update()
-    )
+    escalation = await locked_process(session, InadequateEscalation.audit_id, audit.id)
     if escalation is None or escalation.stage is not EscalationStage.MODERATION:
         return escalation
     await end_by_regrade(

@@ -339,8 +339,28 @@ class _Report(FPDF):
 
 
 def _page_one(pdf: _Report, facts: ReportFacts, budget: _Budget, *, draft: bool) -> None:
-    epw = pdf.epw
     pdf.clipped = []
+    _title_and_summary(pdf, facts, budget, draft=draft)
+    _grades(pdf, facts, budget)
+    _deadlines(pdf, facts)
+    epw = pdf.epw
+    for title, text in narrative_parts(facts):
+        pdf.heading(title)
+        pdf.font(9)  # measured in the font it is drawn in
+        pdf.para(pdf.clip(text, epw, budget.text_lines, title))
+
+    pdf.heading("The practitioner's other cases")
+    pdf.font(9)
+    summary = cases_summary(facts)
+    if facts.other_cases:
+        summary += " The full list is in the annex."
+    pdf.para(pdf.clip(summary, epw, 3))
+
+    _next_steps(pdf, facts, budget)
+
+
+def _title_and_summary(pdf: _Report, facts: ReportFacts, budget: _Budget, *, draft: bool) -> None:
+    epw = pdf.epw
     pdf.font(15, bold=True)
     pdf.c(0, 7.5, "Exception report: Inadequate audit", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     status = status_line(facts, draft=draft)
@@ -362,6 +382,9 @@ def _page_one(pdf: _Report, facts: ReportFacts, budget: _Budget, *, draft: bool)
         text = pdf.clip(value, epw - label_w, budget.value_lines, label)
         pdf.mc(epw - label_w, LINE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+
+def _grades(pdf: _Report, facts: ReportFacts, budget: _Budget) -> None:
+    epw = pdf.epw
     pdf.heading("Grades")
     widths = (epw - 84.0, 42.0, 42.0)
     pdf.row(
@@ -401,6 +424,9 @@ def _page_one(pdf: _Report, facts: ReportFacts, budget: _Budget, *, draft: bool)
         ]
     )
 
+
+def _deadlines(pdf: _Report, facts: ReportFacts) -> None:
+    epw = pdf.epw
     pdf.heading(f"Deadlines, as at {long_on(local_day(facts.generated_at))}")
     cols = (68.0, 48.0, 24.0, epw - 140.0)
     pdf.row(
@@ -426,18 +452,9 @@ def _page_one(pdf: _Report, facts: ReportFacts, budget: _Budget, *, draft: bool)
             ]
         )
 
-    for title, text in narrative_parts(facts):
-        pdf.heading(title)
-        pdf.font(9)  # measured in the font it is drawn in
-        pdf.para(pdf.clip(text, epw, budget.text_lines, title))
 
-    pdf.heading("The practitioner's other cases")
-    pdf.font(9)
-    summary = cases_summary(facts)
-    if facts.other_cases:
-        summary += " The full list is in the annex."
-    pdf.para(pdf.clip(summary, epw, 3))
-
+def _next_steps(pdf: _Report, facts: ReportFacts, budget: _Budget) -> None:
+    epw = pdf.epw
     pdf.heading("Next steps")
     todo = next_steps(facts)
     shown_todo = todo[: budget.todo]

@@ -20,6 +20,7 @@ from domain.deadlines.models import Obligation, ObligationState
 from domain.escalation.common import (
     MODERATION_WORKING_DAYS,
     K,
+    locked_process,
     long_day,
     owe,
     qa_lead_for,
@@ -91,11 +92,7 @@ async def start(
     once (unless their own moderation made it Inadequate)."""
     if audit.status is not AuditStatus.COMPLETED:
         return None
-    existing = await session.scalar(
-        select(InadequateEscalation)
-        .where(InadequateEscalation.audit_id == audit.id)
-        .with_for_update()
-    )
+    existing = await locked_process(session, InadequateEscalation.audit_id, audit.id)
     if existing is not None:
         if existing.stage is EscalationStage.REGRADED and existing.hos_told_at is None:
             await reopen(session, clock, existing, how)
@@ -110,33 +107,23 @@ async def start(
     completed_at = escalation.audit_completed_at
     due = working.working_days_after(local_day(completed_at), MODERATION_WORKING_DAYS)
     await owe(session, clock, escalation, K.MODERATION_DUE, escalation.qa_lead_id, due)
-    await record_change(
-        session,
-        SYSTEM,
-        clock,
-        escalation,
-        "escalation.started",
-        {
-            "audit_id": [None, str(audit.id)],
-            "stage": [None, EscalationStage.MODERATION.value],
-            "qa_lead_id": [None, history.plain(escalation.qa_lead_id)],
-            "moderation_due": [None, due.isoformat()],
-        },
-    )
+    started = {
+        "audit_id": [None, str(audit.id)],
+        "stage": [None, EscalationStage.MODERATION.value],
+        "qa_lead_id": [None, history.plain(escalation.qa_lead_id)],
+        "moderation_due": [None, due.isoformat()],
+    }
+    await record_change(session, SYSTEM, clock, escalation, "escalation.started", started)
     if how != "moderated":
-        await tell_about(
+        await _tell_to_moderate(
             session,
             clock,
             escalation,
-            escalation.qa_lead_id,
-            kind=NotificationKind.INADEQUATE_TO_MODERATE,
-            key=f"escalation:{escalation.id}:qa-lead-told",
-            title=f"Inadequate audit to moderate: {{case}}, due {due:%d %B %Y}",
-            body=(
-                f"The audit of {{case}} was {how} as Inadequate on "
-                f"{long_day(local_day(completed_at))}. Next step: your moderation, due by the end "
-                f"of {long_day(due)} (3 working days)."
-            ),
+            f"escalation:{escalation.id}:qa-lead-told",
+            f"Inadequate audit to moderate: {{case}}, due {due:%d %B %Y}",
+            f"The audit of {{case}} was {how} as Inadequate on "
+            f"{long_day(local_day(completed_at))}. Next step: your moderation, due by the end "
+            f"of {long_day(due)} (3 working days).",
         )
     return escalation
 
@@ -174,34 +161,45 @@ async def reopen(
     )
     if reopened is None:
         await owe(session, clock, escalation, K.MODERATION_DUE, escalation.qa_lead_id, due)
-    await record_change(
-        session,
-        SYSTEM,
-        clock,
-        escalation,
-        "escalation.reopened",
-        {
-            "stage": [before["stage"], EscalationStage.MODERATION.value],
-            "regraded_grade": [before["regraded_grade"], None],
-            "ended_reason": [before["ended_reason"], None],
-            "moderation_due": [None, due.isoformat()],
-        },
-    )
+    reopened_changes = {
+        "stage": [before["stage"], EscalationStage.MODERATION.value],
+        "regraded_grade": [before["regraded_grade"], None],
+        "ended_reason": [before["ended_reason"], None],
+        "moderation_due": [None, due.isoformat()],
+    }
+    await record_change(session, SYSTEM, clock, escalation, "escalation.reopened", reopened_changes)
     if how != "moderated":
-        await tell_about(
+        await _tell_to_moderate(
             session,
             clock,
             escalation,
-            escalation.qa_lead_id,
-            kind=NotificationKind.INADEQUATE_TO_MODERATE,
-            key=f"escalation:{escalation.id}:qa-lead-told:{now.isoformat()}",
-            title=f"Inadequate audit to moderate again: {{case}}, due {due:%d %B %Y}",
-            body=(
-                f"The audit of {{case}} was {how} as Inadequate again on "
-                f"{long_day(local_day(now))}, so its Inadequate process starts over. Next step: "
-                f"your moderation, due by the end of {long_day(due)} (3 working days)."
-            ),
+            f"escalation:{escalation.id}:qa-lead-told:{now.isoformat()}",
+            f"Inadequate audit to moderate again: {{case}}, due {due:%d %B %Y}",
+            f"The audit of {{case}} was {how} as Inadequate again on "
+            f"{long_day(local_day(now))}, so its Inadequate process starts over. Next step: "
+            f"your moderation, due by the end of {long_day(due)} (3 working days).",
         )
+
+
+async def _tell_to_moderate(
+    session: AsyncSession,
+    clock: Clock,
+    escalation: InadequateEscalation,
+    key: str,
+    title: str,
+    body: str,
+) -> None:
+    """Tell the QA Lead who owes the moderation, at once."""
+    await tell_about(
+        session,
+        clock,
+        escalation,
+        escalation.qa_lead_id,
+        kind=NotificationKind.INADEQUATE_TO_MODERATE,
+        key=key,
+        title=title,
+        body=body,
+    )
 
 
 async def catch_up(*, session: AsyncSession, clock: Clock, limit: int = 100) -> int:

@@ -26,6 +26,7 @@ from domain.escalation.common import (
     clean_text,
     discharge,
     load_for_change,
+    locked_process,
     long_day,
     record_change,
     supervisor_of,
@@ -247,11 +248,7 @@ async def on_audit_completed(
     """A completed desk-top audit closes the process it was planned for."""
     if audit.kind is not AuditKind.DESK_TOP:
         return None
-    escalation = await session.scalar(
-        select(InadequateEscalation)
-        .where(InadequateEscalation.desk_top_audit_id == audit.id)
-        .with_for_update()
-    )
+    escalation = await locked_process(session, InadequateEscalation.desk_top_audit_id, audit.id)
     if escalation is None:
         return None
     before = escalation.stage
