@@ -6,16 +6,17 @@ run in the order listed here."""
 from __future__ import annotations
 
 from domain.audits import facts as audit_facts
-from domain.escalation import reactions as escalation
+from domain.escalation import moderation, starting, supervision
 from domain.events.dispatch import subscribe
 
 
 def subscribe_all() -> None:
-    subscribe(audit_facts.AuditToBeCancelled, escalation.refuse_cancelling_desk_top_audit)
-    subscribe(audit_facts.AuditGradedInadequate, escalation.start_process)
-    subscribe(audit_facts.AuditCompleted, escalation.close_by_desk_top_audit)
-    subscribe(audit_facts.AuditAmended, escalation.end_if_amended_away)
-    subscribe(audit_facts.AuditModerated, escalation.follow_moderation)
+    # The Inadequate process (domain/escalation) hears of audits.
+    subscribe(audit_facts.AuditToBeCancelled, supervision.check_can_cancel_audit)
+    subscribe(audit_facts.AuditGradedInadequate, starting.on_graded_inadequate)
+    subscribe(audit_facts.AuditCompleted, supervision.on_audit_completed)
+    subscribe(audit_facts.AuditAmended, moderation.on_amended_away)
+    subscribe(audit_facts.AuditModerated, moderation.on_moderated)
 
 
 subscribe_all()

@@ -65,15 +65,14 @@ async def create_benchmark_round(
         created_by_id=actor.person_id,
         created_at=clock.now(),
     )
-    session.add(round_)
-    await session.flush()
-    entry = history.Change(
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        round_,
         "benchmark.created",
-        "BenchmarkRound",
-        round_.id,
         {"name": [None, clean], "auditors": [None, [str(a) for a in unique]]},
     )
-    await history.record_change(session, actor, clock, entry)
     audits = [
         await plan_audit(
             session=session,

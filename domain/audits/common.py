@@ -29,15 +29,23 @@ MAX_TEXT = 20_000
 VOICE_WHO = ("CHILD", "PARENT", "CARER", "SIBLING", "OTHER_FAMILY", "OTHER")
 
 
-def clean_text(value: str | None, field: str, *, required: bool = False) -> str | None:
+def trimmed(
+    value: str | None, field: str, *, required: bool, at_most: int, if_empty: str
+) -> str | None:
+    """Free text as kept: trimmed, None when empty (refused with `if_empty` when
+    `required`), refused over `at_most` characters."""
     cleaned = (value or "").strip()
     if not cleaned:
         if required:
-            raise InvalidInput("This is required.", field=field)
+            raise InvalidInput(if_empty, field=field)
         return None
-    if len(cleaned) > MAX_TEXT:
-        raise InvalidInput(f"At most {MAX_TEXT} characters.", field=field)
+    if len(cleaned) > at_most:
+        raise InvalidInput(f"At most {at_most} characters.", field=field)
     return cleaned
+
+
+def clean_text(value: str | None, field: str, *, required: bool = False) -> str | None:
+    return trimmed(value, field, required=required, at_most=MAX_TEXT, if_empty="This is required.")
 
 
 async def record_change(
@@ -119,14 +127,8 @@ async def transition(
     before = audit.status
     audit.status = next_status(audit.status, event)
     audit.updated_at = clock.now()
-    await record_change(
-        session,
-        actor,
-        clock,
-        audit,
-        f"audit.{event.value.lower()}",
-        {
-            "status": [before.value, audit.status.value],
-            **(extra or {}),
-        },
-    )
+    recorded = {
+        "status": [before.value, audit.status.value],
+        **(extra or {}),
+    }
+    await record_change(session, actor, clock, audit, f"audit.{event.value.lower()}", recorded)

@@ -121,7 +121,8 @@ async def amend_audit(
     check_complete(audit)
     if not changes:
         raise InvalidInput("The amendment changes nothing.", field="record")
-    await record_change(session, actor, clock, audit, "audit.amended", {**changes, "reason": text})
+    recorded = {**changes, "reason": text}
+    await record_change(session, actor, clock, audit, "audit.amended", recorded)
     now_grade = effective_grade(audit)
     if before_grade is not Grade.INADEQUATE and now_grade is Grade.INADEQUATE:
         await _inadequate(session, actor, clock, audit, "amended")
@@ -213,19 +214,13 @@ async def moderate_audit(
     session.add(moderation)
     audit.updated_at = clock.now()
     await session.flush()
-    await record_change(
-        session,
-        actor,
-        clock,
-        audit,
-        "audit.moderated",
-        {
-            "outcome": [None, outcome.value],
-            "overall_grade": [original.value, moderated.value],
-            "section_grades": sections,
-            "reason": text,
-        },
-    )
+    recorded = {
+        "outcome": [None, outcome.value],
+        "overall_grade": [original.value, moderated.value],
+        "section_grades": sections,
+        "reason": text,
+    }
+    await record_change(session, actor, clock, audit, "audit.moderated", recorded)
     await events.record(
         session=session,
         clock=clock,

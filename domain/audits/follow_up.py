@@ -63,19 +63,18 @@ async def add_action(
         created_by_id=actor.person_id,
         created_at=clock.now(),
     )
-    session.add(action)
-    await session.flush()
-    entry = history.Change(
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        action,
         "action.added",
-        "AuditAction",
-        action.id,
         {
             "audit_id": [None, str(audit.id)],
             "owner_id": [None, str(owner_id)],
             "due_date": [None, due_date.isoformat()],
         },
     )
-    await history.record_change(session, actor, clock, entry)
     await owe(session, clock, ObligationKind.ACTION_DUE, action, owner_id, due_date)
     return action
 
@@ -129,13 +128,12 @@ async def add_learning_point(
         created_at=clock.now(),
     )
     point.themes = await themes_by_ids(session, list(theme_ids), "themeIds")
-    session.add(point)
-    await session.flush()
-    entry = history.Change(
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        point,
         "learning.added",
-        "LearningPoint",
-        point.id,
         {"audit_id": [None, str(audit.id)], "themes": [None, [str(t) for t in theme_ids]]},
     )
-    await history.record_change(session, actor, clock, entry)
     return point

@@ -259,18 +259,12 @@ async def plan_audit(
     audit.section_grades = []
     session.add(audit)
     await session.flush()
-    await record_change(
-        session,
-        actor,
-        clock,
-        audit,
-        "audit.planned",
-        {
-            "kind": [None, plan.kind.value],
-            "auditor_id": [None, str(plan.auditor_id)],
-            "child_id": [None, history.plain(plan.child_id)],
-            "due_date": [None, plan.due_date.isoformat()],
-        },
-    )
+    recorded = {
+        "kind": [None, plan.kind.value],
+        "auditor_id": [None, str(plan.auditor_id)],
+        "child_id": [None, history.plain(plan.child_id)],
+        "due_date": [None, plan.due_date.isoformat()],
+    }
+    await record_change(session, actor, clock, audit, "audit.planned", recorded)
     await owe(session, clock, ObligationKind.AUDIT_DUE, audit, audit.auditor_id, audit.due_date)
     return audit

@@ -306,19 +306,18 @@ async def _write_sample(
 ) -> None:
     """Record the sample and plan an audit of each case drawn, for its allocated auditor."""
     sample = result.sample
-    session.add(sample)
-    await session.flush()
-    entry = history.Change(
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        sample,
         "sample.drawn",
-        "Sample",
-        sample.id,
         {
             "seed": [None, sample.seed],
             "drawn": [None, len(result.children)],
             "candidates": [None, sample.candidates],
         },
     )
-    await history.record_change(session, actor, clock, entry)
     for child in result.children:
         result.audits.append(
             await plan_audit(

@@ -101,15 +101,14 @@ async def publish_template(
         published_by_id=actor.person_id,
         change_note=(change_note or "").strip() or None,
     )
-    session.add(template)
-    await session.flush()
-    entry = history.Change(
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        template,
         "template.published",
-        "AuditTemplate",
-        template.id,
         {"kind": [None, kind.value], "version": [None, template.version]},
     )
-    await history.record_change(session, actor, clock, entry)
     return template
 
 
@@ -164,12 +163,14 @@ async def create_theme(
     if exists:
         raise Conflict("That theme exists already.", field="name")
     theme = Theme(kind=kind, name=clean, is_active=True, created_at=clock.now())
-    session.add(theme)
-    await session.flush()
-    entry = history.Change(
-        "theme.created", "Theme", theme.id, {"kind": [None, kind.value], "name": [None, clean]}
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        theme,
+        "theme.created",
+        {"kind": [None, kind.value], "name": [None, clean]},
     )
-    await history.record_change(session, actor, clock, entry)
     return theme
 
 

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from domain.audits.common import trimmed
 from domain.audits.kinds import Grade
 from domain.children import policy as children_policy
 from domain.core.clock import Clock
-from domain.core.errors import InvalidInput, NotFound
+from domain.core.errors import NotFound
 from domain.deadlines import obligations
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import ObligationKind, ObligationState
@@ -48,14 +49,13 @@ K = ObligationKind
 
 
 def clean_text(value: str | None, field: str, *, required: bool) -> str | None:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        if required:
-            raise InvalidInput("Write a few words; this cannot be empty.", field=field)
-        return None
-    if len(cleaned) > MAX_TEXT:
-        raise InvalidInput(f"At most {MAX_TEXT} characters.", field=field)
-    return cleaned
+    return trimmed(
+        value,
+        field,
+        required=required,
+        at_most=MAX_TEXT,
+        if_empty="Write a few words; this cannot be empty.",
+    )
 
 
 ORDINAL = {1: "first", 2: "second", 3: "third"}

@@ -73,18 +73,12 @@ async def record_assurance(
     escalation.assured_at = clock.now()
     escalation.assured_by_id = actor.person_id
     await discharge(session, clock, actor, escalation, K.ASSURANCE_DUE)
-    await record_change(
-        session,
-        actor,
-        clock,
-        escalation,
-        "escalation.assured",
-        {
-            "stage": [EscalationStage.ASSURANCE.value, escalation.stage.value],
-            "assurance_outcome": [None, outcome.value],
-            "assurance_detail": [None, text],
-        },
-    )
+    recorded = {
+        "stage": [EscalationStage.ASSURANCE.value, escalation.stage.value],
+        "assurance_outcome": [None, outcome.value],
+        "assurance_detail": [None, text],
+    }
+    await record_change(session, actor, clock, escalation, "escalation.assured", recorded)
     return escalation
 
 
@@ -123,17 +117,13 @@ async def record_other_case(
     before = item.outcome
     item.outcome, item.note = outcome, text
     item.reviewed_at, item.reviewed_by_id = clock.now(), actor.person_id
+    recorded = {
+        "case_reference": item.case_reference,
+        "outcome": [history.plain(before), outcome.value],
+        "note": text,
+    }
     await record_change(
-        session,
-        actor,
-        clock,
-        escalation,
-        "escalation.other_case_reviewed",
-        {
-            "case_reference": item.case_reference,
-            "outcome": [history.plain(before), outcome.value],
-            "note": text,
-        },
+        session, actor, clock, escalation, "escalation.other_case_reviewed", recorded
     )
     await session.flush()
     return item
@@ -168,16 +158,12 @@ async def complete_other_cases_review(
     escalation.reviewed_at = clock.now()
     escalation.reviewed_by_id = actor.person_id
     await discharge(session, clock, actor, escalation, K.OTHER_CASES_REVIEW_DUE)
+    recorded = {
+        "stage": [EscalationStage.OTHER_CASES_REVIEW.value, stage.value],
+        "review_summary": [None, text],
+    }
     await record_change(
-        session,
-        actor,
-        clock,
-        escalation,
-        "escalation.other_cases_reviewed",
-        {
-            "stage": [EscalationStage.OTHER_CASES_REVIEW.value, stage.value],
-            "review_summary": [None, text],
-        },
+        session, actor, clock, escalation, "escalation.other_cases_reviewed", recorded
     )
     return escalation
 
@@ -234,12 +220,6 @@ async def send_exception_report(
                 f"by the end of {long_day(months[0].due_on)}."
             ),
         )
-    await record_change(
-        session,
-        actor,
-        clock,
-        escalation,
-        "escalation.report_sent",
-        {"stage": [EscalationStage.EXCEPTION_REPORT.value, stage.value]},
-    )
+    recorded = {"stage": [EscalationStage.EXCEPTION_REPORT.value, stage.value]}
+    await record_change(session, actor, clock, escalation, "escalation.report_sent", recorded)
     return escalation

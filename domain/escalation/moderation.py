@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audits import facts
 from domain.audits.kinds import Grade
-from domain.audits.models import Audit, Moderation
+from domain.audits.models import Moderation
 from domain.children.models import Child
 from domain.core.clock import Clock
 from domain.core.settings import PolicySettings
@@ -51,17 +52,12 @@ from domain.people.roles import Actor
 
 
 async def on_moderated(
-    *,
-    session: AsyncSession,
-    clock: Clock,
-    actor: Actor,
-    audit: Audit,
-    moderation: Moderation,
-    policy_settings: PolicySettings,
+    session: AsyncSession, clock: Clock, fact: facts.AuditModerated
 ) -> InadequateEscalation | None:
     """React to a moderation of an audit whose process is open: a confirmation of Inadequate
     at the moderation step moves it on and tells the Head of Service at once; a regrade away
     from Inadequate ends it, whatever step it had reached, with the reason kept."""
+    actor, audit, moderation = fact.actor, fact.audit, fact.moderation
     escalation = await locked_process(session, InadequateEscalation.audit_id, audit.id)
     if escalation is None or escalation.stage not in OPEN_STAGES:
         return escalation
@@ -80,21 +76,30 @@ async def on_moderated(
             reason=moderation.reason,
         )
     elif escalation.stage is EscalationStage.MODERATION:
-        await confirm(session, clock, actor, escalation, moderation, policy_settings)
+        await confirm(session, clock, actor, escalation, moderation, fact.policy_settings)
     return escalation
 
 
 async def on_amended_away(
-    *, session: AsyncSession, clock: Clock, actor: Actor, audit: Audit, grade: Grade, reason: str
+    session: AsyncSession, clock: Clock, fact: facts.AuditAmended
 ) -> InadequateEscalation | None:
     """An audit amended away from Inadequate before its moderation: the process ends as a
     regrade ends it (the moderation is no longer owed). Once moderation has confirmed the
     grade, the QA Lead's judgement stands and an amendment does not end the process."""
-    escalation = await locked_process(session, InadequateEscalation.audit_id, audit.id)
+    if fact.before is not Grade.INADEQUATE or fact.after in (None, Grade.INADEQUATE):
+        return None
+    assert fact.after is not None
+    escalation = await locked_process(session, InadequateEscalation.audit_id, fact.audit.id)
     if escalation is None or escalation.stage is not EscalationStage.MODERATION:
         return escalation
     await end_by_regrade(
-        session, clock, actor, escalation, grade=grade, by=RegradedBy.AMENDMENT, reason=reason
+        session,
+        clock,
+        fact.actor,
+        escalation,
+        grade=fact.after,
+        by=RegradedBy.AMENDMENT,
+        reason=fact.reason,
     )
     return escalation
 
@@ -128,19 +133,13 @@ async def end_by_regrade(
         )
         .values(state=ObligationState.CANCELLED, closed_at=now, closed_by_id=actor.person_id)
     )
-    await record_change(
-        session,
-        actor,
-        clock,
-        escalation,
-        "escalation.regraded",
-        {
-            "stage": [before.value, escalation.stage.value],
-            "moderated_overall_grade": [None, grade.value],
-            "regraded_by": [None, by.value],
-            "reason": reason,
-        },
-    )
+    recorded = {
+        "stage": [before.value, escalation.stage.value],
+        "moderated_overall_grade": [None, grade.value],
+        "regraded_by": [None, by.value],
+        "reason": reason,
+    }
+    await record_change(session, actor, clock, escalation, "escalation.regraded", recorded)
     hos_id = escalation.head_of_service_id
     if hos_id is None:
         hos = await people.responsible_head_of_service(session, escalation.service_id)
@@ -219,21 +218,15 @@ async def confirm(
             f"the AED is due by the end of {long_day(report_due)}."
         ),
     )
-    await record_change(
-        session,
-        actor,
-        clock,
-        escalation,
-        "escalation.confirmed",
-        {
-            "stage": [EscalationStage.MODERATION.value, escalation.stage.value],
-            "head_of_service_id": [None, history.plain(escalation.head_of_service_id)],
-            "assurance_due": [None, assurance_due.isoformat()],
-            "other_cases_review_due": [None, review_due.isoformat()],
-            "exception_report_due": [None, report_due.isoformat()],
-            "other_cases": [None, prefilled],
-        },
-    )
+    recorded = {
+        "stage": [EscalationStage.MODERATION.value, escalation.stage.value],
+        "head_of_service_id": [None, history.plain(escalation.head_of_service_id)],
+        "assurance_due": [None, assurance_due.isoformat()],
+        "other_cases_review_due": [None, review_due.isoformat()],
+        "exception_report_due": [None, report_due.isoformat()],
+        "other_cases": [None, prefilled],
+    }
+    await record_change(session, actor, clock, escalation, "escalation.confirmed", recorded)
 
 
 async def prefill_other_cases(session: AsyncSession, escalation: InadequateEscalation) -> int:

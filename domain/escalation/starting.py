@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audits import facts
 from domain.audits.kinds import AuditStatus, Grade
 from domain.audits.models import Audit
 from domain.children.models import Child
@@ -126,6 +127,12 @@ async def start(
             f"of {long_day(due)} (3 working days).",
         )
     return escalation
+
+
+async def on_graded_inadequate(
+    session: AsyncSession, clock: Clock, fact: facts.AuditGradedInadequate
+) -> None:
+    await start(session=session, clock=clock, audit=fact.audit, how=fact.how)
 
 
 async def reopen(

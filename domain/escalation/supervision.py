@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.audits import facts
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind
 from domain.audits.models import Audit
@@ -243,9 +244,10 @@ async def plan_desk_top_audit(
 
 
 async def on_audit_completed(
-    *, session: AsyncSession, clock: Clock, actor: Actor, audit: Audit
+    session: AsyncSession, clock: Clock, fact: facts.AuditCompleted
 ) -> InadequateEscalation | None:
     """A completed desk-top audit closes the process it was planned for."""
+    actor, audit = fact.actor, fact.audit
     if audit.kind is not AuditKind.DESK_TOP:
         return None
     escalation = await locked_process(session, InadequateEscalation.desk_top_audit_id, audit.id)
@@ -254,23 +256,20 @@ async def on_audit_completed(
     before = escalation.stage
     escalation.stage = next_stage(escalation.stage, EscalationEvent.COMPLETE_DESK_TOP)
     escalation.ended_at = clock.now()
-    await record_change(
-        session,
-        actor,
-        clock,
-        escalation,
-        "escalation.closed",
-        {
-            "stage": [before.value, escalation.stage.value],
-            "desk_top_grade": history.plain(audit.overall_grade),
-        },
-    )
+    recorded = {
+        "stage": [before.value, escalation.stage.value],
+        "desk_top_grade": history.plain(audit.overall_grade),
+    }
+    await record_change(session, actor, clock, escalation, "escalation.closed", recorded)
     return escalation
 
 
-async def check_can_cancel_audit(session: AsyncSession, audit: Audit) -> None:
+async def check_can_cancel_audit(
+    session: AsyncSession, clock: Clock, fact: facts.AuditToBeCancelled
+) -> None:
     """The desk-top audit that closes an open process is not cancelled: the process would
     then have no way to close."""
+    audit = fact.audit
     if audit.kind is not AuditKind.DESK_TOP:
         return
     open_process = await session.scalar(

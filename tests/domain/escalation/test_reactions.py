@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import domain
 from domain.audits import facts
 from domain.core.clock import Clock
-from domain.escalation import reactions
+from domain.escalation import moderation, starting, supervision
 from domain.events import dispatch
 
 
@@ -34,11 +34,11 @@ def test_importing_the_domain_subscribes_the_process_to_each_audit_fact() -> Non
             facts.AuditModerated,
         )
     } == {
-        facts.AuditToBeCancelled: [reactions.refuse_cancelling_desk_top_audit],
-        facts.AuditGradedInadequate: [reactions.start_process],
-        facts.AuditCompleted: [reactions.close_by_desk_top_audit],
-        facts.AuditAmended: [reactions.end_if_amended_away],
-        facts.AuditModerated: [reactions.follow_moderation],
+        facts.AuditToBeCancelled: [supervision.check_can_cancel_audit],
+        facts.AuditGradedInadequate: [starting.on_graded_inadequate],
+        facts.AuditCompleted: [supervision.on_audit_completed],
+        facts.AuditAmended: [moderation.on_amended_away],
+        facts.AuditModerated: [moderation.on_moderated],
     }
 
 
