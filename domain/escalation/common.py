@@ -8,7 +8,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -19,7 +19,7 @@ from domain.core.clock import Clock
 from domain.core.errors import NotFound
 from domain.deadlines import obligations
 from domain.deadlines.calendar import end_of_day
-from domain.deadlines.models import ObligationKind, ObligationState
+from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation import policy
 from domain.escalation.models import (
     InadequateEscalation,
@@ -104,6 +104,12 @@ async def supervisor_of(
         else None
     )
     return team_manager.id if team_manager is not None else escalation.head_of_service_id
+
+
+def owed_for(*escalation_ids: uuid.UUID) -> ColumnElement[bool]:
+    """The SQL filter of the obligations of these processes' own steps (not their desk-top
+    audit's, which is the audit's)."""
+    return (Obligation.subject_type == SUBJECT) & Obligation.subject_id.in_(escalation_ids)
 
 
 async def owe(

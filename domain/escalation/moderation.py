@@ -21,13 +21,13 @@ from domain.deadlines.models import Obligation, ObligationState
 from domain.escalation.common import (
     GRADE_NAMES,
     OTHER_CASES_REVIEW_WORKING_DAYS,
-    SUBJECT,
     K,
     aeds,
     discharge,
     locked_process,
     long_day,
     owe,
+    owed_for,
     record_change,
     tell_about,
 )
@@ -127,8 +127,7 @@ async def end_by_regrade(
     await session.execute(
         update(Obligation)
         .where(
-            Obligation.subject_type == SUBJECT,
-            Obligation.subject_id == escalation.id,
+            owed_for(escalation.id),
             Obligation.state == ObligationState.OPEN,
         )
         .values(state=ObligationState.CANCELLED, closed_at=now, closed_by_id=actor.person_id)

@@ -20,6 +20,7 @@ from domain.escalation import policy
 from domain.escalation.common import (
     SUBJECT,
     K,
+    owed_for,
 )
 from domain.escalation.models import (
     OPEN_STAGES,
@@ -179,7 +180,7 @@ async def obligations_of(
         return out
     rows = await session.scalars(
         select(Obligation).where(
-            (Obligation.subject_type == SUBJECT) & Obligation.subject_id.in_(list(out))
+            owed_for(*out)
             | (Obligation.kind == K.AUDIT_DUE) & Obligation.subject_id.in_(list(by_audit))
         )
     )
