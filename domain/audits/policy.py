@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from domain.audits.kinds import AUDITORS_BY_KIND, PLANNERS, AuditKind, AuditStatus
-from domain.audits.models import Audit
+from domain.audits.models import Audit, AuditAction
 from domain.children.models import Child
 from domain.core.errors import NotAllowed
 from domain.people.models import Team
@@ -133,8 +133,6 @@ def visible_audits(actor: Actor) -> ColumnElement[bool]:
 
 def visible_actions(actor: Actor) -> ColumnElement[bool]:
     """An action is seen with its audit; its owner always sees it."""
-    from domain.audits.models import AuditAction
-
     return AuditAction.audit_id.in_(select(Audit.id).where(visible_audits(actor))) | (
         AuditAction.owner_id == actor.person_id
     )
@@ -212,3 +210,119 @@ def judgement_visible(actor: Actor) -> ColumnElement[bool]:
             )
             conditions.append(Audit.benchmark_round_id.not_in(my_rounds))
     return or_(*conditions)
+
+
+# --- who changes one audit ---------------------------------------------------------------------
+
+
+def check_can_plan_kind(actor: Actor, kind: AuditKind, auditor_id: uuid.UUID) -> None:
+    """Planners plan any audit; a team manager plans dip samples; a practitioner plans a peer
+    audit that they will do themselves."""
+    if actor.is_system or actor.has_role(*PLANNERS):
+        return
+    if kind is AuditKind.DIP_SAMPLE and actor.has_role(
+        Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER
+    ):
+        return
+    if (
+        kind is AuditKind.PEER
+        and actor.has_role(Role.PRACTITIONER)
+        and auditor_id == actor.person_id
+    ):
+        return
+    raise NotAllowed("You may not plan this kind of audit.")
+
+
+def check_child_in_reach(in_reach: bool, kind: AuditKind, field: str) -> None:
+    """`in_reach`: the child is inside the planner's `planning_reach` for `kind`."""
+    if not in_reach:
+        raise NotAllowed(
+            f"That case is outside the teams and services you plan {kind.value} audits for.",
+            field=field,
+        )
+
+
+def check_person_in_reach(
+    actor: Actor, kind: AuditKind, team_id: uuid.UUID | None, service_id: uuid.UUID
+) -> None:
+    """An audit of a person's work (supervision) is planned within the same reach as one of a
+    child's case: the team the person works in."""
+    if team_id is not None and not planning_reach(actor, kind).covers_team(team_id, service_id):
+        raise NotAllowed(
+            "That person works in a team outside those you plan audits for.",
+            field="subjectPractitionerId",
+        )
+
+
+def check_is_auditor(actor: Actor, audit: Audit) -> None:
+    if not (actor.is_system or audit.auditor_id == actor.person_id):
+        raise NotAllowed("Only the audit's auditor may do that.")
+
+
+def check_can_reflect(actor: Actor, audit: Audit, allocated_id: uuid.UUID | None) -> None:
+    """The practitioner whose work was audited: its subject, or the child's allocated
+    practitioner (`allocated_id`)."""
+    if actor.person_id is None or actor.person_id not in (
+        audit.subject_practitioner_id,
+        allocated_id,
+    ):
+        raise NotAllowed("Only the practitioner whose work was audited adds reflections.")
+
+
+def check_can_cancel(actor: Actor, audit: Audit) -> None:
+    if not (actor.is_system or actor.has_role(*PLANNERS) or audit.auditor_id == actor.person_id):
+        raise NotAllowed("A planner or the auditor cancels an audit.")
+
+
+def check_can_amend(actor: Actor, audit: Audit) -> None:
+    if not (actor.is_system or audit.auditor_id == actor.person_id or actor.has_role(Role.QA_LEAD)):
+        raise NotAllowed("The auditor or the QA Lead amends a completed audit.")
+
+
+def check_can_moderate(actor: Actor, audit: Audit) -> None:
+    """The QA Lead moderates (checked before the audit is read: `check_is_qa_lead`), and never
+    their own audit."""
+    if audit.auditor_id == actor.person_id:
+        raise NotAllowed("Nobody moderates their own audit.")
+
+
+def check_can_follow_up(actor: Actor, audit: Audit) -> None:
+    if not (
+        actor.is_system
+        or audit.auditor_id == actor.person_id
+        or actor.has_role(Role.QA_LEAD, *PLANNERS)
+    ):
+        raise NotAllowed("The auditor, a planner or the QA Lead records actions and learning.")
+
+
+def check_can_complete_action(actor: Actor, owner_id: uuid.UUID, audit: Audit) -> None:
+    if not (
+        actor.is_system
+        or owner_id == actor.person_id
+        or audit.auditor_id == actor.person_id
+        or actor.has_role(Role.QA_LEAD)
+    ):
+        raise NotAllowed("The action's owner, the auditor or the QA Lead marks it done.")
+
+
+def check_team_in_reach(reach: PlanningReach, team_id: uuid.UUID, service_id: uuid.UUID) -> None:
+    if not reach.covers_team(team_id, service_id):
+        raise NotAllowed("That team is outside your planning reach.", field="teamId")
+
+
+def check_service_in_reach(reach: PlanningReach, service_id: uuid.UUID) -> None:
+    if not reach.covers_service(service_id):
+        raise NotAllowed("That service is outside your planning reach.", field="serviceId")
+
+
+# --- benchmarking agreement: besides `reads_quality_statistics`, the round's own auditors ------
+
+
+def check_is_in_round(audits_in_round: bool) -> None:
+    if not audits_in_round:
+        raise NotAllowed("A round's agreement is for the QA Lead, planners and its auditors.")
+
+
+def check_round_agreed(agreed: bool) -> None:
+    if not agreed:
+        raise NotAllowed("The round's auditors see its agreement once the grade is agreed.")

@@ -1,14 +1,13 @@
 """The audit programme: each month's expectations, sampling cases and allocating them to
-auditors, benchmarking rounds, and the nine-month child protection dip samples."""
+auditors, and the nine-month child protection dip samples (benchmarking rounds are in
+`domain.audits.benchmarking`)."""
 
 from __future__ import annotations
 
-import math
-import random
 import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,39 +15,34 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.audits import policy
-from domain.audits.kinds import PLANNERS, AuditKind, AuditStatus, Grade
+from domain.audits import policy, sampling
+from domain.audits.benchmarking import create_benchmark_round as create_benchmark_round
+from domain.audits.benchmarking import record_agreed_grade as record_agreed_grade
+from domain.audits.kinds import PLANNERS, AuditKind, AuditStatus
 from domain.audits.models import (
     Audit,
     AuditorExpectation,
-    AuditTemplate,
-    BenchmarkRound,
     ProgrammeMonth,
     Sample,
 )
-from domain.audits.reference import themes_by_ids
-from domain.audits.service import (
+from domain.audits.planning import (
     AuditPlan,
     auditor_actor,
     manages,
     plan_audit,
-    plannable_child,
 )
-from domain.audits.templates import parse_sections
-from domain.children import policy as children_policy
+from domain.audits.reference import themes_by_ids
+from domain.audits.sampling import SampleRequest as SampleRequest
+from domain.audits.sampling import SampleResult as SampleResult
 from domain.children.models import Child
-from domain.children.service import Cohort, cohort_condition
 from domain.core.clock import Clock, local_today
-from domain.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from domain.core.errors import InvalidInput, NotFound
 from domain.core.settings import PolicySettings
 from domain.history import service as history
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 
 NINE_MONTHS = relativedelta(months=9)
-MAX_SAMPLE = 500
-# Seeds are stored as a BIGINT.
-MAX_SEED = 2**63
 # How far past nine months a plan is still sampled: enough to catch up after any outage,
 # without sampling every old plan when children are first imported.
 LOOK_BACK = relativedelta(months=3)
@@ -133,15 +127,8 @@ async def set_programme_month(
     pm.updated_at = clock.now()
     await session.flush()
     if changes:
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="programme.set",
-            object_type="ProgrammeMonth",
-            object_id=pm.id,
-            changes=changes,
-        )
+        entry = history.Change("programme.set", "ProgrammeMonth", pm.id, changes)
+        await history.record_change(session, actor, clock, entry)
     return pm
 
 
@@ -209,32 +196,7 @@ def _in_month(pm: ProgrammeMonth | None, start: date, end: date) -> ColumnElemen
     return (Audit.programme_month_id == pm.id) | unplanned if pm is not None else unplanned
 
 
-# --- sampling and allocation -----------------------------------------------------------------
-
-
-@dataclass
-class SampleRequest:
-    month: date
-    kind: AuditKind
-    auditor_ids: list[uuid.UUID]
-    due_date: date
-    count: int | None = None
-    percentage: int | None = None
-    seed: int | None = None
-    team_id: uuid.UUID | None = None
-    service_id: uuid.UUID | None = None
-    cohort: Cohort | None = None
-    theme_ids: list[uuid.UUID] = field(default_factory=list)
-    include_recently_audited: bool = False
-    dry_run: bool = False
-
-
-@dataclass
-class SampleResult:
-    sample: Sample
-    children: list[Child]
-    allocation: dict[uuid.UUID, uuid.UUID]  # child id -> auditor id
-    audits: list[Audit]
+# --- sampling and allocation (the decisions in `domain.audits.sampling`) -----------------------
 
 
 async def draw_sample(
@@ -250,122 +212,24 @@ async def draw_sample(
 
     With `dry_run` nothing is written: the caller sees the draw and the allocation first."""
     policy.check_can_plan(actor)
-    if request.kind not in (
-        AuditKind.CASE_FILE,
-        AuditKind.THEMATIC,
-        AuditKind.DIP_SAMPLE,
-        AuditKind.PEER,
-    ):
-        raise InvalidInput(
-            "Samples are drawn for case file, thematic, peer and dip sample audits.", field="kind"
-        )
-    if (request.count is None) == (request.percentage is None):
-        raise InvalidInput("Give either a count or a percentage.", field="count")
-    if request.count is not None and not 1 <= request.count <= MAX_SAMPLE:
-        raise InvalidInput(f"A count from 1 to {MAX_SAMPLE}.", field="count")
-    if request.percentage is not None and not 1 <= request.percentage <= 100:
-        raise InvalidInput("A percentage from 1 to 100.", field="percentage")
-    if not request.auditor_ids:
-        raise InvalidInput("Name the auditors to allocate to.", field="auditorIds")
-    if request.seed is not None and not 0 <= request.seed < MAX_SEED:
-        raise InvalidInput(f"A seed is a whole number from 0 to {MAX_SEED - 1}.", field="seed")
-    if request.kind is AuditKind.THEMATIC and not request.theme_ids:
-        raise InvalidInput("A thematic sample has at least one theme.", field="themeIds")
-    if request.due_date < local_today(clock):
-        raise InvalidInput("The due date has passed.", field="dueDate")
-    auditors: list[Actor] = []
-    for i, auditor_id in enumerate(dict.fromkeys(request.auditor_ids)):
-        auditor = await auditor_actor(session, auditor_id, f"auditorIds[{i}]")
-        if not policy.can_audit_kind(auditor, request.kind):
-            raise InvalidInput(
-                f"That person does not carry out {request.kind.value} audits.",
-                field=f"auditorIds[{i}]",
-            )
-        auditors.append(auditor)
-
-    reach = policy.planning_reach(actor, request.kind)
-    if request.team_id is not None:
-        team = await session.get(Team, request.team_id)
-        if team is None:
-            raise NotFound("team", field="teamId")
-        if not reach.covers_team(team.id, team.service_id):
-            raise NotAllowed("That team is outside your planning reach.", field="teamId")
-    if request.service_id is not None:
-        if await session.get(Service, request.service_id) is None:
-            raise NotFound("service", field="serviceId")
-        if not reach.covers_service(request.service_id):
-            raise NotAllowed("That service is outside your planning reach.", field="serviceId")
-    await themes_by_ids(session, list(request.theme_ids), "themeIds")
-    # Only cases inside the planner's reach (and sight) are candidates.
-    stmt = select(Child).where(reach.children(), children_policy.visible_children(actor))
-    if request.team_id is not None:
-        stmt = stmt.where(Child.team_id == request.team_id)
-    if request.service_id is not None:
-        stmt = stmt.where(
-            Child.team_id.in_(select(Team.id).where(Team.service_id == request.service_id))
-        )
-    if request.cohort is not None:
-        stmt = stmt.where(cohort_condition(request.cohort))
-    if not request.include_recently_audited and policy_settings.audit_exclusion_months:
-        since = clock.now() - relativedelta(months=policy_settings.audit_exclusion_months)
-        # Audited recently: completed within the period, or planned and not yet done.
-        recent = select(Audit.child_id).where(
-            Audit.child_id.is_not(None),
-            Audit.status != AuditStatus.CANCELLED,
-            (Audit.status != AuditStatus.COMPLETED)
-            | (func.coalesce(Audit.completed_at, Audit.created_at) >= since),
-        )
-        stmt = stmt.where(Child.id.not_in(recent))
-    # A stable order, so that the same seed over the same cases draws the same sample.
-    candidates = list(await session.scalars(stmt.order_by(Child.case_reference, Child.id)))
-    if request.count is not None:
-        size = request.count
-    else:
-        # Rounded up, so that a small percentage of a small caseload still draws a case.
-        size = math.ceil(len(candidates) * (request.percentage or 0) / 100)
-    size = min(size, len(candidates))
-    seed = request.seed if request.seed is not None else secrets.randbelow(2**53)
-    drawn = random.Random(seed).sample(candidates, size)  # noqa: S311 - a reproducible draw, not a secret
-
-    pm = await programme_month(session, clock, request.month, create=not request.dry_run)
-    load = await _current_load(
-        session, [a.person_id for a in auditors if a.person_id], pm, request.month
+    sampling.check_request(request, local_today(clock))
+    auditors = await _sample_auditors(session, request)
+    await _check_sample_filters(session, actor, request)
+    since = sampling.recently_audited_since(
+        request, clock.now(), policy_settings.audit_exclusion_months
     )
-    allocation: dict[uuid.UUID, uuid.UUID] = {}
-    order = {a.person_id: i for i, a in enumerate(auditors)}
-    for child in drawn:
-        eligible = []
-        for auditor in auditors:
-            assert auditor.person_id is not None
-            if child.allocated_practitioner_id == auditor.person_id:
-                continue
-            # Team managers dip-sample their own team's cases: that is what a dip sample is.
-            if request.kind is not AuditKind.DIP_SAMPLE and await manages(
-                session, auditor.person_id, child
-            ):
-                continue
-            eligible.append(auditor.person_id)
-        if not eligible:
-            raise Conflict(
-                f"Every auditor named holds or manages case {child.case_reference}: add another.",
-                field="auditorIds",
-            )
-        # Ties go to the auditor named first, so that a seed reproduces the allocation too.
-        chosen = min(eligible, key=lambda a: (load[a], order[a]))
-        load[chosen] += 1
-        allocation[child.id] = chosen
-
+    candidates = list(await session.scalars(sampling.candidates_statement(actor, request, since)))
+    size = sampling.sample_size(request.count, request.percentage, len(candidates))
+    seed = request.seed if request.seed is not None else secrets.randbelow(2**53)
+    drawn = sampling.draw(candidates, size, seed)
+    pm = await programme_month(session, clock, request.month, create=not request.dry_run)
+    load = await _current_load(session, auditors, pm, request.month)
+    managed = await _managed(session, request.kind, drawn, auditors)
+    allocation = sampling.allocate(drawn, auditors, load, managed)
     sample = Sample(
         programme_month_id=pm.id if pm else uuid.uuid4(),
         kind=request.kind,
-        criteria={
-            "team_id": history.plain(request.team_id),
-            "service_id": history.plain(request.service_id),
-            "cohort": request.cohort.value if request.cohort else None,
-            "theme_ids": [str(t) for t in request.theme_ids],
-            "auditor_ids": [str(a) for a in request.auditor_ids],
-            "due_date": request.due_date.isoformat(),
-        },
+        criteria=sampling.criteria(request),
         requested_count=request.count,
         requested_percentage=request.percentage,
         seed=seed,
@@ -375,33 +239,94 @@ async def draw_sample(
         created_by_id=actor.person_id,
         created_at=clock.now(),
     )
-    audits: list[Audit] = []
-    if request.dry_run:
-        return SampleResult(sample=sample, children=drawn, allocation=allocation, audits=audits)
-    session.add(sample)
-    await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="sample.drawn",
-        object_type="Sample",
-        object_id=sample.id,
-        changes={
-            "seed": [None, seed],
-            "drawn": [None, len(drawn)],
-            "candidates": [None, len(candidates)],
+    result = SampleResult(sample=sample, children=drawn, allocation=allocation, audits=[])
+    if not request.dry_run:
+        await _write_sample(session, actor, clock, request, result, pm)
+    return result
+
+
+async def _sample_auditors(session: AsyncSession, request: SampleRequest) -> list[uuid.UUID]:
+    """The auditors named (each once, in order), each active and carrying out the kind."""
+    auditors: list[uuid.UUID] = []
+    for i, auditor_id in enumerate(dict.fromkeys(request.auditor_ids)):
+        auditor = await auditor_actor(session, auditor_id, f"auditorIds[{i}]")
+        if not policy.can_audit_kind(auditor, request.kind):
+            raise InvalidInput(
+                f"That person does not carry out {request.kind.value} audits.",
+                field=f"auditorIds[{i}]",
+            )
+        assert auditor.person_id is not None
+        auditors.append(auditor.person_id)
+    return auditors
+
+
+async def _check_sample_filters(
+    session: AsyncSession, actor: Actor, request: SampleRequest
+) -> None:
+    """The team, service and themes named exist, the first two inside the planner's reach."""
+    reach = policy.planning_reach(actor, request.kind)
+    if request.team_id is not None:
+        team = await session.get(Team, request.team_id)
+        if team is None:
+            raise NotFound("team", field="teamId")
+        policy.check_team_in_reach(reach, team.id, team.service_id)
+    if request.service_id is not None:
+        if await session.get(Service, request.service_id) is None:
+            raise NotFound("service", field="serviceId")
+        policy.check_service_in_reach(reach, request.service_id)
+    await themes_by_ids(session, list(request.theme_ids), "themeIds")
+
+
+async def _managed(
+    session: AsyncSession, kind: AuditKind, drawn: Sequence[Child], auditors: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """For each drawn case, the auditors named who manage it (`manages`). Team managers
+    dip-sample their own team's cases: that is what a dip sample is."""
+    if kind is AuditKind.DIP_SAMPLE:
+        return {}
+    return {
+        child.id: frozenset(
+            [
+                a
+                for a in auditors
+                if a != child.allocated_practitioner_id and await manages(session, a, child)
+            ]
+        )
+        for child in drawn
+    }
+
+
+async def _write_sample(
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    request: SampleRequest,
+    result: SampleResult,
+    pm: ProgrammeMonth | None,
+) -> None:
+    """Record the sample and plan an audit of each case drawn, for its allocated auditor."""
+    sample = result.sample
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        sample,
+        "sample.drawn",
+        {
+            "seed": [None, sample.seed],
+            "drawn": [None, len(result.children)],
+            "candidates": [None, sample.candidates],
         },
     )
-    for child in drawn:
-        audits.append(
+    for child in result.children:
+        result.audits.append(
             await plan_audit(
                 session=session,
                 actor=actor,
                 clock=clock,
                 plan=AuditPlan(
                     kind=request.kind,
-                    auditor_id=allocation[child.id],
+                    auditor_id=result.allocation[child.id],
                     due_date=request.due_date,
                     child_id=child.id,
                     theme_ids=list(request.theme_ids),
@@ -412,7 +337,6 @@ async def draw_sample(
                 vetted_child=child,
             )
         )
-    return SampleResult(sample=sample, children=drawn, allocation=allocation, audits=audits)
 
 
 async def _current_load(
@@ -435,153 +359,6 @@ async def _current_load(
     for auditor_id, n in rows:
         load[auditor_id] = int(n)
     return load
-
-
-# --- benchmarking rounds -------------------------------------------------------------------------
-
-
-async def create_benchmark_round(
-    *,
-    session: AsyncSession,
-    actor: Actor,
-    clock: Clock,
-    name: str,
-    child_id: uuid.UUID,
-    auditor_ids: Sequence[uuid.UUID],
-    due_date: date,
-) -> tuple[BenchmarkRound, list[Audit]]:
-    """Several auditors audit the same case independently (twice a year, DOMAIN.md)."""
-    policy.check_can_plan(actor)
-    clean = " ".join((name or "").split())
-    if not clean:
-        raise InvalidInput("Name the round (for example 'Spring 2027').", field="name")
-    unique = list(dict.fromkeys(auditor_ids))
-    if len(unique) < 2:
-        raise InvalidInput("A benchmarking round has at least two auditors.", field="auditorIds")
-    child = await plannable_child(session, actor, AuditKind.BENCHMARKING, child_id)
-    round_ = BenchmarkRound(
-        name=clean,
-        child_id=child_id,
-        due_date=due_date,
-        agreed_section_grades={},
-        created_by_id=actor.person_id,
-        created_at=clock.now(),
-    )
-    session.add(round_)
-    await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="benchmark.created",
-        object_type="BenchmarkRound",
-        object_id=round_.id,
-        changes={"name": [None, clean], "auditors": [None, [str(a) for a in unique]]},
-    )
-    audits = [
-        await plan_audit(
-            session=session,
-            actor=actor,
-            clock=clock,
-            plan=AuditPlan(
-                kind=AuditKind.BENCHMARKING,
-                auditor_id=auditor_id,
-                due_date=due_date,
-                child_id=child_id,
-                benchmark_round_id=round_.id,
-            ),
-            vetted_child=child,
-        )
-        for auditor_id in unique
-    ]
-    return round_, audits
-
-
-async def visible_round(
-    session: AsyncSession, actor: Actor, round_id: uuid.UUID, field: str = "roundId"
-) -> BenchmarkRound:
-    """A round to change, locked: NOT_FOUND unless the actor sees one of its audits (as the
-    round's list does), exactly as for an id that does not exist."""
-    round_ = await session.scalar(
-        select(BenchmarkRound)
-        .where(
-            BenchmarkRound.id == round_id,
-            BenchmarkRound.id.in_(
-                select(Audit.benchmark_round_id).where(policy.visible_audits(actor))
-            ),
-        )
-        .with_for_update()
-    )
-    if round_ is None:
-        raise NotFound("benchmarking round", field=field)
-    return round_
-
-
-async def record_agreed_grade(
-    *,
-    session: AsyncSession,
-    actor: Actor,
-    clock: Clock,
-    round_id: uuid.UUID,
-    overall_grade: Grade,
-    section_grades: dict[str, Grade],
-    rationale: str,
-) -> BenchmarkRound:
-    """The grade the round's auditors agree, once every one of them has submitted."""
-    policy.check_can_plan(actor)
-    round_ = await visible_round(session, actor, round_id)
-    await plannable_child(session, actor, AuditKind.BENCHMARKING, round_.child_id, "roundId")
-    statuses = list(
-        await session.scalars(
-            select(Audit.status).where(
-                Audit.benchmark_round_id == round_id, Audit.status != AuditStatus.CANCELLED
-            )
-        )
-    )
-    if any(s not in (AuditStatus.SUBMITTED, AuditStatus.COMPLETED) for s in statuses):
-        raise Conflict(
-            "Every auditor in the round submits before a grade is agreed.", field="roundId"
-        )
-    reason = " ".join((rationale or "").split())
-    if not reason:
-        raise InvalidInput("Say why this grade was agreed.", field="rationale")
-    template_ids = set(
-        await session.scalars(select(Audit.template_id).where(Audit.benchmark_round_id == round_id))
-    )
-    graded: set[str] = set()
-    for template in await session.scalars(
-        select(AuditTemplate).where(AuditTemplate.id.in_(template_ids))
-    ):
-        graded |= {s.key for s in parse_sections(template.sections) if s.graded}
-    for key in section_grades:
-        if key not in graded:
-            raise InvalidInput(
-                "The round's template grades no section with that key.",
-                field=f"sectionGrades.{key}",
-            )
-    before = {
-        "overall": round_.agreed_overall_grade,
-        "sections": dict(round_.agreed_section_grades),
-    }
-    round_.agreed_overall_grade = overall_grade
-    round_.agreed_section_grades = {k: v.value for k, v in section_grades.items()}
-    round_.agreed_rationale, round_.agreed_at, round_.agreed_by_id = (
-        reason,
-        clock.now(),
-        actor.person_id,
-    )
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="benchmark.agreed",
-        object_type="BenchmarkRound",
-        object_id=round_.id,
-        changes=history.diff(
-            before, {"overall": overall_grade, "sections": round_.agreed_section_grades}
-        ),
-    )
-    return round_
 
 
 # --- nine-month child protection dip samples -----------------------------------------------------

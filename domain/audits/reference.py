@@ -101,16 +101,13 @@ async def publish_template(
         published_by_id=actor.person_id,
         change_note=(change_note or "").strip() or None,
     )
-    session.add(template)
-    await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="template.published",
-        object_type="AuditTemplate",
-        object_id=template.id,
-        changes={"kind": [None, kind.value], "version": [None, template.version]},
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        template,
+        "template.published",
+        {"kind": [None, kind.value], "version": [None, template.version]},
     )
     return template
 
@@ -166,16 +163,13 @@ async def create_theme(
     if exists:
         raise Conflict("That theme exists already.", field="name")
     theme = Theme(kind=kind, name=clean, is_active=True, created_at=clock.now())
-    session.add(theme)
-    await session.flush()
-    await history.record(
-        session=session,
-        actor=actor,
-        clock=clock,
-        action="theme.created",
-        object_type="Theme",
-        object_id=theme.id,
-        changes={"kind": [None, kind.value], "name": [None, clean]},
+    await history.record_added(
+        session,
+        actor,
+        clock,
+        theme,
+        "theme.created",
+        {"kind": [None, kind.value], "name": [None, clean]},
     )
     return theme
 
@@ -188,15 +182,10 @@ async def set_theme_active(
     if theme is None:
         raise NotFound("theme", field="id")
     if theme.is_active != active:
-        await history.record(
-            session=session,
-            actor=actor,
-            clock=clock,
-            action="theme.updated",
-            object_type="Theme",
-            object_id=theme.id,
-            changes={"is_active": [theme.is_active, active]},
+        entry = history.Change(
+            "theme.updated", "Theme", theme.id, {"is_active": [theme.is_active, active]}
         )
+        await history.record_change(session, actor, clock, entry)
         theme.is_active = active
     return theme
 

@@ -3,15 +3,15 @@ work (and which sections), and how closely a benchmarking round's auditors agree
 the round agreed.
 
 Counts are made in SQL, a fixed number of statements per call, over what the actor may see.
-Agreement is Cohen's weighted kappa (Cohen 1968) on the ordinal four-point scale, computed by
-scikit-learn; percent agreement is reported beside it because with one round and a handful of
-pairs kappa is unstable, and sometimes undefined.
+Agreement is Cohen's weighted kappa (Cohen 1968) on the ordinal four-point scale, computed in a
+few lines here (`weighted_kappa`); percent agreement is reported beside it because with one
+round and a handful of pairs kappa is unstable, and sometimes undefined.
 """
 
 from __future__ import annotations
 
-import math
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -30,7 +30,7 @@ from domain.audits.kinds import (
 )
 from domain.audits.models import Audit, AuditSectionGrade, BenchmarkRound, Moderation
 from domain.core.clock import LONDON
-from domain.core.errors import NotAllowed, NotFound
+from domain.core.errors import NotFound
 from domain.core.settings import PolicySettings
 from domain.people.models import Team
 from domain.people.roles import Actor
@@ -241,7 +241,7 @@ def weighted_kappa(
 ) -> float | None:
     """Cohen's weighted kappa of two raters' ordinal ratings, or None where it is undefined.
 
-    `categories` is the whole ordered scale, passed to the library as its labels: the weight
+    `categories` is the whole ordered scale: the weight
     of a disagreement then depends on the distance on the scale, not on which grades happen
     to occur (without it, Outstanding against Requires improvement would count as adjacent
     when nobody used Good). Kappa is undefined with no pairs, and when both raters used one
@@ -254,14 +254,21 @@ def weighted_kappa(
         raise ValueError("A rating is outside the categories.")
     if len(set(rater_a) | set(rater_b)) < 2:
         return None
-    # Imported here: scikit-learn (with SciPy) takes about a second to import, which only
-    # the benchmarking report should pay, not every process that imports the domain.
-    from sklearn.metrics import cohen_kappa_score  # type: ignore[import-untyped]
+    # kappa_w = 1 - sum(w_ij * observed_ij) / sum(w_ij * expected_ij), with disagreement
+    # weights w_ij = |i - j| (linear) or (i - j)^2 (quadratic) by position on the scale and
+    # expected_ij = rows_i * columns_j / n (Cohen 1968; the same as scikit-learn's
+    # cohen_kappa_score). The scale of the weights cancels out.
+    position = {category: i for i, category in enumerate(categories)}
 
-    kappa = float(
-        cohen_kappa_score(list(rater_a), list(rater_b), labels=list(categories), weights=weights)
-    )
-    return None if math.isnan(kappa) else kappa
+    def weight(i: int, j: int) -> int:
+        return abs(i - j) if weights == "linear" else (i - j) ** 2
+
+    n = len(rater_a)
+    rows = Counter(position[a] for a in rater_a)
+    columns = Counter(position[b] for b in rater_b)
+    observed = sum(weight(position[a], position[b]) for a, b in zip(rater_a, rater_b, strict=True))
+    expected = sum(weight(i, j) * r * c for i, r in rows.items() for j, c in columns.items()) / n
+    return None if expected == 0 else 1 - observed / expected
 
 
 @dataclass(frozen=True)
@@ -320,13 +327,12 @@ async def _check_can_read_round(
             )
             .limit(1)
         )
-        if not in_round:
-            raise NotAllowed("A round's agreement is for the QA Lead, planners and its auditors.")
+        policy.check_is_in_round(bool(in_round))
     round_ = await session.get(BenchmarkRound, round_id)
     if round_ is None:
         raise NotFound("benchmarking round", field="roundId")
-    if not privileged and round_.agreed_at is None:
-        raise NotAllowed("The round's auditors see its agreement once the grade is agreed.")
+    if not privileged:
+        policy.check_round_agreed(round_.agreed_at is not None)
     return round_
 
 

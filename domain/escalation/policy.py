@@ -52,19 +52,27 @@ def check_is_head_of_service(actor: Actor, escalation: InadequateEscalation, wha
         raise NotAllowed(f"Only the Head of Service this Inadequate audit was brought to {what}.")
 
 
+def _is_reviewer(
+    actor: Actor, escalation: InadequateEscalation, named: set[uuid.UUID | None], *roles: Role
+) -> bool:
+    """Anyone but the practitioner themselves who is one of `named`, or holds one of `roles`
+    for the process's team."""
+    me = actor.person_id
+    return (
+        me is not None
+        and me != escalation.practitioner_id
+        and (me in named or _manages_team(actor, escalation.team_id, *roles))
+    )
+
+
 def check_can_review_other_cases(
     actor: Actor, escalation: InadequateEscalation, practitioner_manager_id: uuid.UUID | None
 ) -> None:
-    if actor.is_system:
-        return
-    me = actor.person_id
-    if (
-        me is not None
-        and me != escalation.practitioner_id
-        and (
-            me in (escalation.head_of_service_id, practitioner_manager_id)
-            or _manages_team(actor, escalation.team_id, Role.TEAM_MANAGER)
-        )
+    if actor.is_system or _is_reviewer(
+        actor,
+        escalation,
+        {escalation.head_of_service_id, practitioner_manager_id},
+        Role.TEAM_MANAGER,
     ):
         return
     raise NotAllowed(
@@ -75,18 +83,8 @@ def check_can_review_other_cases(
 def check_can_review_in_supervision(
     actor: Actor, escalation: InadequateEscalation, supervisor_id: uuid.UUID | None
 ) -> None:
-    if actor.is_system:
-        return
-    me = actor.person_id
-    if (
-        me is not None
-        and me != escalation.practitioner_id
-        and (
-            me == supervisor_id
-            or _manages_team(
-                actor, escalation.team_id, Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER
-            )
-        )
+    if actor.is_system or _is_reviewer(
+        actor, escalation, {supervisor_id}, Role.TEAM_MANAGER, Role.ASSISTANT_TEAM_MANAGER
     ):
         return
     raise NotAllowed("The practitioner's supervisor records the reviews in supervision.")

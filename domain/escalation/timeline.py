@@ -103,6 +103,118 @@ _STEP_OBLIGATION = {
 }
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What a timeline is drawn from."""
+
+    escalation: InadequateEscalation
+    by_key: dict[str, Obligation]
+    held: dict[int, date]  # each supervision review's day
+    now: datetime
+
+    @property
+    def ended(self) -> bool:
+        return self.escalation.stage is EscalationStage.REGRADED
+
+    def key(self, kind: StepKind, number: int | None) -> str:
+        ob_kind = _STEP_OBLIGATION[kind]
+        escalation = self.escalation
+        if kind is StepKind.DESK_TOP_AUDIT:
+            return (
+                obligations.obligation_key(ob_kind, escalation.desk_top_audit_id)
+                if escalation.desk_top_audit_id
+                else ""
+            )
+        parts: tuple[object, ...] = (number,) if number is not None else ()
+        return obligations.obligation_key(ob_kind, escalation.id, *parts)
+
+    def review_opens(self, number: int) -> date | None:
+        if number == 1:
+            sent = self.escalation.report_sent_at
+            return local_day(sent) if sent is not None else None
+        before = self.by_key.get(
+            obligations.obligation_key(K.SUPERVISION_REVIEW_DUE, self.escalation.id, number - 1)
+        )
+        return local_day(before.due_at) + timedelta(days=1) if before is not None else None
+
+
+def _step(known: _Known, kind: StepKind, number: int | None = None) -> Step:
+    ob = known.by_key.get(known.key(kind, number))
+    if ob is None:
+        return _unowed_step(known, kind, number)
+    opens_on = (
+        known.review_opens(number)
+        if kind is StepKind.SUPERVISION_REVIEW and number is not None
+        else None
+    )
+    if ob.state is ObligationState.DONE:
+        status = StepStatus.DONE
+    elif ob.state is ObligationState.CANCELLED:
+        status = StepStatus.NOT_NEEDED
+    elif opens_on is not None and local_day(known.now) < opens_on:
+        status = StepStatus.NOT_YET
+    else:
+        status = StepStatus.OVERDUE if obligations.is_overdue(ob, known.now) else StepStatus.DUE
+    late = False
+    if status is StepStatus.DONE and ob.closed_at is not None:
+        late = ob.closed_at > ob.due_at
+        if number is not None and number in known.held:
+            late = known.held[number] > local_day(ob.due_at)
+    done = status is StepStatus.DONE
+    return Step(
+        kind,
+        number,
+        ob.owner_id,
+        ob.due_at,
+        ob.closed_at if done else None,
+        ob.closed_by_id if done else None,
+        status,
+        late,
+        opens_on,
+    )
+
+
+def _unowed_step(known: _Known, kind: StepKind, number: int | None) -> Step:
+    """A step nobody owes (yet, or any more): only a moderation can be done without one."""
+    status = StepStatus.NOT_NEEDED if known.ended else StepStatus.NOT_YET
+    moderated_at = known.escalation.moderated_at
+    if kind is StepKind.MODERATION and moderated_at is not None:
+        status = StepStatus.DONE
+    return Step(
+        kind,
+        number,
+        None,
+        None,
+        moderated_at if status is StepStatus.DONE else None,
+        None,
+        status,
+    )
+
+
+def _told_step(known: _Known) -> Step:
+    """Telling the Head of Service is done at once on confirmation: never owed."""
+    escalation = known.escalation
+    if escalation.hos_told_at is not None:
+        return Step(
+            StepKind.TELL_HEAD_OF_SERVICE,
+            None,
+            escalation.head_of_service_id,
+            escalation.moderated_at,
+            escalation.hos_told_at,
+            None,
+            StepStatus.DONE,
+        )
+    return Step(
+        StepKind.TELL_HEAD_OF_SERVICE,
+        None,
+        None,
+        None,
+        None,
+        None,
+        StepStatus.NOT_NEEDED if known.ended else StepStatus.NOT_YET,
+    )
+
+
 def steps(
     escalation: InadequateEscalation,
     owed: Sequence[Obligation],
@@ -113,109 +225,18 @@ def steps(
     it, when it is due, whether it is done (when, by whom; late or not), due, overdue, not yet
     open (an earlier step first, or a review whose month has not opened), or no longer
     needed."""
-    by_key = {o.key: o for o in owed}
-    held = {r.number: r.held_on for r in reviews}
-    ended = escalation.stage is EscalationStage.REGRADED
-    out: list[Step] = []
-
-    def review_opens(number: int) -> date | None:
-        if number == 1:
-            sent = escalation.report_sent_at
-            return local_day(sent) if sent is not None else None
-        before = by_key.get(
-            obligations.obligation_key(K.SUPERVISION_REVIEW_DUE, escalation.id, number - 1)
-        )
-        return local_day(before.due_at) + timedelta(days=1) if before is not None else None
-
-    def add(kind: StepKind, number: int | None = None) -> None:
-        ob_kind = _STEP_OBLIGATION[kind]
-        if kind is StepKind.DESK_TOP_AUDIT:
-            key = (
-                obligations.obligation_key(ob_kind, escalation.desk_top_audit_id)
-                if escalation.desk_top_audit_id
-                else ""
-            )
-        else:
-            parts: tuple[object, ...] = (number,) if number is not None else ()
-            key = obligations.obligation_key(ob_kind, escalation.id, *parts)
-        ob = by_key.get(key)
-        if ob is None:
-            status = StepStatus.NOT_NEEDED if ended else StepStatus.NOT_YET
-            if kind is StepKind.MODERATION and escalation.moderated_at is not None:
-                status = StepStatus.DONE
-            out.append(
-                Step(
-                    kind,
-                    number,
-                    None,
-                    None,
-                    escalation.moderated_at if status is StepStatus.DONE else None,
-                    None,
-                    status,
-                )
-            )
-            return
-        opens_on = (
-            review_opens(number)
-            if kind is StepKind.SUPERVISION_REVIEW and number is not None
-            else None
-        )
-        if ob.state is ObligationState.DONE:
-            status = StepStatus.DONE
-        elif ob.state is ObligationState.CANCELLED:
-            status = StepStatus.NOT_NEEDED
-        elif opens_on is not None and local_day(now) < opens_on:
-            status = StepStatus.NOT_YET
-        else:
-            status = StepStatus.OVERDUE if obligations.is_overdue(ob, now) else StepStatus.DUE
-        late = False
-        if status is StepStatus.DONE and ob.closed_at is not None:
-            late = ob.closed_at > ob.due_at
-            if number is not None and number in held:
-                late = held[number] > local_day(ob.due_at)
-        out.append(
-            Step(
-                kind,
-                number,
-                ob.owner_id,
-                ob.due_at,
-                ob.closed_at if status is StepStatus.DONE else None,
-                ob.closed_by_id if status is StepStatus.DONE else None,
-                status,
-                late,
-                opens_on,
-            )
-        )
-
-    add(StepKind.MODERATION)
-    if escalation.hos_told_at is not None:
-        out.append(
-            Step(
-                StepKind.TELL_HEAD_OF_SERVICE,
-                None,
-                escalation.head_of_service_id,
-                escalation.moderated_at,
-                escalation.hos_told_at,
-                None,
-                StepStatus.DONE,
-            )
-        )
-    else:
-        out.append(
-            Step(
-                StepKind.TELL_HEAD_OF_SERVICE,
-                None,
-                None,
-                None,
-                None,
-                None,
-                StepStatus.NOT_NEEDED if ended else StepStatus.NOT_YET,
-            )
-        )
-    add(StepKind.ASSURANCE)
-    add(StepKind.OTHER_CASES_REVIEW)
-    add(StepKind.EXCEPTION_REPORT)
-    for number in range(1, SUPERVISION_REVIEWS + 1):
-        add(StepKind.SUPERVISION_REVIEW, number)
-    add(StepKind.DESK_TOP_AUDIT)
-    return out
+    known = _Known(
+        escalation, {o.key: o for o in owed}, {r.number: r.held_on for r in reviews}, now
+    )
+    return [
+        _step(known, StepKind.MODERATION),
+        _told_step(known),
+        _step(known, StepKind.ASSURANCE),
+        _step(known, StepKind.OTHER_CASES_REVIEW),
+        _step(known, StepKind.EXCEPTION_REPORT),
+        *(
+            _step(known, StepKind.SUPERVISION_REVIEW, number)
+            for number in range(1, SUPERVISION_REVIEWS + 1)
+        ),
+        _step(known, StepKind.DESK_TOP_AUDIT),
+    ]

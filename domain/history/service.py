@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -187,3 +187,19 @@ async def entries_of(
         for row in rows:
             out[row.object_id].append(row)
     return out
+
+
+async def record_change(session: AsyncSession, actor: Actor, clock: Clock, change: Change) -> None:
+    """One entry, built as a `Change`: what a concept's use cases call (as `record`)."""
+    entries = [replace(change, changes=dict(change.changes))]
+    await record_many(session=session, actor=actor, clock=clock, entries=entries)
+
+
+async def record_added(
+    session: AsyncSession, actor: Actor, clock: Clock, row: Any, action: str, changes: Any
+) -> None:
+    """Add a new row, flush it (for its id) and record `action` on it, as `type(row)`."""
+    session.add(row)
+    await session.flush()
+    entry = Change(action, type(row).__name__, row.id, dict(changes))
+    await record_change(session, actor, clock, entry)
