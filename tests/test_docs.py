@@ -1,6 +1,7 @@
 """The documentation keeps up with the code: the generated settings reference is current, every
 relative link in README.md, docs/ and bench/README.md leads to a file (and, with a #fragment,
-to a heading in it), and the README stays the short page a newcomer reads first."""
+to a heading in it), every GraphQL operation shown is valid against schema.graphql, and the
+README stays the short page a newcomer reads first."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from graphql import build_schema, parse, validate
 
 from domain.core.settings import Settings
 from tools import settings_reference
@@ -63,6 +65,23 @@ def test_every_relative_link_resolves(page: Path) -> None:
         elif fragment and destination.suffix == ".md" and fragment not in anchors(destination):
             broken.append(f"{target}: no heading #{fragment}")
     assert not broken, f"{page.relative_to(ROOT)}: " + "; ".join(broken)
+
+
+def test_every_graphql_operation_shown_is_valid() -> None:
+    """Blocks fenced as `graphql` that are whole documents (not annotated excerpts)."""
+    schema = build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
+    shown = [
+        (page, block)
+        for page in PAGES
+        for block in re.findall(
+            r"^```graphql\n(.*?)^```", page.read_text(encoding="utf-8"), re.M | re.S
+        )
+        if re.match(r"\s*(query|mutation|subscription|fragment)\b|\s*\{", block)
+    ]
+    assert shown
+    for page, block in shown:
+        errors = [e.message for e in validate(schema, parse(block))]
+        assert not errors, f"{page.relative_to(ROOT)}: {errors}"
 
 
 def test_the_settings_reference_is_current() -> None:
