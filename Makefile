@@ -85,3 +85,9 @@ worker: install
 
 clean:
 	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache
+
+# The settings reference in docs/operations.md, regenerated from domain/core/settings.py
+# (tests/test_docs.py fails when it is stale).
+.PHONY: docs
+docs: install
+	$(BIN)/python -m tools.settings_reference

@@ -1,0 +1,1 @@
+"""Developer tools that keep generated documentation in step with the code."""
