@@ -6,6 +6,8 @@ run in the order listed here."""
 from __future__ import annotations
 
 from domain.audits import facts as audit_facts
+from domain.audits.policy import audited_cases
+from domain.children.policy import register_case_assignments
 from domain.escalation import moderation, starting, supervision
 from domain.events.dispatch import subscribe
 
@@ -17,6 +19,8 @@ def subscribe_all() -> None:
     subscribe(audit_facts.AuditCompleted, supervision.on_audit_completed)
     subscribe(audit_facts.AuditAmended, moderation.on_amended_away)
     subscribe(audit_facts.AuditModerated, moderation.on_moderated)
+    # Who may see a child (domain/children) hears who audits assign to a case.
+    register_case_assignments(audited_cases)
 
 
 subscribe_all()

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from domain.audits.kinds import AUDITORS_BY_KIND, PLANNERS, AuditKind, AuditStatus
 from domain.audits.models import Audit, AuditAction
@@ -326,3 +327,11 @@ def check_is_in_round(audits_in_round: bool) -> None:
 def check_round_agreed(agreed: bool) -> None:
     if not agreed:
         raise NotAllowed("The round's auditors see its agreement once the grade is agreed.")
+
+
+def audited_cases() -> Select[Any, Any]:
+    """(child_id, person_id): the auditor of every audit not cancelled, who sees that child
+    (registered with the children's visibility rule in domain/reactions.py)."""
+    return select(Audit.child_id.label("child_id"), Audit.auditor_id.label("person_id")).where(
+        Audit.status != AuditStatus.CANCELLED
+    )

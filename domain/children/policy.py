@@ -46,8 +46,8 @@ from domain.people.roles import Actor, ScopeType
 
 # Who is assigned to a child's case besides its allocated practitioner, from the concepts
 # that assign people to cases (audits: the auditor of each audit not cancelled). Each source is
-# a statement of (child_id, person_id) rows. The assigning concept registers it (see
-# domain/audits/__init__.py) so that `children` sits below the concepts that name children and
+# a statement of (child_id, person_id) rows. The assigning concept registers it (in
+# domain/reactions.py) so that `children` sits below the concepts that name children and
 # imports none of them; with no source registered the rule would silently show less, so it
 # refuses instead.
 CaseAssignments = Callable[[], Select[Any, Any]]
@@ -62,9 +62,7 @@ def register_case_assignments(source: CaseAssignments) -> None:
 
 def _assignments() -> list[Subquery]:
     if not _ASSIGNMENTS:
-        raise RuntimeError(
-            "no case assignments registered: import domain.audits before reading children"
-        )
+        raise RuntimeError("no case assignments registered (domain/reactions.py registers them)")
     return [source().subquery() for source in _ASSIGNMENTS]
 
 
