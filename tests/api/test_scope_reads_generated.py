@@ -56,7 +56,7 @@ from domain.people.roles import Actor
 from tests.api import scope_rules as rules
 from tests.api.scope_scene import Scene, build_scene
 from tests.conftest import World
-from tests.domain.survey_helpers import survey_defaults
+from tests.domain.surveys.helpers import survey_defaults
 
 GRAPH = schema._schema
 NODE = GRAPH.get_type("Node")

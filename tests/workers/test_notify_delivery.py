@@ -285,8 +285,8 @@ async def test_the_worker_sends_survey_texts_once_through_notify_with_their_link
     from domain.surveys import dispatch
     from domain.surveys.campaigns import Invitee
     from domain.surveys.models import Channel, InvitationStatus, SurveyInvitation
-    from tests.domain.audit_helpers import build_authority
-    from tests.domain.survey_helpers import annual_campaign, survey_defaults
+    from tests.domain.audits.helpers import build_authority
+    from tests.domain.surveys.helpers import annual_campaign, survey_defaults
     from workers.main import send_invitations
 
     sms_template = str(uuid.uuid4())

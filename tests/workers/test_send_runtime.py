@@ -38,8 +38,8 @@ from domain.notifications.throttle import Throttle
 from domain.surveys import dispatch
 from domain.surveys.models import Channel, SurveyInvitation
 from tests.conftest import World
-from tests.domain.audit_helpers import build_authority
-from tests.domain.survey_helpers import annual_campaign, emails_for, survey_defaults, token_key
+from tests.domain.audits.helpers import build_authority
+from tests.domain.surveys.helpers import annual_campaign, emails_for, survey_defaults, token_key
 from tests.workers.faults import free_port
 from workers.main import (
     Outage,

@@ -25,8 +25,8 @@ from domain.core.settings import Settings
 from domain.deadlines.calendar import local_day
 from domain.surveys.models import SurveyInvitation, SurveyVersion
 from tests.conftest import GraphQL, World
-from tests.domain.audit_helpers import build_authority
-from tests.domain.survey_helpers import survey_defaults, valid_answers
+from tests.domain.audits.helpers import build_authority
+from tests.domain.surveys.helpers import survey_defaults, valid_answers
 from tests.smtp import Inbox
 from workers.main import send_invitations, shutdown, startup, survey_campaign_timekeeping
 
