@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -39,6 +39,9 @@ from domain.people import service as people
 from domain.people.models import Person, Service, Team
 from domain.people.roles import SYSTEM, Role, ScopeType
 from tests.smtp import Inbox, smtp_server
+
+if TYPE_CHECKING:
+    from tests.domain.audits.helpers import Authority
 
 TEST_SIGNING_KEY = "test-signing-key-for-the-suite-only-0123456789abcdef"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -296,6 +299,35 @@ async def audit_defaults(session_factory: SessionFactory, clock: SettableClock) 
 @pytest.fixture
 def world(session_factory: SessionFactory, clock: SettableClock, settings: Settings) -> World:
     return World(session_factory=session_factory, clock=clock, settings=settings)
+
+
+@pytest.fixture
+def founded_at() -> datetime | None:
+    """When `auth` sets up the seeded authority: None leaves the clock where it is; a module
+    that needs the authority founded at another moment overrides this fixture."""
+    return None
+
+
+@pytest.fixture
+async def auth(world: World, audit_defaults: None, founded_at: datetime | None) -> Authority:
+    """The seeded authority (`build_authority` in tests/domain/audits/helpers.py) with the
+    default templates and themes, the clock first moved to `founded_at` where one is set."""
+    from tests.domain.audits.helpers import build_authority
+
+    if founded_at is not None:
+        world.clock.set(founded_at)
+    return await build_authority(world)
+
+
+@pytest.fixture
+async def town(world: World) -> Authority:
+    """The seeded authority with the default surveys (and no audit templates)."""
+    from tests.domain.audits.helpers import build_authority
+    from tests.domain.surveys.helpers import survey_defaults
+
+    authority = await build_authority(world)
+    await survey_defaults(world)
+    return authority
 
 
 class GraphQL:

@@ -27,7 +27,7 @@ from domain.core.db import SessionFactory
 from domain.core.settings import Settings
 from domain.people.models import Person
 from tests.conftest import GraphQL, StatementCounter, World
-from tests.domain.audits.helpers import Authority, advance, build_authority, plan
+from tests.domain.audits.helpers import Authority, advance, plan
 from tests.smtp import Inbox
 from workers.main import send_outbox, shutdown, start_inadequate_processes, startup, sweep_deadlines
 
@@ -188,9 +188,9 @@ def gid(type_name: str, value: object) -> str:
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(PLANNED_AT)
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return PLANNED_AT
 
 
 async def inadequate_audit_completed_on_christmas_eve(auth: Authority, gql: GraphQL) -> str:

@@ -13,8 +13,8 @@ from strawberry import relay
 from domain.feedback import service as feedback
 from domain.feedback.models import FeedbackCategory, FeedbackSource
 from domain.people.models import Person
-from tests.conftest import GraphQL, StatementCounter, World
-from tests.domain.audits.helpers import Authority, act, build_authority
+from tests.conftest import GraphQL, StatementCounter
+from tests.domain.audits.helpers import Authority, act
 from tests.domain.feedback.helpers import POLICY, complaint, compliment, themes
 
 RECORD = """
@@ -34,9 +34,9 @@ def gid(type_name: str, value: object) -> str:
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(datetime(2026, 12, 24, 15, tzinfo=UTC))
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return datetime(2026, 12, 24, 15, tzinfo=UTC)
 
 
 async def step(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -> dict[str, Any]:

@@ -17,21 +17,13 @@ from api.types.common import global_id
 from domain.surveys import tokens
 from domain.surveys.models import SurveyResponse
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, build_authority
+from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     annual_campaign,
     emails_for,
     printed_for,
-    survey_defaults,
     young_child,
 )
-
-
-@pytest.fixture
-async def town(world: World) -> Authority:
-    authority = await build_authority(world)
-    await survey_defaults(world)
-    return authority
 
 
 def submission_id_of(html: str) -> str:

@@ -31,25 +31,17 @@ from domain.surveys.models import (
     SurveyVersion,
 )
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, build_authority
+from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     Campaign,
     annual_campaign,
     emails_for,
-    survey_defaults,
     valid_answers,
 )
 
 SURVEY = "/respond/v1/survey"
 SUBMIT = "/respond/v1/submissions"
 OPT_OUT = "/respond/v1/opt-out"
-
-
-@pytest.fixture
-async def town(world: World) -> Authority:
-    authority = await build_authority(world)
-    await survey_defaults(world)
-    return authority
 
 
 async def _campaign(world: World, town: Authority, *, days_open: int = 2) -> Campaign:

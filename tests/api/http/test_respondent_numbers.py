@@ -16,11 +16,10 @@ from sqlalchemy import func, select
 from domain.core.numbers import ascii_int
 from domain.surveys.models import SurveyInvitation, SurveyResponse, SurveyVersion
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, build_authority
+from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     annual_campaign,
     printed_for,
-    survey_defaults,
     valid_answers,
     young_child,
 )
@@ -45,13 +44,6 @@ NOT_ASCII_NUMBERS = [
     "9" * 5000,
     "\u0661\u0660",
 ]
-
-
-@pytest.fixture
-async def town(world: World) -> Authority:
-    authority = await build_authority(world)
-    await survey_defaults(world)
-    return authority
 
 
 async def _definition(world: World, invitation: SurveyInvitation) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from domain.history.models import HistoryEntry
 from domain.people.models import Person
 from domain.people.roles import SYSTEM
 from tests.conftest import GraphQL, StatementCounter
-from tests.domain.audits.helpers import Authority, act, build_authority, plan
+from tests.domain.audits.helpers import Authority, act, plan
 from tests.domain.feedback.helpers import themes
 
 GROUP = "group { id name isOpen endedOn service { name } chair { displayName } }"
@@ -30,9 +30,9 @@ def gid(type_name: str, value: object) -> str:
 
 
 @pytest.fixture
-async def auth(world: Any, audit_defaults: None) -> Authority:
-    world.clock.set(datetime(2026, 12, 2, 10, tzinfo=UTC))
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return datetime(2026, 12, 2, 10, tzinfo=UTC)
 
 
 async def run(gql: GraphQL, name: str, fields: str, input: dict[str, Any], as_: Person) -> Any:

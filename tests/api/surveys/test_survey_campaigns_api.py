@@ -13,8 +13,7 @@ from graphql import build_schema
 from domain.people.models import Person
 from domain.surveys.models import SurveyInvitation, SurveyOptOut
 from tests.conftest import GraphQL, StatementCounter, World
-from tests.domain.audits.helpers import Authority, build_authority, count_rows
-from tests.domain.surveys.helpers import survey_defaults
+from tests.domain.audits.helpers import Authority, count_rows
 
 CREATE = """
 mutation($input: CreateSurveyCampaignInput!) {
@@ -46,13 +45,6 @@ query($first: Int) { surveyCampaigns(first: $first) { totalCount edges { node {
   id name kind state survey { key name }
   progress { invited queued sent handedOver answered optedOut failed expired responseRate } } } } }
 """
-
-
-@pytest.fixture
-async def town(world: World) -> Authority:
-    authority = await build_authority(world)
-    await survey_defaults(world)
-    return authority
 
 
 def campaign_input(world: World, **overrides: Any) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from tests.domain.audits.helpers import (
     Authority,
     act,
     advance,
-    build_authority,
     count_rows,
     full_record,
     history_of,
@@ -38,11 +37,6 @@ from tests.domain.audits.helpers import (
     template_of,
     uow,
 )
-
-
-@pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    return await build_authority(world)
 
 
 async def _case_file(auth: Authority, to: AuditStatus = AuditStatus.PLANNED, **kw: Any) -> Audit:

@@ -36,7 +36,6 @@ from tests.domain.audits.helpers import (
     Authority,
     act,
     advance,
-    build_authority,
     count_rows,
     cp_child,
     load,
@@ -48,11 +47,6 @@ NOVEMBER = date(2026, 11, 1)
 DECEMBER = date(2026, 12, 1)
 DUE = date(2026, 12, 18)
 POLICY = PolicySettings()
-
-
-@pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    return await build_authority(world)
 
 
 @pytest.fixture

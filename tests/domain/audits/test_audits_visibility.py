@@ -20,17 +20,11 @@ from tests.domain.audits.helpers import (
     Authority,
     act,
     advance,
-    build_authority,
     due,
     full_record,
     plan,
     uow,
 )
-
-
-@pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    return await build_authority(world)
 
 
 @pytest.fixture

@@ -15,15 +15,15 @@ from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.people.roles import SYSTEM
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, act, advance, build_authority, plan, uow
+from tests.domain.audits.helpers import Authority, act, advance, plan, uow
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(START)
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return START
 
 
 async def _owed(world: World, kind: ObligationKind) -> dict[object, Obligation]:

@@ -28,7 +28,6 @@ from tests.domain.audits.helpers import (
     act,
     actor_of,
     advance,
-    build_authority,
     plan,
     uow,
 )
@@ -38,11 +37,6 @@ OPEN, DONE, CANCELLED = ObligationState.OPEN, ObligationState.DONE, ObligationSt
 BST_DAY, BST_END = date(2027, 6, 30), datetime(2027, 6, 30, 22, 59, 59, 999999, tzinfo=UTC)
 # 1 December 2026 is in Greenwich Mean Time: the end of the day is 23:59:59.999999 UTC.
 GMT_DAY, GMT_END = date(2026, 12, 1), datetime(2026, 12, 1, 23, 59, 59, 999999, tzinfo=UTC)
-
-
-@pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    return await build_authority(world)
 
 
 async def _all(world: World) -> list[Obligation]:

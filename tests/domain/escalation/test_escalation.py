@@ -31,8 +31,7 @@ from domain.escalation.models import (
 from domain.events.models import DomainEvent
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.roles import SYSTEM
-from tests.conftest import World
-from tests.domain.audits.helpers import Authority, act, advance, build_authority
+from tests.domain.audits.helpers import Authority, act, advance
 from tests.domain.escalation.helpers import (
     COMPLETED_AT,
     PLANNED_AT,
@@ -50,9 +49,9 @@ from tests.domain.escalation.helpers import (
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(PLANNED_AT)
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return PLANNED_AT
 
 
 # --- moderation ------------------------------------------------------------------------------

@@ -34,8 +34,7 @@ from domain.escalation.models import (
     OtherCaseOutcome,
     SupervisionReview,
 )
-from tests.conftest import World
-from tests.domain.audits.helpers import Authority, act, build_authority, load
+from tests.domain.audits.helpers import Authority, act, load
 from tests.domain.escalation.helpers import (
     PLANNED_AT,
     POLICY,
@@ -53,9 +52,9 @@ S = escalation.StepStatus
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(PLANNED_AT)
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return PLANNED_AT
 
 
 async def reported(auth: Authority) -> InadequateEscalation:

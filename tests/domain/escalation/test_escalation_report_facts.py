@@ -17,8 +17,8 @@ from domain.escalation.models import (
     AssuranceOutcome,
     OtherCaseOutcome,
 )
-from tests.conftest import StatementCounter, World
-from tests.domain.audits.helpers import Authority, act, build_authority
+from tests.conftest import StatementCounter
+from tests.domain.audits.helpers import Authority, act
 from tests.domain.escalation.helpers import PLANNED_AT, inadequate_audit, moderate, process_of
 
 # Bob's first case is audited on Thursday 24 December 2026 (Friday 25 and Monday 28 are bank
@@ -27,9 +27,9 @@ from tests.domain.escalation.helpers import PLANNED_AT, inadequate_audit, modera
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(PLANNED_AT)
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return PLANNED_AT
 
 
 def _first_page(pdf: bytes) -> str:

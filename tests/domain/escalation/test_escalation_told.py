@@ -22,7 +22,7 @@ from domain.escalation import service as escalation
 from domain.escalation.models import EscalationStage, RegradedBy
 from domain.notifications.models import Notification, OutboxMessage
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, act, advance, build_authority, plan
+from tests.domain.audits.helpers import Authority, act, advance, plan
 from tests.domain.escalation.helpers import (
     COMPLETED_AT,
     PLANNED_AT,
@@ -45,9 +45,9 @@ DUE = re.compile(
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(PLANNED_AT)
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return PLANNED_AT
 
 
 async def emails_to(world: World, person_id: uuid.UUID) -> list[OutboxMessage]:

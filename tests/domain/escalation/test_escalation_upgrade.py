@@ -18,8 +18,7 @@ from domain.core.settings import Settings
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation
 from domain.escalation.models import InadequateEscalation, RegradedBy
-from tests.conftest import World
-from tests.domain.audits.helpers import Authority, build_authority
+from tests.domain.audits.helpers import Authority
 from tests.domain.escalation.helpers import (
     PLANNED_AT,
     assure,
@@ -35,9 +34,9 @@ from tests.domain.escalation.helpers import (
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(PLANNED_AT)
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return PLANNED_AT
 
 
 async def test_the_upgrade_redates_reviews_owed_and_keeps_the_regraded_grade(

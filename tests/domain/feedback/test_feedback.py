@@ -25,7 +25,7 @@ from domain.history.models import HistoryEntry
 from domain.notifications.about import Subject
 from domain.notifications.reminders import Named, step
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, act, build_authority
+from tests.domain.audits.helpers import Authority, act
 from tests.domain.feedback.helpers import POLICY, complaint, compliment, details, owed
 
 RECEIVED = date(2026, 12, 24)
@@ -33,9 +33,9 @@ STAGE_1_DUE = date(2027, 1, 12)  # 10 working days: 29, 30, 31 Dec, 4-8 Jan, 11,
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(datetime(2026, 12, 24, 15, tzinfo=UTC))
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return datetime(2026, 12, 24, 15, tzinfo=UTC)
 
 
 def at(day: date) -> datetime:

@@ -30,7 +30,7 @@ from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person
 from domain.people.roles import Role, ScopeType
 from tests.conftest import StatementCounter, World
-from tests.domain.audits.helpers import Authority, act, advance, build_authority, plan
+from tests.domain.audits.helpers import Authority, act, advance, plan
 
 FRONT_END = "https://qa.example.org"
 PLANNED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -39,9 +39,9 @@ MODERATION_DUE = "Thursday 31 December 2026"
 
 
 @pytest.fixture
-async def auth(world: World, audit_defaults: None) -> Authority:
-    world.clock.set(PLANNED_AT)
-    return await build_authority(world)
+def founded_at() -> datetime:
+    """The seeded authority (`auth`) is set up at this moment."""
+    return PLANNED_AT
 
 
 async def _sweep(world: World) -> reminders.SweepResult:

@@ -29,12 +29,11 @@ from domain.surveys.models import (
 )
 from domain.surveys.respond import AnswersInvalid, LinkProblem, LinkRefused
 from tests.conftest import StatementCounter, World
-from tests.domain.audits.helpers import Authority, build_authority
+from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     annual_campaign,
     emails_for,
     printed_for,
-    survey_defaults,
     token_key,
     valid_answers,
 )
@@ -57,13 +56,6 @@ async def _submit(world: World, token: str, submission_id: str, answers: object)
 async def _count(world: World, model: type[Any]) -> int:
     async with world.session_factory() as s:
         return int(await s.scalar(select(func.count()).select_from(model)) or 0)
-
-
-@pytest.fixture
-async def town(world: World) -> Authority:
-    authority = await build_authority(world)
-    await survey_defaults(world)
-    return authority
 
 
 async def test_a_link_answers_once_and_twenty_retries_at_once_get_one_receipt(

@@ -33,23 +33,15 @@ from domain.surveys.models import (
     SurveyVersion,
 )
 from tests.conftest import NOW, World
-from tests.domain.audits.helpers import Authority, build_authority
+from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     Campaign,
     annual_campaign,
     emails_for,
-    survey_defaults,
     token_key,
     valid_answers,
 )
 from tests.smtp import Inbox, free_port
-
-
-@pytest.fixture
-async def town(world: World) -> Authority:
-    authority = await build_authority(world)
-    await survey_defaults(world)
-    return authority
 
 
 @pytest.fixture
