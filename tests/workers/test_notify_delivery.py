@@ -26,14 +26,15 @@ from sqlalchemy import select
 
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
-from domain.core.settings import ConfigurationError, PolicySettings, Settings, check_startable
-from domain.deadlines import obligations
-from domain.deadlines.calendar import WorkingCalendar, end_of_day
-from domain.deadlines.models import ObligationKind
-from domain.notifications import email, outbox, reminders
+from domain.core.settings import ConfigurationError, Settings, check_startable
+from domain.deadlines.calendar import end_of_day
+from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.notifications.notify import NotifySender
 from tests.conftest import World
+from tests.domain.deadlines.helpers import owe
+from tests.domain.notifications.helpers import sweep
+from tests.workers.burst import run_jobs
 from workers.main import send_outbox, shutdown, startup, sweep_deadlines
 
 SERVICE_ID = str(uuid.uuid4())
@@ -116,17 +117,7 @@ def _notify_settings(settings: Settings, stub: NotifyStub) -> Settings:
 async def _overdue(world: World, session_factory: SessionFactory, clock: SettableClock) -> None:
     manager = await world.person("Tom Manager")
     owner = await world.person("Sam Social", line_manager=manager)
-    async with session_factory() as s, s.begin():
-        for _ in range(2):
-            await obligations.open_obligation(
-                session=s,
-                clock=clock,
-                kind=ObligationKind.AUDIT_DUE,
-                subject_type="Audit",
-                subject_id=uuid.uuid4(),
-                owner_id=owner.id,
-                due_at=end_of_day(date(2026, 12, 1)),
-            )
+    await owe(session_factory, clock, owner, *[end_of_day(date(2026, 12, 1))] * 2)
     clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
 
 
@@ -136,26 +127,8 @@ async def _run(
     session_factory: SessionFactory,
     jobs: list[tuple[str, str]],
 ) -> None:
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    try:
-        for step, (name, job_id) in enumerate(jobs):
-            await pool.enqueue_job(name, _job_id=f"{step}:{job_id}")
-        worker = Worker(
-            functions=[sweep_deadlines, send_outbox],
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            on_startup=startup,
-            on_shutdown=shutdown,
-            burst=True,
-            poll_delay=0.05,
-            max_jobs=1,
-            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-            handle_signals=False,
-        )
-        await worker.main()
-        assert worker.jobs_failed == 0
-        await worker.close()
-    finally:
-        await pool.aclose()
+    numbered = [(name, f"{step}:{job_id}") for step, (name, job_id) in enumerate(jobs)]
+    await run_jobs(settings, clock, session_factory, [sweep_deadlines, send_outbox], numbered)
 
 
 async def _rows(session_factory: SessionFactory) -> list[OutboxMessage]:
@@ -240,10 +213,7 @@ async def test_an_unreachable_notify_is_a_failed_attempt(
     clock: SettableClock, session_factory: SessionFactory, world: World
 ) -> None:
     await _overdue(world, session_factory, clock)
-    async with session_factory() as s, s.begin():
-        await reminders.sweep(
-            session=s, clock=clock, calendar=WorkingCalendar(), policy_settings=PolicySettings()
-        )
+    await sweep(session_factory, clock)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -4,26 +4,23 @@ often the jobs run, and a sender that died holding a claim is taken over after i
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from arq import create_pool
-from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy import select
 
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
-from domain.deadlines import obligations
 from domain.deadlines.calendar import end_of_day
-from domain.deadlines.models import ObligationKind
 from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
+from tests.domain.deadlines.helpers import owe
 from tests.smtp import Inbox, free_port
-from workers.main import send_digests, send_outbox, shutdown, startup, sweep_deadlines
+from tests.workers.burst import run_jobs
+from workers.main import send_digests, send_outbox, sweep_deadlines
 
 
 async def _overdue_obligations(
@@ -31,17 +28,7 @@ async def _overdue_obligations(
 ) -> None:
     manager = await world.person("Tom Manager")
     owner = await world.person("Sam Social", line_manager=manager)
-    async with session_factory() as s, s.begin():
-        for _ in range(count):
-            await obligations.open_obligation(
-                session=s,
-                clock=clock,
-                kind=ObligationKind.AUDIT_DUE,
-                subject_type="Audit",
-                subject_id=uuid.uuid4(),
-                owner_id=owner.id,
-                due_at=end_of_day(date(2026, 12, 1)),
-            )
+    await owe(session_factory, clock, owner, *[end_of_day(date(2026, 12, 1))] * count)
     clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))  # overdue: owner and line manager
 
 
@@ -51,28 +38,10 @@ async def _run(
     session_factory: SessionFactory,
     jobs: list[tuple[str, str]],
 ) -> Worker:
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    try:
-        for step, (name, job_id) in enumerate(jobs):
-            # Enqueued in the same millisecond, jobs run in the order of their ids.
-            await pool.enqueue_job(name, _job_id=f"{step}:{job_id}")
-        worker = Worker(
-            functions=[sweep_deadlines, send_digests, send_outbox],
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            on_startup=startup,
-            on_shutdown=shutdown,
-            burst=True,
-            poll_delay=0.05,
-            max_jobs=1,  # in the order enqueued: the sweep, then the sending
-            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-            handle_signals=False,
-        )
-        await worker.main()
-        assert worker.jobs_failed == 0
-        await worker.close()
-        return worker
-    finally:
-        await pool.aclose()
+    # In the order enqueued (the sweep, then the sending): the ids are numbered in that order.
+    numbered = [(name, f"{step}:{job_id}") for step, (name, job_id) in enumerate(jobs)]
+    functions = [sweep_deadlines, send_digests, send_outbox]
+    return await run_jobs(settings, clock, session_factory, functions, numbered)
 
 
 async def test_the_worker_sends_each_reminder_once_to_a_real_smtp_server(

@@ -14,9 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from arq import create_pool
-from arq.connections import RedisSettings
-from arq.worker import Worker
 from sqlalchemy import select
 
 from domain.core.clock import LONDON, SettableClock
@@ -28,7 +25,8 @@ from tests.conftest import GraphQL, World
 from tests.domain.audits.helpers import build_authority
 from tests.domain.surveys.helpers import survey_defaults, valid_answers
 from tests.smtp import Inbox
-from workers.main import send_invitations, shutdown, startup, survey_campaign_timekeeping
+from tests.workers.burst import run_jobs
+from workers.main import send_invitations, survey_campaign_timekeeping
 
 LINK = re.compile(r"/s/([a-z2-7]{26})\b")
 
@@ -37,26 +35,9 @@ async def run_worker(
     settings: Settings, clock: SettableClock, session_factory: SessionFactory, step: str
 ) -> None:
     """Both survey jobs once, as the crons would run them at the clock's time."""
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    try:
-        await pool.enqueue_job("survey_campaign_timekeeping", _job_id=f"{step}:time")
-        await pool.enqueue_job("send_invitations", _job_id=f"{step}:send")
-        worker = Worker(
-            functions=[survey_campaign_timekeeping, send_invitations],
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            on_startup=startup,
-            on_shutdown=shutdown,
-            burst=True,
-            poll_delay=0.05,
-            max_jobs=1,
-            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-            handle_signals=False,
-        )
-        await worker.main()
-        assert worker.jobs_failed == 0
-        await worker.close()
-    finally:
-        await pool.aclose()
+    functions = [survey_campaign_timekeeping, send_invitations]
+    jobs = [("survey_campaign_timekeeping", f"{step}:time"), ("send_invitations", f"{step}:send")]
+    await run_jobs(settings, clock, session_factory, functions, jobs)
 
 
 def link_in(message: Any) -> str:

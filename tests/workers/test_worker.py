@@ -20,6 +20,7 @@ from domain.core.settings import Settings
 from domain.people.roles import Role, ScopeType
 from domain.system.models import WorkerHeartbeat
 from tests.conftest import World
+from tests.workers.burst import burst_worker
 from workers.main import (
     WorkerSettings,
     every,
@@ -29,25 +30,14 @@ from workers.main import (
     send_digests,
     send_invitations,
     send_outbox,
-    shutdown,
     start_inadequate_processes,
-    startup,
     survey_campaign_timekeeping,
     sweep_deadlines,
 )
 
 
 def _worker(settings: Settings, clock: SettableClock, session_factory: SessionFactory) -> Worker:
-    return Worker(
-        functions=[heartbeat],
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
-        on_startup=startup,
-        on_shutdown=shutdown,
-        burst=True,
-        poll_delay=0.05,
-        ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-        handle_signals=False,
-    )
+    return burst_worker(settings, clock, session_factory, [heartbeat])
 
 
 async def test_a_heartbeat_job_is_recorded_once_per_job_id_and_readyz_reports_it(
@@ -120,16 +110,7 @@ async def test_the_worker_plans_nine_month_dip_samples_once_however_often_it_run
     try:
         for attempt in range(2):  # a second run (another worker, a restart) adds nothing
             await pool.enqueue_job("nine_month_dip_samples", _job_id=f"dip:{attempt}")
-            worker = Worker(
-                functions=[nine_month_dip_samples],
-                redis_settings=RedisSettings.from_dsn(settings.redis_url),
-                on_startup=startup,
-                on_shutdown=shutdown,
-                burst=True,
-                poll_delay=0.05,
-                ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-                handle_signals=False,
-            )
+            worker = burst_worker(settings, clock, session_factory, [nine_month_dip_samples])
             await worker.main()
             assert worker.jobs_failed == 0
             await worker.close()

@@ -13,12 +13,12 @@ from strawberry import relay
 
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind
-from domain.deadlines import obligations
 from domain.deadlines.models import ObligationKind
 from domain.people.models import Person
 from domain.people.roles import SYSTEM, Role, ScopeType
 from tests.conftest import GraphQL, StatementCounter, World
 from tests.domain.audits.helpers import act, plan
+from tests.domain.deadlines.helpers import owe
 
 FIELDS = """id kind subjectType subjectId dueAt state createdAt closedAt overdue
             owner { id displayName }"""
@@ -227,17 +227,8 @@ async def test_my_obligations_are_read_page_by_page(gql: GraphQL, world: World, 
 
 
 async def _owe_many(world: World, owner: Person, n: int) -> None:
-    async with world.session_factory() as s, s.begin():
-        for i in range(n):
-            await obligations.open_obligation(
-                session=s,
-                clock=world.clock,
-                kind=ObligationKind.ACTION_DUE,
-                subject_type="AuditAction",
-                subject_id=uuid.uuid4(),
-                owner_id=owner.id,
-                due_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(hours=i),
-            )
+    due = [datetime(2027, 1, 1, tzinfo=UTC) + timedelta(hours=i) for i in range(n)]
+    await owe(world.session_factory, world.clock, owner, *due, kind=ObligationKind.ACTION_DUE)
 
 
 async def test_a_list_of_1_and_of_100_obligations_cost_the_same_statements(

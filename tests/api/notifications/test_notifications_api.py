@@ -9,12 +9,11 @@ from datetime import UTC, date, datetime
 from api.types.common import global_id
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
-from domain.core.settings import PolicySettings, Settings
-from domain.deadlines import obligations
-from domain.deadlines.calendar import WorkingCalendar, end_of_day
-from domain.deadlines.models import ObligationKind
-from domain.notifications import reminders
+from domain.core.settings import Settings
+from domain.deadlines.calendar import end_of_day
 from tests.conftest import GraphQL, World
+from tests.domain.deadlines.helpers import owe
+from tests.domain.notifications.helpers import sweep
 
 MINE = """
 query($unreadOnly: Boolean!) {
@@ -43,22 +42,10 @@ AUDIT_IDS = [uuid.UUID(int=1), uuid.UUID(int=2)]
 async def _setup(world: World, session_factory: SessionFactory, clock: SettableClock) -> tuple:
     manager = await world.person("Tom Manager")
     owner = await world.person("Sam Social", line_manager=manager)
-    async with session_factory() as s, s.begin():
-        for audit_id in AUDIT_IDS:
-            await obligations.open_obligation(
-                session=s,
-                clock=clock,
-                kind=ObligationKind.AUDIT_DUE,
-                subject_type="Audit",
-                subject_id=audit_id,
-                owner_id=owner.id,
-                due_at=end_of_day(date(2026, 12, 1)),
-            )
+    due = [end_of_day(date(2026, 12, 1))] * len(AUDIT_IDS)
+    await owe(session_factory, clock, owner, *due, subject_ids=AUDIT_IDS)
     clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
-    async with session_factory() as s, s.begin():
-        await reminders.sweep(
-            session=s, clock=clock, calendar=WorkingCalendar(), policy_settings=PolicySettings()
-        )
+    await sweep(session_factory, clock)
     return owner, manager
 
 

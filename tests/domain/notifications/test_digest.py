@@ -13,14 +13,13 @@ from sqlalchemy import select, update
 
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
-from domain.core.settings import PolicySettings
-from domain.deadlines import obligations
-from domain.deadlines.calendar import WorkingCalendar, end_of_day
-from domain.deadlines.models import ObligationKind
-from domain.notifications import digest, messages, reminders
+from domain.deadlines.calendar import end_of_day
+from domain.notifications import digest, messages
 from domain.notifications.models import Notification, NotificationKind, OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
+from tests.domain.deadlines.helpers import owe
+from tests.domain.notifications.helpers import sweep
 
 DAY = date(2026, 12, 2)  # a Wednesday in December: London is on UTC
 
@@ -49,21 +48,8 @@ async def _overdue(
     """`count` obligations of `owner`, due the day before the clock's day, then swept: each
     an OVERDUE reminder to the owner and one to their line manager."""
     due = clock.now().date().toordinal() - 1
-    async with session_factory() as s, s.begin():
-        for _ in range(count):
-            await obligations.open_obligation(
-                session=s,
-                clock=clock,
-                kind=ObligationKind.AUDIT_DUE,
-                subject_type="Audit",
-                subject_id=uuid.uuid4(),
-                owner_id=owner.id,
-                due_at=end_of_day(date.fromordinal(due)),
-            )
-    async with session_factory() as s, s.begin():
-        await reminders.sweep(
-            session=s, clock=clock, calendar=WorkingCalendar(), policy_settings=PolicySettings()
-        )
+    await owe(session_factory, clock, owner, *[end_of_day(date.fromordinal(due))] * count)
+    await sweep(session_factory, clock)
 
 
 async def _digests(session_factory: SessionFactory, clock: SettableClock) -> digest.DigestResult:

@@ -20,8 +20,7 @@ from sqlalchemy import select, update
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
 from domain.children.models import Child
-from domain.core.settings import PolicySettings
-from domain.deadlines.calendar import WorkingCalendar, end_of_day
+from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation.models import InadequateEscalation
 from domain.notifications import digest, links, reminders
@@ -31,6 +30,7 @@ from domain.people.models import Person
 from domain.people.roles import Role, ScopeType
 from tests.conftest import StatementCounter, World
 from tests.domain.audits.helpers import Authority, act, advance, plan
+from tests.domain.notifications.helpers import sweep
 
 FRONT_END = "https://qa.example.org"
 PLANNED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
@@ -45,14 +45,7 @@ def founded_at() -> datetime:
 
 
 async def _sweep(world: World) -> reminders.SweepResult:
-    async with world.session_factory() as s, s.begin():
-        return await reminders.sweep(
-            session=s,
-            clock=world.clock,
-            calendar=WorkingCalendar(),
-            policy_settings=PolicySettings(),
-            frontend_base_url=FRONT_END,
-        )
+    return await sweep(world.session_factory, world.clock, frontend_base_url=FRONT_END)
 
 
 async def _inadequate(auth: Authority, child: Child) -> InadequateEscalation:

@@ -20,6 +20,8 @@ from domain.notifications import reminders
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
+from tests.domain.deadlines.helpers import owe
+from tests.domain.notifications.helpers import sweep
 
 POLICY = PolicySettings()  # 2 working days before; escalation every 2 working days
 DUE = date(2026, 12, 24)  # Thursday before Christmas: Fri 25 and Mon 28 are bank holidays
@@ -40,17 +42,10 @@ async def _line(world: World) -> tuple[Person, Person, Person, Person]:
 async def _open(
     session_factory: SessionFactory, clock: SettableClock, owner: Person, due: date = DUE
 ) -> uuid.UUID:
-    async with session_factory() as s, s.begin():
-        o = await obligations.open_obligation(
-            session=s,
-            clock=clock,
-            kind=ObligationKind.ACTION_DUE,
-            subject_type="AuditAction",
-            subject_id=uuid.uuid4(),
-            owner_id=owner.id,
-            due_at=end_of_day(due),
-        )
-        return o.id
+    [obligation_id] = await owe(
+        session_factory, clock, owner, end_of_day(due), kind=ObligationKind.ACTION_DUE
+    )
+    return obligation_id
 
 
 async def _sweep(
@@ -58,13 +53,7 @@ async def _sweep(
     clock: SettableClock,
     calendar: WorkingCalendar | None = None,
 ) -> reminders.SweepResult:
-    async with session_factory() as s, s.begin():
-        return await reminders.sweep(
-            session=s,
-            clock=clock,
-            calendar=calendar or WorkingCalendar(),
-            policy_settings=POLICY,
-        )
+    return await sweep(session_factory, clock, calendar=calendar, policy_settings=POLICY)
 
 
 async def _sent(session_factory: SessionFactory) -> list[tuple[str, str]]:
