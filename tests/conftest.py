@@ -26,6 +26,8 @@ from redis.asyncio import Redis
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from starlette.applications import Starlette
+from strawberry import relay
 
 from api.app import Services, create_app
 from cli import embedded, migrate
@@ -147,7 +149,7 @@ async def clean_database(engine: AsyncEngine) -> None:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server on 127.0.0.1 (tests/smtp.py): `(inbox, port)`."""
-    with smtp_server() as server:
+    with smtp_server(Inbox()) as server:
         yield server
 
 
@@ -198,11 +200,16 @@ async def app_services(
     return Services(settings, clock=clock, engine=engine, redis=redis)
 
 
+def app_client(app: Starlette, *, raise_app_exceptions: bool = True) -> httpx.AsyncClient:
+    """An HTTP client of the app in-process (no server): requests go to `app` directly."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
 @pytest.fixture
 async def client(app_services: Services) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(app_services.settings, services=app_services)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with app_client(app, raise_app_exceptions=False) as c:
         yield c
 
 
@@ -350,6 +357,34 @@ class GraphQL:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def mutate(
+        self,
+        name: str,
+        input: dict[str, Any],
+        selection: str,
+        as_: Person | None = None,
+        *,
+        input_type: str | None = None,
+        fragments: str = "",
+    ) -> dict[str, Any]:
+        """`name(input: $input) { selection }`, `$input` of type `<Name>Input` unless given
+        (with `fragments` before it): the payload, failing on any top-level GraphQL error."""
+        type_name = input_type or f"{name[0].upper()}{name[1:]}Input"
+        body = await self(
+            f"{fragments}mutation($input: {type_name}!) "
+            f"{{ {name}(input: $input) {{ {selection} }} }}",
+            {"input": input},
+            as_=as_,
+        )
+        assert "errors" not in body, body
+        payload: dict[str, Any] = body["data"][name]
+        return payload
+
+
+def gid(type_name: str, value: object) -> str:
+    """The Relay global id the API gives the object `value` of `type_name`."""
+    return str(relay.GlobalID(type_name, str(value)))
 
 
 @pytest.fixture

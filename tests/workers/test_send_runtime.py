@@ -21,7 +21,6 @@ from typing import Any
 import arq.worker
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
@@ -40,6 +39,7 @@ from domain.surveys.models import Channel, SurveyInvitation
 from tests.conftest import World
 from tests.domain.audits.helpers import build_authority
 from tests.domain.surveys.helpers import annual_campaign, emails_for, survey_defaults, token_key
+from tests.smtp import smtp_server
 from tests.workers.faults import free_port
 from workers.main import (
     Outage,
@@ -81,14 +81,8 @@ class SlowInbox:
 
 @pytest.fixture
 def slow_smtp() -> Iterator[tuple[SlowInbox, int]]:
-    inbox = SlowInbox(delay=0.3)
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server(SlowInbox(delay=0.3)) as server:
+        yield server
 
 
 async def _queue(session_factory: SessionFactory, clock: SettableClock, count: int) -> list[str]:

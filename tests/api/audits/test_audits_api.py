@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from strawberry import relay
 
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, Grade
@@ -16,7 +15,7 @@ from domain.audits.models import Theme
 from domain.audits.templates import DEFAULT_TEMPLATES
 from domain.history.models import HistoryEntry
 from domain.people.roles import SYSTEM, Role, ScopeType
-from tests.conftest import GraphQL, StatementCounter, World
+from tests.conftest import GraphQL, StatementCounter, World, gid
 
 pytestmark = pytest.mark.usefixtures("audit_defaults")
 
@@ -47,10 +46,6 @@ MUTATIONS: dict[str, tuple[str, str]] = {
     "createBenchmarkRound": ("CreateBenchmarkRoundInput", "benchmarkRound { id }"),
     "recordAgreedGrade": ("RecordAgreedGradeInput", "benchmarkRound { id agreedOverallGrade }"),
 }
-
-
-def gid(type_name: str, value: object) -> str:
-    return str(relay.GlobalID(type_name, str(value)))
 
 
 def full_record(grade: str = "GOOD", kind: AuditKind = AuditKind.CASE_FILE) -> dict[str, Any]:

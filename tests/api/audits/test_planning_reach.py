@@ -13,22 +13,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from strawberry import relay
 
 from domain.audits.kinds import AuditKind
 from domain.audits.models import Audit, BenchmarkRound
 from domain.children.models import Child
 from domain.people.models import Person
-from tests.conftest import GraphQL, World
+from tests.conftest import GraphQL, World, gid
 from tests.domain.audits.helpers import Authority, build_authority, plan
 
 pytestmark = pytest.mark.usefixtures("audit_defaults")
 
 DUE = "2026-12-15"  # the suite's clock stands at 26 November 2026
-
-
-def gid(type_name: str, value: object) -> str:
-    return str(relay.GlobalID(type_name, str(value)))
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from strawberry import relay
 
 from domain.people.roles import Role, ScopeType
-from tests.conftest import GraphQL, World
+from tests.conftest import GraphQL, World, gid
 
 CHILDREN = """
 query($filter: ChildrenFilter, $first: Int, $after: String) {
@@ -51,10 +50,6 @@ async def two_teams(world: World) -> dict[str, object]:
         "children_b": children_b,
         "children_c": children_c,
     }
-
-
-def gid(type_name: str, value: object) -> str:
-    return str(relay.GlobalID(type_name, str(value)))
 
 
 async def test_a_practitioner_in_team_a_sees_only_team_a_children(

@@ -16,9 +16,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from arq import create_pool
-from arq.connections import RedisSettings
-from arq.worker import Worker
 from strawberry import relay
 
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
@@ -26,10 +23,11 @@ from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
 from domain.people.models import Person
-from tests.conftest import GraphQL, StatementCounter, World
+from tests.conftest import GraphQL, StatementCounter, World, gid
 from tests.domain.audits.helpers import Authority, advance, plan
 from tests.smtp import Inbox
-from workers.main import send_outbox, shutdown, start_inadequate_processes, startup, sweep_deadlines
+from tests.workers.burst import run_jobs
+from workers.main import send_outbox, start_inadequate_processes, sweep_deadlines
 
 PLANNED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
 COMPLETED_AT = datetime(2026, 12, 24, 15, tzinfo=UTC)
@@ -71,44 +69,18 @@ async def run_worker(
 ) -> None:
     """One pass of the real worker at the clock's moment: catch up processes, sweep the
     deadlines, send the outbox (in that order), as its crons would."""
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    try:
-        for step, name in enumerate(
-            ["start_inadequate_processes", "sweep_deadlines", "send_outbox"]
-        ):
-            await pool.enqueue_job(name, _job_id=f"{step}:{tag}")
-        worker = Worker(
-            functions=[start_inadequate_processes, sweep_deadlines, send_outbox],
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            on_startup=startup,
-            on_shutdown=shutdown,
-            burst=True,
-            poll_delay=0.05,
-            max_jobs=1,
-            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-            handle_signals=False,
-        )
-        await worker.main()
-        assert worker.jobs_failed == 0
-        await worker.close()
-    finally:
-        await pool.aclose()
+    functions = [start_inadequate_processes, sweep_deadlines, send_outbox]
+    jobs = [(f.__name__, f"{step}:{tag}") for step, f in enumerate(functions)]
+    await run_jobs(settings, clock, session_factory, functions, jobs)
 
 
 # --- GraphQL helpers ---------------------------------------------------------------------------
 
 
 async def step(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -> dict[str, Any]:
-    type_name = f"{name[0].upper()}{name[1:]}Input"
-    body = await gql(
-        f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ "
-        "escalation { id stage } errors { code field message } } }",
-        {"input": input},
-        as_=as_,
+    return await gql.mutate(
+        name, input, "escalation { id stage } errors { code field message }", as_
     )
-    assert "errors" not in body, body
-    result: dict[str, Any] = body["data"][name]
-    return result
 
 
 async def done(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -> dict[str, Any]:
@@ -140,14 +112,10 @@ AUDIT_INPUTS = {
 
 
 async def audit_mutation(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -> Any:
-    body = await gql(
-        f"mutation($input: {AUDIT_INPUTS[name]}!)"
-        f" {{ {name}(input: $input) {{ errors {{ code field }} }} }}",
-        {"input": input},
-        as_=as_,
+    payload = await gql.mutate(
+        name, input, "errors { code field }", as_, input_type=AUDIT_INPUTS[name]
     )
-    assert "errors" not in body, body
-    return body["data"][name]["errors"]
+    return payload["errors"]
 
 
 async def find(gql: GraphQL, audit_gid: str, as_: Person) -> dict[str, Any] | None:
@@ -181,10 +149,6 @@ async def notifications(gql: GraphQL, as_: Person) -> list[dict[str, Any]]:
 
 def steps_of(process: dict[str, Any]) -> dict[tuple[str, int | None], dict[str, Any]]:
     return {(s["kind"], s["number"]): s for s in process["steps"]}
-
-
-def gid(type_name: str, value: object) -> str:
-    return str(relay.GlobalID(type_name, str(value)))
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from strawberry import relay
 
 from domain.feedback import service as feedback
 from domain.feedback.models import FeedbackCategory, FeedbackSource
 from domain.people.models import Person
-from tests.conftest import GraphQL, StatementCounter
+from tests.conftest import GraphQL, StatementCounter, gid
 from tests.domain.audits.helpers import Authority, act
 from tests.domain.feedback.helpers import POLICY, complaint, compliment, themes
 
@@ -29,10 +28,6 @@ fragment Record on FeedbackRecord {
 """
 
 
-def gid(type_name: str, value: object) -> str:
-    return str(relay.GlobalID(type_name, str(value)))
-
-
 @pytest.fixture
 def founded_at() -> datetime:
     """The seeded authority (`auth`) is set up at this moment."""
@@ -40,15 +35,8 @@ def founded_at() -> datetime:
 
 
 async def step(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -> dict[str, Any]:
-    body = await gql(
-        RECORD + f"mutation($input: {name[0].upper()}{name[1:]}Input!) "
-        f"{{ {name}(input: $input) {{ record {{ ...Record }} errors {{ code field message }} }} }}",
-        {"input": input},
-        as_=as_,
-    )
-    assert "errors" not in body, body
-    payload: dict[str, Any] = body["data"][name]
-    return payload
+    selection = "record { ...Record } errors { code field message }"
+    return await gql.mutate(name, input, selection, as_, fragments=RECORD)
 
 
 async def done(gql: GraphQL, name: str, input: dict[str, Any], as_: Person) -> dict[str, Any]:

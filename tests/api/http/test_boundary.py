@@ -18,7 +18,7 @@ from api.app import Services, create_app
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
 from domain.people.roles import Role, ScopeType
-from tests.conftest import GraphQL, World
+from tests.conftest import GraphQL, World, app_client
 
 CREATE_SERVICE = """
 mutation ($name: String!) { createService(input: {name: $name}) {
@@ -178,8 +178,7 @@ async def test_every_response_carries_the_request_id_even_a_fault(
         raise RuntimeError("boom")
 
     app.add_route("/broken-for-the-test", broken)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with app_client(app, raise_app_exceptions=False) as client:
         response = await client.get("/broken-for-the-test", headers={"X-Request-ID": "r-500"})
         healthz = await client.get("/healthz")
     assert response.status_code == 500

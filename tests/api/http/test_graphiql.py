@@ -25,7 +25,7 @@ from domain.core.settings import Settings
 from domain.people.models import Person
 from domain.people.roles import Role, ScopeType
 from tests.api.http.identity import production_services, provider_token
-from tests.conftest import World
+from tests.conftest import World, app_client
 
 HTML = {"Accept": "text/html"}
 Production = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -57,8 +57,7 @@ def production(
             graphiql=graphiql,
         )
         app = create_app(services.settings, services=services)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        async with app_client(app) as c:
             yield c
 
     return client

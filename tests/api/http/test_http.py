@@ -13,12 +13,12 @@ from api.extensions import MaskUnexpectedErrors
 from domain.core.clock import SettableClock
 from domain.core.settings import Settings
 from domain.people.roles import Role, ScopeType
-from tests.conftest import GraphQL, World
+from tests.conftest import GraphQL, World, app_client
 
 
 async def _client(services: Services) -> httpx.AsyncClient:
     app = create_app(services.settings, services=services)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    return app_client(app)
 
 
 async def test_healthz_says_the_process_is_up(client: httpx.AsyncClient) -> None:

@@ -14,7 +14,7 @@ from domain.core.clock import SettableClock
 from domain.core.settings import Settings
 from domain.people.roles import Role, ScopeType
 from tests.api.http.identity import production_services, provider_token
-from tests.conftest import World
+from tests.conftest import World, app_client
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ async def production(
         settings, clock=clock, engine=engine, redis=redis, provider_key=provider_key
     )
     app = create_app(services.settings, services=services)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    return app_client(app)
 
 
 async def test_a_provider_token_is_accepted_and_matched_by_email(
@@ -109,9 +109,7 @@ async def test_an_identity_provider_that_does_not_answer_is_503_not_401(
     app = create_app(services.settings, services=services)
     admin = await world.person("Ada Admin", (Role.ADMINISTRATOR, ScopeType.AUTHORITY, None))
     token = provider_token(provider_key, admin, clock)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
-    ) as client:
+    async with app_client(app) as client:
         response = await client.post(
             "/graphql",
             json={"query": "{ me { id } }"},

@@ -8,7 +8,6 @@ import hmac
 import json
 from datetime import timedelta
 
-import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
@@ -21,7 +20,7 @@ from domain.core.settings import Settings
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
 from domain.people.roles import Role, ScopeType
-from tests.conftest import TEST_SIGNING_KEY, GraphQL, StatementCounter, World
+from tests.conftest import TEST_SIGNING_KEY, GraphQL, StatementCounter, World, app_client
 
 ME = "{ me { displayName roles { role scope } } }"
 CREATE = """
@@ -250,8 +249,7 @@ async def test_a_database_that_does_not_answer_is_503_not_401(
         verifier=app_services.verifier,
     )
     app = create_app(settings, services=broken)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with app_client(app, raise_app_exceptions=False) as client:
         response = await client.post("/graphql", json={"query": ME}, headers=world.headers(admin))
     await unreachable.dispose()
     assert response.status_code == 503

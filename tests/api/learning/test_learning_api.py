@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from strawberry import relay
 
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind
@@ -18,15 +17,11 @@ from domain.audits.models import LearningPoint
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
 from domain.people.roles import SYSTEM
-from tests.conftest import GraphQL, StatementCounter
+from tests.conftest import GraphQL, StatementCounter, gid
 from tests.domain.audits.helpers import Authority, act, plan
 from tests.domain.feedback.helpers import themes
 
 GROUP = "group { id name isOpen endedOn service { name } chair { displayName } }"
-
-
-def gid(type_name: str, value: object) -> str:
-    return str(relay.GlobalID(type_name, str(value)))
 
 
 @pytest.fixture
@@ -36,14 +31,7 @@ def founded_at() -> datetime:
 
 
 async def run(gql: GraphQL, name: str, fields: str, input: dict[str, Any], as_: Person) -> Any:
-    body = await gql(
-        f"mutation($input: {name[0].upper()}{name[1:]}Input!) "
-        f"{{ {name}(input: $input) {{ {fields} errors {{ code field message }} }} }}",
-        {"input": input},
-        as_=as_,
-    )
-    assert "errors" not in body, body
-    return body["data"][name]
+    return await gql.mutate(name, input, f"{fields} errors {{ code field message }}", as_)
 
 
 async def create(

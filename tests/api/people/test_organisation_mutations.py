@@ -7,16 +7,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from strawberry import relay
 
 from domain.history.models import HistoryEntry
 from domain.people.models import Person, RoleGrant, Service, Team
 from domain.people.roles import Role, ScopeType
-from tests.conftest import GraphQL, World
-
-
-def gid(type_name: str, value: object) -> str:
-    return str(relay.GlobalID(type_name, str(value)))
+from tests.conftest import GraphQL, World, gid
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from strawberry import relay
 
 from domain.people.roles import SYSTEM
 from domain.surveys import service as surveys
 from domain.surveys.definitions import Audience
 from domain.surveys.models import CampaignKind, Cohort, SurveyCampaign
-from tests.conftest import GraphQL, StatementCounter, World
+from tests.conftest import GraphQL, StatementCounter, World, gid
 from tests.domain.audits.helpers import Authority, build_authority, uow
 from tests.domain.surveys.results_helpers import (
     ANNUAL,
@@ -54,10 +53,6 @@ query($id: ID!, $key: String!, $first: Int, $after: String) {
   }
 }
 """
-
-
-def gid(type_name: str, value: object) -> str:
-    return str(relay.GlobalID(type_name, str(value)))
 
 
 @pytest.fixture
