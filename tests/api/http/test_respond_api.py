@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import Services, create_app
@@ -25,13 +24,13 @@ from domain.surveys.models import (
     InvitationStatus,
     SurveyInvitation,
     SurveyResponse,
-    SurveyVersion,
 )
-from tests.conftest import World
-from tests.domain.audits.helpers import Authority
+from tests.conftest import World, app_client
+from tests.domain.audits.helpers import Authority, count_rows
 from tests.domain.surveys.helpers import (
     Campaign,
     annual_campaign,
+    definition_of,
     emails_for,
     printed_for,
     valid_answers,
@@ -48,18 +47,6 @@ async def campaign_of(world: World, town: Authority, *, days_open: int = 28) -> 
     return await annual_campaign(
         world, town.actor(town.qa_lead), printed_for(refs), days_open=days_open
     )
-
-
-async def definition_of(world: World, invitation: SurveyInvitation) -> dict[str, Any]:
-    async with world.session_factory() as s:
-        version = await s.get(SurveyVersion, invitation.survey_version_id)
-        assert version is not None
-        return dict(version.definition)
-
-
-async def count(world: World, model: type[Any]) -> int:
-    async with world.session_factory() as s:
-        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def token_header(token: str) -> dict[str, str]:
@@ -80,8 +67,7 @@ async def limited_client(
         }
     )
     services = Services(low, clock=clock, engine=engine, redis=each_redis)
-    transport = httpx.ASGITransport(app=create_app(low, services=services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with app_client(create_app(low, services=services)) as c:
         yield c
 
 
@@ -131,7 +117,7 @@ async def test_a_link_answers_once_and_twenty_identical_posts_at_once_get_one_re
     receipts = {r.json()["receipt"] for r in responses}
     assert len(receipts) == 1
     assert sum(not r.json()["repeated"] for r in responses) == 1
-    assert await count(world, SurveyResponse) == 1
+    assert await count_rows(world, SurveyResponse) == 1
 
     other = {**body, "submissionId": str(uuid.uuid4())}
     again = await client.post(SUBMIT, json=other, headers=token_header(made.tokens[0]))
@@ -140,7 +126,7 @@ async def test_a_link_answers_once_and_twenty_identical_posts_at_once_get_one_re
     assert "already been used" in again.json()["message"]
     opened = await client.get(SURVEY, headers=token_header(made.tokens[0]))
     assert (opened.status_code, opened.json()["code"]) == (409, "ALREADY_ANSWERED")
-    assert await count(world, SurveyResponse) == 1
+    assert await count_rows(world, SurveyResponse) == 1
 
 
 async def test_answers_that_do_not_fit_are_refused_question_by_question(
@@ -161,7 +147,7 @@ async def test_answers_that_do_not_fit_are_refused_question_by_question(
     response = await client.post(SUBMIT, json=short, headers=token_header(made.tokens[0]))
     assert response.status_code == 422
     assert response.json()["problems"][0]["field"] == "submissionId"
-    assert await count(world, SurveyResponse) == 0
+    assert await count_rows(world, SurveyResponse) == 0
 
 
 async def test_unknown_missing_and_expired_links_are_refused_plainly(
@@ -252,7 +238,7 @@ async def test_no_malformed_body_is_a_server_error(
     )
     assert response.status_code in (400, 422), response.text
     assert response.json()["code"] in ("MALFORMED", "INVALID")
-    assert await count(world, SurveyResponse) == 0
+    assert await count_rows(world, SurveyResponse) == 0
 
 
 async def test_a_huge_body_is_refused_before_it_is_read(
@@ -327,8 +313,7 @@ async def test_when_redis_is_down_respondents_are_let_through(
     made = await campaign_of(world, town)
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     services = Services(settings, clock=clock, engine=engine, redis=dead)
-    transport = httpx.ASGITransport(app=create_app(settings, services=services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with app_client(create_app(settings, services=services)) as c:
         response = await c.get(SURVEY, headers=token_header(made.tokens[0]))
     assert response.status_code == 200
 
@@ -346,11 +331,10 @@ async def test_when_the_database_is_out_of_reach_respondents_are_asked_to_try_ag
     )
     engine = create_engine(unreachable, pool_size=1, max_overflow=0)
     services = Services(unreachable, clock=clock, engine=engine)
-    transport = httpx.ASGITransport(
-        app=create_app(unreachable, services=services), raise_app_exceptions=False
-    )
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        async with app_client(
+            create_app(unreachable, services=services), raise_app_exceptions=False
+        ) as c:
             api = await c.get(SURVEY, headers=token_header(made.tokens[0]))
             page = await c.get(f"/s/{made.tokens[0]}")
     finally:

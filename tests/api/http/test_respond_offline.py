@@ -28,13 +28,13 @@ from domain.surveys.models import (
     SurveyCampaign,
     SurveyInvitation,
     SurveyResponse,
-    SurveyVersion,
 )
-from tests.conftest import World
+from tests.conftest import World, app_client
 from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     Campaign,
     annual_campaign,
+    definition_of,
     emails_for,
     valid_answers,
 )
@@ -52,10 +52,7 @@ async def _campaign(world: World, town: Authority, *, days_open: int = 2) -> Cam
 
 
 async def _answers(world: World, invitation: SurveyInvitation) -> dict[str, Any]:
-    async with world.session_factory() as s:
-        version = await s.get(SurveyVersion, invitation.survey_version_id)
-        assert version is not None
-        return valid_answers(dict(version.definition))
+    return valid_answers(await definition_of(world, invitation))
 
 
 async def _close_by_the_worker(world: World) -> None:
@@ -226,8 +223,7 @@ async def no_grace_client(
     policy = settings.policy.model_copy(update={"survey_offline_grace_days": 0})
     strict = settings.model_copy(update={"policy": policy})
     services = Services(strict, clock=clock, engine=engine, redis=redis)
-    transport = httpx.ASGITransport(app=create_app(strict, services=services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with app_client(create_app(strict, services=services)) as c:
         yield c
 
 

@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.core.numbers import ascii_int
-from domain.surveys.models import SurveyInvitation, SurveyResponse, SurveyVersion
+from domain.surveys.models import SurveyResponse
 from tests.conftest import World
 from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     annual_campaign,
+    definition_of,
     printed_for,
     valid_answers,
     young_child,
@@ -46,13 +47,6 @@ NOT_ASCII_NUMBERS = [
 ]
 
 
-async def _definition(world: World, invitation: SurveyInvitation) -> dict[str, Any]:
-    async with world.session_factory() as s:
-        version = await s.get(SurveyVersion, invitation.survey_version_id)
-        assert version is not None
-        return dict(version.definition)
-
-
 def _scale_keys(definition: dict[str, Any]) -> list[str]:
     return [q["key"] for q in definition["questions"] if q["type"] in ("EMOJI_SCALE", "SCALE_0_10")]
 
@@ -75,7 +69,7 @@ async def test_the_phone_page_refuses_a_scale_answer_that_is_not_ascii_digits(
     made = await annual_campaign(
         world, town.actor(town.qa_lead), printed_for([town.ann_children[0].case_reference])
     )
-    definition = await _definition(world, made.invitations[0])
+    definition = await definition_of(world, made.invitations[0])
     path = f"/s/{made.tokens[0]}"
     answers = valid_answers(definition)
     scale_keys = _scale_keys(definition)
@@ -106,7 +100,7 @@ async def test_the_json_api_refuses_scale_answers_that_are_not_ascii_numbers(
     made = await annual_campaign(
         world, town.actor(town.qa_lead), printed_for([town.ann_children[0].case_reference])
     )
-    definition = await _definition(world, made.invitations[0])
+    definition = await definition_of(world, made.invitations[0])
     key = _scale_keys(definition)[0]
     headers = {"Survey-Token": made.tokens[0], "Content-Type": "application/json"}
     for value in NOT_ASCII_NUMBERS:

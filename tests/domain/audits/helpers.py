@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
-from domain.audits.models import Audit, AuditTemplate
+from domain.audits.models import Audit, AuditTemplate, Moderation
 from domain.audits.templates import QuestionType
 from domain.children.models import Child
 from domain.core.clock import local_today
@@ -208,6 +208,16 @@ async def plan(
             child_id=child.id if child else None,
             **extra,
         ),
+    )
+
+
+async def moderate_as_qa_lead(
+    auth: Authority, audit_id: uuid.UUID, **moderation: Any
+) -> Moderation:
+    """The QA Lead moderates an audit (`outcome`, `reason`, grades, ...) in its own transaction,
+    at the world's clock."""
+    return await act(
+        auth.world, audits.moderate_audit, auth.actor(auth.qa_lead), audit_id=audit_id, **moderation
     )
 
 

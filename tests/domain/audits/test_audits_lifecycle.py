@@ -33,6 +33,7 @@ from tests.domain.audits.helpers import (
     history_of,
     inadequate_events,
     load,
+    moderate_as_qa_lead,
     plan,
     template_of,
     uow,
@@ -711,10 +712,8 @@ async def test_only_a_completed_audit_is_moderated(
 ) -> None:
     audit = await _case_file(auth, stage, grade=Grade.INADEQUATE)
     with pytest.raises(Conflict):
-        await act(
-            world,
-            audits.moderate_audit,
-            auth.actor(auth.qa_lead),
+        await moderate_as_qa_lead(
+            auth,
             audit_id=audit.id,
             outcome=ModerationOutcome.CONFIRMED,
             reason="Agreed.",
@@ -741,10 +740,8 @@ async def test_confirming_an_inadequate_audit_keeps_its_grade(
 ) -> None:
     audit = await _case_file(auth, AuditStatus.COMPLETED, grade=Grade.INADEQUATE)
     with pytest.raises(InvalidInput) as refused:
-        await act(
-            world,
-            audits.moderate_audit,
-            auth.actor(auth.qa_lead),
+        await moderate_as_qa_lead(
+            auth,
             audit_id=audit.id,
             outcome=ModerationOutcome.CONFIRMED,
             overall_grade=Grade.GOOD,
@@ -752,10 +749,8 @@ async def test_confirming_an_inadequate_audit_keeps_its_grade(
         )
     assert refused.value.field == "outcome"
 
-    moderation = await act(
-        world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
+    moderation = await moderate_as_qa_lead(
+        auth,
         audit_id=audit.id,
         outcome=ModerationOutcome.CONFIRMED,
         reason="The child was not seen for eleven weeks.",
@@ -777,10 +772,8 @@ async def test_regrading_keeps_the_auditors_grades_beside_the_moderated_ones(
     auth: Authority, world: World
 ) -> None:
     audit = await _case_file(auth, AuditStatus.COMPLETED, grade=Grade.INADEQUATE)
-    moderation = await act(
-        world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
+    moderation = await moderate_as_qa_lead(
+        auth,
         audit_id=audit.id,
         outcome=ModerationOutcome.REGRADED,
         overall_grade=Grade.REQUIRES_IMPROVEMENT,
@@ -808,10 +801,8 @@ async def test_a_moderation_needs_a_reason(
 ) -> None:
     audit = await _case_file(auth, AuditStatus.COMPLETED, grade=Grade.INADEQUATE)
     with pytest.raises(InvalidInput) as refused:
-        await act(
-            world,
-            audits.moderate_audit,
-            auth.actor(auth.qa_lead),
+        await moderate_as_qa_lead(
+            auth,
             audit_id=audit.id,
             outcome=outcome,
             overall_grade=Grade.GOOD if outcome is ModerationOutcome.REGRADED else None,
@@ -825,10 +816,8 @@ async def test_a_regrade_that_changes_no_grade_is_refused(auth: Authority, world
     audit = await _case_file(auth, AuditStatus.COMPLETED, grade=Grade.GOOD)
     for overall, sections in ((None, None), (Grade.GOOD, {"practice": Grade.GOOD})):
         with pytest.raises(InvalidInput):
-            await act(
-                world,
-                audits.moderate_audit,
-                auth.actor(auth.qa_lead),
+            await moderate_as_qa_lead(
+                auth,
                 audit_id=audit.id,
                 outcome=ModerationOutcome.REGRADED,
                 overall_grade=overall,
@@ -846,10 +835,8 @@ async def test_regrading_a_good_audit_to_inadequate_starts_the_inadequate_proces
 ) -> None:
     audit = await _case_file(auth, AuditStatus.COMPLETED, grade=Grade.GOOD)
     assert await inadequate_events(world, audit.id) == []
-    await act(
-        world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
+    await moderate_as_qa_lead(
+        auth,
         audit_id=audit.id,
         outcome=ModerationOutcome.REGRADED,
         overall_grade=Grade.INADEQUATE,
@@ -864,10 +851,8 @@ async def test_regrading_an_inadequate_audit_up_starts_nothing_more(
     auth: Authority, world: World
 ) -> None:
     audit = await _case_file(auth, AuditStatus.COMPLETED, grade=Grade.INADEQUATE)
-    await act(
-        world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
+    await moderate_as_qa_lead(
+        auth,
         audit_id=audit.id,
         outcome=ModerationOutcome.REGRADED,
         overall_grade=Grade.GOOD,

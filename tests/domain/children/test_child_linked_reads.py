@@ -7,7 +7,6 @@ from __future__ import annotations
 from sqlalchemy import literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
-from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
 from domain.children import policy
 from domain.children.models import Child
@@ -16,7 +15,13 @@ from domain.notifications.models import Notification, NotificationKind, OutboxMe
 from domain.people.roles import Role, ScopeType
 from domain.surveys import campaigns
 from tests.conftest import World
-from tests.domain.audits.helpers import act, advance, build_authority, plan, refresh_actors
+from tests.domain.audits.helpers import (
+    advance,
+    build_authority,
+    moderate_as_qa_lead,
+    plan,
+    refresh_actors,
+)
 from tests.domain.surveys.helpers import annual_campaign, printed_for, survey_defaults, token_key
 
 
@@ -99,10 +104,8 @@ async def test_an_email_names_no_child_its_reader_may_not_see(
             .where(Child.id == case.id)
             .values(team_id=auth.team_c.id, allocated_practitioner_id=auth.dan.id)
         )
-    await act(
-        world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
+    await moderate_as_qa_lead(
+        auth,
         audit_id=audit.id,
         outcome=ModerationOutcome.CONFIRMED,
         reason="The plan does not address the neglect.",

@@ -18,7 +18,7 @@ from domain.escalation import service as escalation
 from domain.escalation.models import AssuranceOutcome, InadequateEscalation, OtherCaseOutcome
 from domain.notifications.models import Notification
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, act, advance, plan
+from tests.domain.audits.helpers import Authority, act, advance, moderate_as_qa_lead, plan
 
 PLANNED_AT = datetime(2026, 12, 1, 10, tzinfo=UTC)
 COMPLETED_AT = datetime(2026, 12, 24, 15, tzinfo=UTC)  # Thursday before a bank holiday Monday
@@ -63,10 +63,8 @@ async def moderate(
     auth: Authority, audit_id: uuid.UUID, *, confirm: bool = True, at: datetime | None = None
 ) -> None:
     auth.world.clock.set(at or datetime(2026, 12, 29, 11, tzinfo=UTC))
-    await act(
-        auth.world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
+    await moderate_as_qa_lead(
+        auth,
         audit_id=audit_id,
         outcome=ModerationOutcome.CONFIRMED if confirm else ModerationOutcome.REGRADED,
         reason="The plan does not address the neglect." if confirm else "Strengths missed.",
@@ -121,8 +119,19 @@ async def send_report(auth: Authority, process_id: uuid.UUID) -> None:
     )
 
 
-async def supervise(auth: Authority, process_id: uuid.UUID, number: int, held_on: date) -> None:
-    auth.world.clock.set(datetime(held_on.year, held_on.month, held_on.day, 16, tzinfo=UTC))
+async def supervise(
+    auth: Authority,
+    process_id: uuid.UUID,
+    number: int,
+    held_on: date,
+    *,
+    recorded_at: datetime | None = None,
+    notes: str | None = None,
+) -> None:
+    """The team manager records review `number`, held on `held_on`, at `recorded_at` (16:00
+    on the day held unless given)."""
+    held_at = datetime(held_on.year, held_on.month, held_on.day, 16, tzinfo=UTC)
+    auth.world.clock.set(recorded_at or held_at)
     await act(
         auth.world,
         escalation.record_supervision_review,
@@ -130,7 +139,7 @@ async def supervise(auth: Authority, process_id: uuid.UUID, number: int, held_on
         escalation_id=process_id,
         number=number,
         held_on=held_on,
-        notes=f"Review {number}: the plan is progressing.",
+        notes=notes or f"Review {number}: the plan is progressing.",
         policy_settings=POLICY,
     )
 

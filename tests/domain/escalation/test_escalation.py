@@ -34,7 +34,6 @@ from domain.people.roles import SYSTEM
 from tests.domain.audits.helpers import Authority, act, advance
 from tests.domain.escalation.helpers import (
     COMPLETED_AT,
-    PLANNED_AT,
     POLICY,
     assure,
     confirmed,
@@ -46,13 +45,6 @@ from tests.domain.escalation.helpers import (
     send_report,
     supervise,
 )
-
-
-@pytest.fixture
-def founded_at() -> datetime:
-    """The seeded authority (`auth`) is set up at this moment."""
-    return PLANNED_AT
-
 
 # --- moderation ------------------------------------------------------------------------------
 

@@ -36,8 +36,6 @@ from domain.escalation.models import (
 )
 from tests.domain.audits.helpers import Authority, act, load
 from tests.domain.escalation.helpers import (
-    PLANNED_AT,
-    POLICY,
     assure,
     confirmed,
     owed_by_kind,
@@ -49,12 +47,6 @@ from tests.domain.escalation.helpers import (
 
 REPORT_SENT_AT = datetime(2027, 1, 11, 14, tzinfo=UTC)
 S = escalation.StepStatus
-
-
-@pytest.fixture
-def founded_at() -> datetime:
-    """The seeded authority (`auth`) is set up at this moment."""
-    return PLANNED_AT
 
 
 async def reported(auth: Authority) -> InadequateEscalation:
@@ -91,17 +83,8 @@ async def record_at(
     auth: Authority, process_id: uuid.UUID, number: int, held_on: date, today: date
 ) -> None:
     """Record a review held on `held_on`, with the clock on `today`."""
-    auth.world.clock.set(datetime(today.year, today.month, today.day, 17, tzinfo=UTC))
-    await act(
-        auth.world,
-        escalation.record_supervision_review,
-        auth.actor(auth.tm_a),
-        escalation_id=process_id,
-        number=number,
-        held_on=held_on,
-        notes=f"Review {number}.",
-        policy_settings=POLICY,
-    )
+    at = datetime(today.year, today.month, today.day, 17, tzinfo=UTC)
+    await supervise(auth, process_id, number, held_on, recorded_at=at, notes=f"Review {number}.")
 
 
 async def _reviews(auth: Authority, process_id: uuid.UUID) -> list[SupervisionReview]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-import pytest
 from pypdf import PdfReader
 
 from domain.escalation import report
@@ -19,17 +18,11 @@ from domain.escalation.models import (
 )
 from tests.conftest import StatementCounter
 from tests.domain.audits.helpers import Authority, act
-from tests.domain.escalation.helpers import PLANNED_AT, inadequate_audit, moderate, process_of
+from tests.domain.escalation.helpers import inadequate_audit, moderate, process_of
 
 # Bob's first case is audited on Thursday 24 December 2026 (Friday 25 and Monday 28 are bank
 # holidays): moderation is due by Thursday the 31st, the other cases' review and the report
 # by Tuesday 12 January 2027.
-
-
-@pytest.fixture
-def founded_at() -> datetime:
-    """The seeded authority (`auth`) is set up at this moment."""
-    return PLANNED_AT
 
 
 def _first_page(pdf: bytes) -> str:

@@ -11,7 +11,6 @@ import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from domain.audits import service as audits
@@ -22,7 +21,7 @@ from domain.escalation import service as escalation
 from domain.escalation.models import EscalationStage, RegradedBy
 from domain.notifications.models import Notification, OutboxMessage
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, act, advance, plan
+from tests.domain.audits.helpers import Authority, act, advance, moderate_as_qa_lead, plan
 from tests.domain.escalation.helpers import (
     COMPLETED_AT,
     PLANNED_AT,
@@ -42,12 +41,6 @@ DUE = re.compile(
     r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November"
     r"|December) \d{4}\b"
 )
-
-
-@pytest.fixture
-def founded_at() -> datetime:
-    """The seeded authority (`auth`) is set up at this moment."""
-    return PLANNED_AT
 
 
 async def emails_to(world: World, person_id: uuid.UUID) -> list[OutboxMessage]:
@@ -126,10 +119,8 @@ async def test_a_qa_lead_who_moderated_an_audit_to_inadequate_is_not_told_to_mod
         AuditStatus.COMPLETED,
         grade=Grade.REQUIRES_IMPROVEMENT,
     )
-    await act(
-        auth.world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
+    await moderate_as_qa_lead(
+        auth,
         audit_id=audit.id,
         outcome=ModerationOutcome.REGRADED,
         reason="The child was not seen for eight weeks.",
@@ -310,10 +301,8 @@ async def test_a_regrade_moderated_back_to_inadequate_goes_on_to_the_head_of_ser
 ) -> None:
     audit_id = await inadequate_audit(auth)
     await moderate(auth, audit_id, confirm=False)
-    await act(
-        auth.world,
-        audits.moderate_audit,
-        auth.actor(auth.qa_lead),
+    await moderate_as_qa_lead(
+        auth,
         audit_id=audit_id,
         outcome=ModerationOutcome.REGRADED,
         reason="On a second look, the child was not seen.",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,7 +19,6 @@ from domain.deadlines.models import Obligation
 from domain.escalation.models import InadequateEscalation, RegradedBy
 from tests.domain.audits.helpers import Authority
 from tests.domain.escalation.helpers import (
-    PLANNED_AT,
     assure,
     confirmed,
     inadequate_audit,
@@ -31,12 +29,6 @@ from tests.domain.escalation.helpers import (
     send_report,
     supervise,
 )
-
-
-@pytest.fixture
-def founded_at() -> datetime:
-    """The seeded authority (`auth`) is set up at this moment."""
-    return PLANNED_AT
 
 
 async def test_the_upgrade_redates_reviews_owed_and_keeps_the_regraded_grade(

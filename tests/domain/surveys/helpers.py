@@ -15,7 +15,13 @@ from domain.people.roles import Actor
 from domain.surveys import campaigns
 from domain.surveys import reference as survey_reference
 from domain.surveys.campaigns import Invitee
-from domain.surveys.models import CampaignKind, Channel, SurveyCampaign, SurveyInvitation
+from domain.surveys.models import (
+    CampaignKind,
+    Channel,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyVersion,
+)
 from tests.conftest import World
 from tests.domain.audits.helpers import Authority
 
@@ -127,3 +133,11 @@ async def young_child(world: World, team: Team, reference: str, *, age: int = 6)
     async with world.session_factory() as s, s.begin():
         s.add(child)
     return child
+
+
+async def definition_of(world: World, invitation: SurveyInvitation) -> dict[str, Any]:
+    """The definition of the survey version an invitation asks about."""
+    async with world.session_factory() as s:
+        version = await s.get(SurveyVersion, invitation.survey_version_id)
+        assert version is not None
+        return dict(version.definition)

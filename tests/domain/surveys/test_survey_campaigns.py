@@ -25,25 +25,18 @@ from domain.surveys.models import (
     SurveyInvitation,
     SurveyOptOut,
     SurveyResponse,
-    SurveyVersion,
 )
 from domain.surveys.respond import AnswersInvalid, LinkProblem, LinkRefused
 from tests.conftest import StatementCounter, World
 from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     annual_campaign,
+    definition_of,
     emails_for,
     printed_for,
     token_key,
     valid_answers,
 )
-
-
-async def _definition(world: World, invitation: SurveyInvitation) -> dict[str, Any]:
-    async with world.session_factory() as s:
-        version = await s.get(SurveyVersion, invitation.survey_version_id)
-        assert version is not None
-        return dict(version.definition)
 
 
 async def _submit(world: World, token: str, submission_id: str, answers: object) -> respond.Receipt:
@@ -66,7 +59,7 @@ async def test_a_link_answers_once_and_twenty_retries_at_once_get_one_receipt(
     )
     assert len(made.tokens) == 3
     token = made.tokens[0]
-    answers = valid_answers(await _definition(world, made.invitations[0]))
+    answers = valid_answers(await definition_of(world, made.invitations[0]))
     submission = str(uuid.uuid4())
     receipts = await asyncio.gather(
         *[_submit(world, token, submission, answers) for _ in range(20)]
@@ -102,7 +95,7 @@ async def test_opening_and_answering_a_link_cost_one_statement_each_way_and_a_wr
     made = await annual_campaign(
         world, town.actor(town.qa_lead), printed_for([c.case_reference for c in town.ann_children])
     )
-    answers = valid_answers(await _definition(world, made.invitations[0]))
+    answers = valid_answers(await definition_of(world, made.invitations[0]))
     async with world.session_factory() as s:
         await respond.open_link(session=s, clock=world.clock, token=made.tokens[0])
     for token in made.tokens[1:]:
@@ -200,7 +193,7 @@ async def test_closing_expires_unanswered_links_and_erases_contact_details(
 ) -> None:
     refs = [c.case_reference for c in town.bob_children]
     made = await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
-    answers = valid_answers(await _definition(world, made.invitations[0]))
+    answers = valid_answers(await definition_of(world, made.invitations[0]))
     await _submit(world, made.tokens[0], str(uuid.uuid4()), answers)
     async with world.session_factory() as s, s.begin():
         closed = await campaigns.close_campaign(
