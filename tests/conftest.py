@@ -1,5 +1,10 @@
-"""Test fixtures: a real PostgreSQL and Redis, a clock you can set, a SQL statement counter,
-factories, and a client that acts as any person.
+"""Test fixtures: a real PostgreSQL and Redis, a clock you can set (and `at` to move it), a
+SQL statement counter, factories, the seeded authority (`auth`, `town`), and a client that
+acts as any person (`gql`, with `mutate` and `gid`).
+
+Shared helpers live next to their tests: tests/domain/<concept>/helpers.py (audits: the
+authority itself and running use cases; deadlines: obligations owed; notifications: a sweep),
+tests/workers/burst.py (one burst of the real worker) and tests/smtp.py (the SMTP inbox).
 
 Services: TEST_DATABASE_URL / TEST_REDIS_URL where set; otherwise the machine's PostgreSQL and
 Redis on localhost if they answer; otherwise embedded ones from PyPI packages.
@@ -156,6 +161,11 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 @pytest.fixture
 def clock() -> SettableClock:
     return SettableClock(NOW)
+
+
+def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
+    """A moment to move the clock to: `hour:minute` UTC on `day` (noon unless given)."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture

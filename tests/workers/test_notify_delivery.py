@@ -32,6 +32,7 @@ from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.notifications.notify import NotifySender
 from tests.conftest import World
+from tests.domain.audits.helpers import Authority
 from tests.domain.deadlines.helpers import owe
 from tests.domain.notifications.helpers import sweep
 from tests.workers.burst import run_jobs
@@ -249,22 +250,20 @@ async def test_the_worker_sends_survey_texts_once_through_notify_with_their_link
     world: World,
     redis: object,
     notify: NotifyStub,
+    town: Authority,
 ) -> None:
     """Text message invitations go through Notify's SMS template, each once, to the number
     given, with the link and the way to stop; the reference is the send's own key."""
     from domain.surveys import dispatch
     from domain.surveys.campaigns import Invitee
     from domain.surveys.models import Channel, InvitationStatus, SurveyInvitation
-    from tests.domain.audits.helpers import build_authority
-    from tests.domain.surveys.helpers import annual_campaign, survey_defaults
+    from tests.domain.surveys.helpers import annual_campaign
     from workers.main import send_invitations
 
     sms_template = str(uuid.uuid4())
     configured = _notify_settings(settings, notify).model_copy(
         update={"notify_sms_template_id": sms_template, "public_base_url": "https://voices.test"}
     )
-    town = await build_authority(world)
-    await survey_defaults(world)
     numbers = ["07700 900001", "07700900002"]
     made = await annual_campaign(
         world,

@@ -37,8 +37,8 @@ from domain.notifications.throttle import Throttle
 from domain.surveys import dispatch
 from domain.surveys.models import Channel, SurveyInvitation
 from tests.conftest import World
-from tests.domain.audits.helpers import build_authority
-from tests.domain.surveys.helpers import annual_campaign, emails_for, survey_defaults, token_key
+from tests.domain.audits.helpers import Authority
+from tests.domain.surveys.helpers import annual_campaign, emails_for, token_key
 from tests.smtp import smtp_server
 from tests.workers.faults import free_port
 from workers.main import (
@@ -159,10 +159,9 @@ async def test_a_send_invitations_job_started_while_another_runs_returns_at_once
     world: World,
     redis: Redis,
     slow_smtp: tuple[SlowInbox, int],
+    town: Authority,
 ) -> None:
     inbox, port = slow_smtp
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
     smtp = world.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
@@ -263,12 +262,10 @@ class TakeoverLane:
 
 
 async def test_a_survey_lane_does_not_send_what_a_later_job_of_its_worker_took_over(
-    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int]
+    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int], town: Authority
 ) -> None:
     inbox, port = slow_smtp
     inbox.delay = 0
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
     smtp = email.SmtpSender(host="127.0.0.1", port=port, sender="surveys@qaf.test")
@@ -344,10 +341,9 @@ async def test_survey_lanes_cancelled_mid_send_mark_their_messages_in_flight_and
     world: World,
     redis: Redis,
     slow_smtp: tuple[SlowInbox, int],
+    town: Authority,
 ) -> None:
     inbox, port = slow_smtp
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
     smtp = world.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
@@ -402,11 +398,9 @@ async def test_deliver_starts_no_message_after_its_deadline_and_lets_the_rest_go
 
 
 async def test_a_survey_batch_starts_no_message_after_its_deadline_and_lets_the_rest_go(
-    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int]
+    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int], town: Authority
 ) -> None:
     inbox, port = slow_smtp  # 0.3 s a message
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
     smtp = email.SmtpSender(host="127.0.0.1", port=port, sender="surveys@qaf.test")

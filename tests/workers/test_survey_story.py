@@ -22,8 +22,8 @@ from domain.core.settings import Settings
 from domain.deadlines.calendar import local_day
 from domain.surveys.models import SurveyInvitation, SurveyVersion
 from tests.conftest import GraphQL, World
-from tests.domain.audits.helpers import build_authority
-from tests.domain.surveys.helpers import survey_defaults, valid_answers
+from tests.domain.audits.helpers import Authority
+from tests.domain.surveys.helpers import valid_answers
 from tests.smtp import Inbox
 from tests.workers.burst import run_jobs
 from workers.main import send_invitations, survey_campaign_timekeeping
@@ -69,11 +69,10 @@ async def test_the_annual_survey_goes_out_is_answered_reminded_and_closed_by_the
     session_factory: SessionFactory,
     smtp: tuple[Inbox, int],
     redis: object,
+    town: Authority,
 ) -> None:
     inbox, port = smtp
     worker_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-    town = await build_authority(world)
-    await survey_defaults(world)
     families = ["one@example.org", "two@example.org", "three@example.org"]
     now = clock.now()
 

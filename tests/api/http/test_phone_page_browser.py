@@ -19,8 +19,8 @@ import pytest
 from api.app import Services
 from tests.api.http.browser import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, WCAG_AA, serve
 from tests.conftest import World
-from tests.domain.audits.helpers import build_authority
-from tests.domain.surveys.helpers import annual_campaign, printed_for, survey_defaults, young_child
+from tests.domain.audits.helpers import Authority
+from tests.domain.surveys.helpers import annual_campaign, printed_for, young_child
 
 async_playwright: Any
 try:
@@ -101,10 +101,8 @@ async def _answer(page: Any, *, only_first: bool = False) -> None:
 
 
 async def test_a_young_child_answers_on_a_small_phone_with_no_javascript(
-    served: str, world: World
+    served: str, world: World, town: Authority
 ) -> None:
-    town = await build_authority(world)
-    await survey_defaults(world)
     child = await young_child(world, town.team_a, "YOUNG-BROWSER")
     other_child = await young_child(world, town.team_a, "YOUNG-BROWSER-2")
     made = await annual_campaign(

@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from domain.surveys.models import SurveyResponse, SurveyVersion
 from tests.conftest import World
-from tests.domain.audits.helpers import build_authority
-from tests.domain.surveys.helpers import annual_campaign, printed_for, survey_defaults
+from tests.domain.audits.helpers import Authority
+from tests.domain.surveys.helpers import annual_campaign, printed_for
 
 EXAMPLES = 150
 # Digits that are not ASCII: superscripts, circled, Arabic-Indic, full-width, Devanagari...
@@ -42,11 +42,9 @@ ANY_TEXT = st.text(NOT_NUL, max_size=300)
 
 
 @pytest.fixture
-async def page_links(world: World) -> tuple[list[str], dict[str, Any]]:
+async def page_links(world: World, town: Authority) -> tuple[list[str], dict[str, Any]]:
     """Twelve links (children of every age in the town, so every version of the annual
     survey), and each version's questions."""
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [
         c.case_reference
         for c in town.ann_children + town.bob_children + town.cat_children + town.dan_children

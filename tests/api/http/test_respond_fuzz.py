@@ -33,11 +33,10 @@ from domain.core.settings import Settings
 from domain.surveys import campaigns
 from domain.surveys.models import SurveyVersion
 from tests.conftest import World
-from tests.domain.audits.helpers import Authority, build_authority
+from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (
     annual_campaign,
     printed_for,
-    survey_defaults,
     valid_answers,
 )
 
@@ -57,9 +56,7 @@ class Links:
 
 
 @pytest.fixture
-async def links(world: World) -> Links:
-    town: Authority = await build_authority(world)
-    await survey_defaults(world)
+async def links(world: World, town: Authority) -> Links:
     runner = town.actor(town.qa_lead)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     made = await annual_campaign(world, runner, printed_for(refs))

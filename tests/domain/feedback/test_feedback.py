@@ -24,7 +24,7 @@ from domain.history import service as history
 from domain.history.models import HistoryEntry
 from domain.notifications.about import Subject
 from domain.notifications.reminders import Named, step
-from tests.conftest import World
+from tests.conftest import World, at
 from tests.domain.audits.helpers import Authority, act
 from tests.domain.feedback.helpers import POLICY, complaint, compliment, details, owed
 
@@ -36,10 +36,6 @@ STAGE_1_DUE = date(2027, 1, 12)  # 10 working days: 29, 30, 31 Dec, 4-8 Jan, 11,
 def founded_at() -> datetime:
     """The seeded authority (`auth`) is set up at this moment."""
     return datetime(2026, 12, 24, 15, tzinfo=UTC)
-
-
-def at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 async def _stages(world: World, record_id: object) -> dict[int, ComplaintStage]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select, update
 
@@ -17,15 +17,11 @@ from domain.deadlines.calendar import end_of_day
 from domain.notifications import digest, messages
 from domain.notifications.models import Notification, NotificationKind, OutboxMessage
 from domain.people.models import Person
-from tests.conftest import World
+from tests.conftest import World, at
 from tests.domain.deadlines.helpers import owe
 from tests.domain.notifications.helpers import sweep
 
 DAY = date(2026, 12, 2)  # a Wednesday in December: London is on UTC
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
 async def _people(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -19,16 +19,12 @@ from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.notifications import reminders
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person
-from tests.conftest import World
+from tests.conftest import World, at
 from tests.domain.deadlines.helpers import owe
 from tests.domain.notifications.helpers import sweep
 
 POLICY = PolicySettings()  # 2 working days before; escalation every 2 working days
 DUE = date(2026, 12, 24)  # Thursday before Christmas: Fri 25 and Mon 28 are bank holidays
-
-
-def at(day: date, hour: int = 9) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 async def _line(world: World) -> tuple[Person, Person, Person, Person]:
@@ -107,17 +103,17 @@ async def test_a_worker_down_for_days_catches_up_once_and_closure_days_count(
     await _open(session_factory, clock, owner)
     # The authority closes on Wednesday 30 December: level 2 moves to Monday 4 January.
     calendar = WorkingCalendar(closures=frozenset({date(2026, 12, 30)}))
-    clock.set(at(date(2026, 12, 31)))
+    clock.set(at(date(2026, 12, 31), 9))
     result = await _sweep(session_factory, clock, calendar)
     # The reminders before and on the day are replaced by the overdue ones; none is lost.
     assert sorted(await _sent(session_factory)) == sorted(
         [("OVERDUE", str(owner.id)), ("OVERDUE", str(tm.id))]
     )
     assert result.notifications_created == result.emails_queued == 2
-    clock.set(at(date(2027, 1, 4)))
+    clock.set(at(date(2027, 1, 4), 9))
     await _sweep(session_factory, clock, calendar)
     assert ("OVERDUE", str(hos.id)) in await _sent(session_factory)
-    clock.set(at(date(2027, 2, 1)))
+    clock.set(at(date(2027, 2, 1), 9))
     again = await _sweep(session_factory, clock, calendar)
     assert again.notifications_created == 1  # only the top of the line was still missing
     assert len(await _sent(session_factory)) == 4
@@ -130,7 +126,7 @@ async def test_two_sweeps_at_once_create_nothing_twice(
     owner, *_ = await _line(world)
     for _ in range(30):
         await _open(session_factory, clock, owner)
-    clock.set(at(date(2027, 1, 5)))
+    clock.set(at(date(2027, 1, 5), 9))
 
     async def one() -> int:
         return (await _sweep(session_factory, clock)).notifications_created
@@ -150,7 +146,7 @@ async def test_a_closed_obligation_gets_no_more_reminders(
 ) -> None:
     owner, *_ = await _line(world)
     oid = await _open(session_factory, clock, owner)
-    clock.set(at(date(2026, 12, 22)))
+    clock.set(at(date(2026, 12, 22), 9))
     await _sweep(session_factory, clock)
     async with session_factory() as s, s.begin():
         key = await s.scalar(select(Obligation.key).where(Obligation.id == oid))
@@ -159,7 +155,7 @@ async def test_a_closed_obligation_gets_no_more_reminders(
             session=s, clock=clock, key=key, state=ObligationState.DONE, by=owner.id
         )
     for day in (date(2026, 12, 24), date(2027, 1, 20)):
-        clock.set(at(day))
+        clock.set(at(day, 9))
         assert (await _sweep(session_factory, clock)).notifications_created == 0
     assert len(await _sent(session_factory)) == 1
 
@@ -173,7 +169,7 @@ async def test_no_one_who_has_left_is_told_but_the_line_is_climbed_past_them(
         assert row is not None
         row.is_active = False
     await _open(session_factory, clock, owner)
-    clock.set(at(date(2026, 12, 31)))
+    clock.set(at(date(2026, 12, 31), 9))
     await _sweep(session_factory, clock)
     assert sorted(await _sent(session_factory)) == sorted(
         [("OVERDUE", str(owner.id)), ("OVERDUE", str(hos.id))]
@@ -186,12 +182,12 @@ async def test_a_reminder_before_the_due_date_waits_for_a_working_day(
     owner, *_ = await _line(world)
     # Due Tuesday 5 January 2027: 2 working days before is Thursday 31 December (New Year's
     # Day is a bank holiday). Opened on Saturday 2 January: nothing until Monday.
-    clock.set(at(date(2027, 1, 2)))
+    clock.set(at(date(2027, 1, 2), 9))
     await _open(session_factory, clock, owner, due=date(2027, 1, 5))
     for day in (date(2027, 1, 2), date(2027, 1, 3)):
-        clock.set(at(day))
+        clock.set(at(day, 9))
         assert (await _sweep(session_factory, clock)).notifications_created == 0
-    clock.set(at(date(2027, 1, 4)))
+    clock.set(at(date(2027, 1, 4), 9))
     assert (await _sweep(session_factory, clock)).notifications_created == 1
     assert await _sent(session_factory) == [("REMINDER_BEFORE", str(owner.id))]
 
@@ -201,7 +197,7 @@ async def test_a_sweep_skips_the_obligations_another_sweep_holds_instead_of_wait
 ) -> None:
     owner, *_ = await _line(world)
     await _open(session_factory, clock, owner)
-    clock.set(at(date(2026, 12, 25)))
+    clock.set(at(date(2026, 12, 25), 9))
     async with session_factory() as first, first.begin():
         held = await reminders.sweep(
             session=first, clock=clock, calendar=WorkingCalendar(), policy_settings=POLICY
@@ -227,35 +223,35 @@ async def test_a_fully_reminded_obligation_is_not_read_again(
     world: World, session_factory: SessionFactory, clock: SettableClock
 ) -> None:
     owner, *_managers = await _line(world)
-    clock.set(at(date(2026, 12, 1)))
+    clock.set(at(date(2026, 12, 1), 9))
     oid = await _open(session_factory, clock, owner)
     assert await _next(session_factory, oid) == clock.now()  # looked at by the next sweep
 
     assert (await _sweep(session_factory, clock)).obligations_seen == 1
     # Nothing to say until the reminder before: 2 working days before Thursday 24 December.
     assert await _next(session_factory, oid) == start_of_day(date(2026, 12, 22))
-    clock.set(at(date(2026, 12, 21)))
+    clock.set(at(date(2026, 12, 21), 9))
     assert (await _sweep(session_factory, clock)).obligations_seen == 0
     # Reminded before on Tuesday 22: nothing more until the due day itself.
-    clock.set(at(date(2026, 12, 22)))
+    clock.set(at(date(2026, 12, 22), 9))
     assert (await _sweep(session_factory, clock)).notifications_created == 1
     assert await _next(session_factory, oid) == start_of_day(DUE)
-    clock.set(at(date(2026, 12, 23)))
+    clock.set(at(date(2026, 12, 23), 9))
     assert (await _sweep(session_factory, clock)).obligations_seen == 0
 
     # Overdue on Tuesday 29 December: owner and Tom at once, Hana 2 working days on
     # (from 1 + 2 = 3 working days after the due day: 31 December), Ada 2 more (5 January,
     # New Year's Day being a bank holiday).
-    clock.set(at(date(2026, 12, 29)))
+    clock.set(at(date(2026, 12, 29), 9))
     await _sweep(session_factory, clock)
     assert await _next(session_factory, oid) == start_of_day(date(2026, 12, 31))
-    clock.set(at(date(2026, 12, 31)))
+    clock.set(at(date(2026, 12, 31), 9))
     await _sweep(session_factory, clock)
     assert await _next(session_factory, oid) == start_of_day(date(2027, 1, 5))
-    clock.set(at(date(2027, 1, 5)))
+    clock.set(at(date(2027, 1, 5), 9))
     await _sweep(session_factory, clock)
     assert await _next(session_factory, oid) is None  # the whole line has been told
-    clock.set(at(date(2027, 2, 1)))
+    clock.set(at(date(2027, 2, 1), 9))
     assert (await _sweep(session_factory, clock)).obligations_seen == 0
     kinds = [k for k, _ in await _sent(session_factory)]
     assert kinds.count("OVERDUE") == 4  # owner, Tom, Hana, Ada: each once
