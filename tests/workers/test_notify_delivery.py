@@ -12,7 +12,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,13 +26,12 @@ from sqlalchemy import select
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import ConfigurationError, Settings, check_startable
-from domain.deadlines.calendar import end_of_day
 from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.notifications.notify import NotifySender
 from tests.conftest import World
 from tests.domain.audits.helpers import Authority
-from tests.domain.deadlines.helpers import owe
+from tests.domain.deadlines.helpers import overdue_line
 from tests.domain.notifications.helpers import sweep
 from tests.workers.burst import run_jobs
 from workers.main import send_outbox, shutdown, startup, sweep_deadlines
@@ -115,13 +113,6 @@ def _notify_settings(settings: Settings, stub: NotifyStub) -> Settings:
     )
 
 
-async def _overdue(world: World, session_factory: SessionFactory, clock: SettableClock) -> None:
-    manager = await world.person("Tom Manager")
-    owner = await world.person("Sam Social", line_manager=manager)
-    await owe(session_factory, clock, owner, *[end_of_day(date(2026, 12, 1))] * 2)
-    clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
-
-
 async def _run(
     settings: Settings,
     clock: SettableClock,
@@ -147,7 +138,7 @@ async def test_the_worker_sends_each_email_once_through_notify(
 ) -> None:
     configured = _notify_settings(settings, notify)
     assert isinstance(email.sender_from_settings(configured), NotifySender)
-    await _overdue(world, session_factory, clock)
+    await overdue_line(world, 2)
     await _run(
         configured, clock, session_factory, [("sweep_deadlines", "s:1"), ("send_outbox", "o:1")]
     )
@@ -183,7 +174,7 @@ async def test_a_notify_refusal_is_a_failed_attempt_tried_again_after_a_back_off
     status: int,
 ) -> None:
     configured = _notify_settings(settings, notify)
-    await _overdue(world, session_factory, clock)
+    await overdue_line(world, 2)
     await _run(configured, clock, session_factory, [("sweep_deadlines", "s:1")])
     notify.statuses = [status] * 4
     sender = NotifySender(api_key=API_KEY, template_id=TEMPLATE_ID, base_url=notify.base_url)
@@ -213,7 +204,7 @@ async def test_a_notify_refusal_is_a_failed_attempt_tried_again_after_a_back_off
 async def test_an_unreachable_notify_is_a_failed_attempt(
     clock: SettableClock, session_factory: SessionFactory, world: World
 ) -> None:
-    await _overdue(world, session_factory, clock)
+    await overdue_line(world, 2)
     await sweep(session_factory, clock)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

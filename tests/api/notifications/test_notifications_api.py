@@ -4,15 +4,13 @@ after marking read, nobody marks another's, and anonymous callers are refused.""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
 
 from api.types.common import global_id
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
-from domain.deadlines.calendar import end_of_day
 from tests.conftest import GraphQL, World
-from tests.domain.deadlines.helpers import owe
+from tests.domain.deadlines.helpers import overdue_line
 from tests.domain.notifications.helpers import sweep
 
 MINE = """
@@ -40,11 +38,7 @@ AUDIT_IDS = [uuid.UUID(int=1), uuid.UUID(int=2)]
 
 
 async def _setup(world: World, session_factory: SessionFactory, clock: SettableClock) -> tuple:
-    manager = await world.person("Tom Manager")
-    owner = await world.person("Sam Social", line_manager=manager)
-    due = [end_of_day(date(2026, 12, 1))] * len(AUDIT_IDS)
-    await owe(session_factory, clock, owner, *due, subject_ids=AUDIT_IDS)
-    clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
+    owner, manager = await overdue_line(world, len(AUDIT_IDS), subject_ids=AUDIT_IDS)
     await sweep(session_factory, clock)
     return owner, manager
 
