@@ -46,7 +46,7 @@ from domain.surveys import campaigns
 from domain.surveys import reference as survey_reference
 from domain.surveys.campaigns import Invitee
 from domain.surveys.models import CampaignKind, Channel, SurveyResponse, SurveyVersion
-from tests.domain.survey_helpers import valid_answers
+from tests.domain.surveys.helpers import valid_answers
 
 
 async def _recreate(url: str) -> None:

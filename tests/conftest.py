@@ -1,5 +1,10 @@
-"""Test fixtures: a real PostgreSQL and Redis, a clock you can set, a SQL statement counter,
-factories, and a client that acts as any person.
+"""Test fixtures: a real PostgreSQL and Redis, a clock you can set (and `at` to move it), a
+SQL statement counter, factories, the seeded authority (`auth`, `town`), and a client that
+acts as any person (`gql`, with `mutate` and `gid`).
+
+Shared helpers live next to their tests: tests/domain/<concept>/helpers.py (audits: the
+authority itself and running use cases; deadlines: obligations owed; notifications: a sweep),
+tests/workers/burst.py (one burst of the real worker) and tests/smtp.py (the SMTP inbox).
 
 Services: TEST_DATABASE_URL / TEST_REDIS_URL where set; otherwise the machine's PostgreSQL and
 Redis on localhost if they answer; otherwise embedded ones from PyPI packages.
@@ -18,7 +23,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -26,6 +31,8 @@ from redis.asyncio import Redis
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from starlette.applications import Starlette
+from strawberry import relay
 
 from api.app import Services, create_app
 from cli import embedded, migrate
@@ -39,6 +46,9 @@ from domain.people import service as people
 from domain.people.models import Person, Service, Team
 from domain.people.roles import SYSTEM, Role, ScopeType
 from tests.smtp import Inbox, smtp_server
+
+if TYPE_CHECKING:
+    from tests.domain.audits.helpers import Authority
 
 TEST_SIGNING_KEY = "test-signing-key-for-the-suite-only-0123456789abcdef"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -144,13 +154,18 @@ async def clean_database(engine: AsyncEngine) -> None:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server on 127.0.0.1 (tests/smtp.py): `(inbox, port)`."""
-    with smtp_server() as server:
+    with smtp_server(Inbox()) as server:
         yield server
 
 
 @pytest.fixture
 def clock() -> SettableClock:
     return SettableClock(NOW)
+
+
+def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
+    """A moment to move the clock to: `hour:minute` UTC on `day` (noon unless given)."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -195,11 +210,16 @@ async def app_services(
     return Services(settings, clock=clock, engine=engine, redis=redis)
 
 
+def app_client(app: Starlette, *, raise_app_exceptions: bool = True) -> httpx.AsyncClient:
+    """An HTTP client of the app in-process (no server): requests go to `app` directly."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
 @pytest.fixture
 async def client(app_services: Services) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(app_services.settings, services=app_services)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with app_client(app, raise_app_exceptions=False) as c:
         yield c
 
 
@@ -298,6 +318,35 @@ def world(session_factory: SessionFactory, clock: SettableClock, settings: Setti
     return World(session_factory=session_factory, clock=clock, settings=settings)
 
 
+@pytest.fixture
+def founded_at() -> datetime | None:
+    """When `auth` sets up the seeded authority: None leaves the clock where it is; a module
+    that needs the authority founded at another moment overrides this fixture."""
+    return None
+
+
+@pytest.fixture
+async def auth(world: World, audit_defaults: None, founded_at: datetime | None) -> Authority:
+    """The seeded authority (`build_authority` in tests/domain/audits/helpers.py) with the
+    default templates and themes, the clock first moved to `founded_at` where one is set."""
+    from tests.domain.audits.helpers import build_authority
+
+    if founded_at is not None:
+        world.clock.set(founded_at)
+    return await build_authority(world)
+
+
+@pytest.fixture
+async def town(world: World) -> Authority:
+    """The seeded authority with the default surveys (and no audit templates)."""
+    from tests.domain.audits.helpers import build_authority
+    from tests.domain.surveys.helpers import survey_defaults
+
+    authority = await build_authority(world)
+    await survey_defaults(world)
+    return authority
+
+
 class GraphQL:
     def __init__(self, client: httpx.AsyncClient, world: World) -> None:
         self.client = client
@@ -318,6 +367,34 @@ class GraphQL:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def mutate(
+        self,
+        name: str,
+        input: dict[str, Any],
+        selection: str,
+        as_: Person | None = None,
+        *,
+        input_type: str | None = None,
+        fragments: str = "",
+    ) -> dict[str, Any]:
+        """`name(input: $input) { selection }`, `$input` of type `<Name>Input` unless given
+        (with `fragments` before it): the payload, failing on any top-level GraphQL error."""
+        type_name = input_type or f"{name[0].upper()}{name[1:]}Input"
+        body = await self(
+            f"{fragments}mutation($input: {type_name}!) "
+            f"{{ {name}(input: $input) {{ {selection} }} }}",
+            {"input": input},
+            as_=as_,
+        )
+        assert "errors" not in body, body
+        payload: dict[str, Any] = body["data"][name]
+        return payload
+
+
+def gid(type_name: str, value: object) -> str:
+    """The Relay global id the API gives the object `value` of `type_name`."""
+    return str(relay.GlobalID(type_name, str(value)))
 
 
 @pytest.fixture

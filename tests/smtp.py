@@ -1,7 +1,7 @@
 """The test SMTP inbox: a real SMTP server (aiosmtpd on 127.0.0.1, a free port) that keeps every
 message it accepts, when it accepted it, and its Message-ID. The `smtp` fixture
-(tests/conftest.py) yields `(inbox, port)`; the fault tests (tests/workers/faults.py) start
-their own with `smtp_server()`."""
+(tests/conftest.py) yields `(inbox, port)`; a test with a handler of its own (a slow inbox)
+starts it with `smtp_server(handler)`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message
-from typing import Any
+from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 
@@ -23,6 +23,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+InboxT = TypeVar("InboxT")
 
 
 class Inbox:
@@ -85,9 +88,9 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    """A real SMTP server on 127.0.0.1 for the duration: `(inbox, port)`."""
-    inbox = Inbox()
+def smtp_server(inbox: InboxT) -> Iterator[tuple[InboxT, int]]:
+    """A real SMTP server on 127.0.0.1 for the duration, handing what arrives to `inbox`
+    (an `Inbox`, or a handler of its own): `(inbox, port)`."""
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

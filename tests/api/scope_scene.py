@@ -25,7 +25,7 @@ from domain.learning import service as learning
 from domain.people.models import Person
 from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 from tests.conftest import World
-from tests.domain.audit_helpers import (
+from tests.domain.audits.helpers import (
     Authority,
     act,
     advance,
@@ -34,8 +34,8 @@ from tests.domain.audit_helpers import (
     refresh_actors,
     template_of,
 )
-from tests.domain.feedback_helpers import complaint, compliment
-from tests.domain.survey_helpers import annual_campaign, printed_for
+from tests.domain.feedback.helpers import complaint, compliment
+from tests.domain.surveys.helpers import annual_campaign, printed_for
 
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
 POLICY = PolicySettings()

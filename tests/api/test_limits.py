@@ -32,7 +32,7 @@ from api.schema import build_schema
 from domain.core.clock import SettableClock
 from domain.core.settings import Environment, Settings
 from domain.people.roles import Role, ScopeType
-from tests.conftest import GraphQL, StatementCounter, World
+from tests.conftest import GraphQL, StatementCounter, World, app_client
 
 OPERATIONS = Path(__file__).parents[2] / "api" / "operations"
 
@@ -43,8 +43,7 @@ async def _client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     changed = settings.model_copy(update=changes)
     app = create_app(changed, services=Services(changed, clock=clock, engine=engine, redis=redis))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with app_client(app, raise_app_exceptions=False) as client:
         yield client
 
 

@@ -70,7 +70,7 @@ from domain.people.roles import Actor, Role
 from domain.surveys import policy as surveys_policy
 from domain.surveys.models import SurveyCampaign
 from tests.conftest import GraphQL, World
-from tests.domain.audit_helpers import (
+from tests.domain.audits.helpers import (
     Authority,
     act,
     actor_of,
@@ -79,8 +79,8 @@ from tests.domain.audit_helpers import (
     due,
     plan,
 )
-from tests.domain.feedback_helpers import POLICY, complaint
-from tests.domain.survey_helpers import annual_campaign, survey_defaults
+from tests.domain.feedback.helpers import POLICY, complaint
+from tests.domain.surveys.helpers import annual_campaign, survey_defaults
 
 SCHEMA_FILE = "schema.graphql"
 

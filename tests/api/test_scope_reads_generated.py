@@ -55,8 +55,8 @@ from domain.people.models import Person
 from domain.people.roles import Actor
 from tests.api import scope_rules as rules
 from tests.api.scope_scene import Scene, build_scene
-from tests.conftest import World
-from tests.domain.survey_helpers import survey_defaults
+from tests.conftest import World, app_client
+from tests.domain.surveys.helpers import survey_defaults
 
 GRAPH = schema._schema
 NODE = GRAPH.get_type("Node")
@@ -217,8 +217,7 @@ async def roomy_client(
         }
     )
     app = create_app(roomy, services=Services(roomy, clock=clock, engine=engine, redis=redis))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    async with app_client(app, raise_app_exceptions=False) as c:
         yield c
 
 

@@ -12,7 +12,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -26,15 +25,15 @@ from sqlalchemy import select
 
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
-from domain.core.settings import ConfigurationError, PolicySettings, Settings, check_startable
-from domain.deadlines import obligations
-from domain.deadlines.calendar import WorkingCalendar, end_of_day
-from domain.deadlines.models import ObligationKind
+from domain.core.settings import ConfigurationError, Settings, check_startable
 from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.notifications.notify import NotifySender
-from domain.reminders import sweep as reminders
 from tests.conftest import World
+from tests.domain.audits.helpers import Authority
+from tests.domain.deadlines.helpers import overdue_line
+from tests.domain.notifications.helpers import sweep
+from tests.workers.burst import run_jobs
 from workers.jobs import send_outbox, sweep_deadlines
 from workers.runtime import shutdown, startup
 
@@ -115,49 +114,14 @@ def _notify_settings(settings: Settings, stub: NotifyStub) -> Settings:
     )
 
 
-async def _overdue(world: World, session_factory: SessionFactory, clock: SettableClock) -> None:
-    manager = await world.person("Tom Manager")
-    owner = await world.person("Sam Social", line_manager=manager)
-    async with session_factory() as s, s.begin():
-        for _ in range(2):
-            await obligations.open_obligation(
-                session=s,
-                clock=clock,
-                kind=ObligationKind.AUDIT_DUE,
-                subject_type="Audit",
-                subject_id=uuid.uuid4(),
-                owner_id=owner.id,
-                due_at=end_of_day(date(2026, 12, 1)),
-            )
-    clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))
-
-
 async def _run(
     settings: Settings,
     clock: SettableClock,
     session_factory: SessionFactory,
     jobs: list[tuple[str, str]],
 ) -> None:
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    try:
-        for step, (name, job_id) in enumerate(jobs):
-            await pool.enqueue_job(name, _job_id=f"{step}:{job_id}")
-        worker = Worker(
-            functions=[sweep_deadlines, send_outbox],
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            on_startup=startup,
-            on_shutdown=shutdown,
-            burst=True,
-            poll_delay=0.05,
-            max_jobs=1,
-            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-            handle_signals=False,
-        )
-        await worker.main()
-        assert worker.jobs_failed == 0
-        await worker.close()
-    finally:
-        await pool.aclose()
+    numbered = [(name, f"{step}:{job_id}") for step, (name, job_id) in enumerate(jobs)]
+    await run_jobs(settings, clock, session_factory, [sweep_deadlines, send_outbox], numbered)
 
 
 async def _rows(session_factory: SessionFactory) -> list[OutboxMessage]:
@@ -175,7 +139,7 @@ async def test_the_worker_sends_each_email_once_through_notify(
 ) -> None:
     configured = _notify_settings(settings, notify)
     assert isinstance(email.sender_from_settings(configured), NotifySender)
-    await _overdue(world, session_factory, clock)
+    await overdue_line(world, 2)
     await _run(
         configured, clock, session_factory, [("sweep_deadlines", "s:1"), ("send_outbox", "o:1")]
     )
@@ -211,7 +175,7 @@ async def test_a_notify_refusal_is_a_failed_attempt_tried_again_after_a_back_off
     status: int,
 ) -> None:
     configured = _notify_settings(settings, notify)
-    await _overdue(world, session_factory, clock)
+    await overdue_line(world, 2)
     await _run(configured, clock, session_factory, [("sweep_deadlines", "s:1")])
     notify.statuses = [status] * 4
     sender = NotifySender(api_key=API_KEY, template_id=TEMPLATE_ID, base_url=notify.base_url)
@@ -241,11 +205,8 @@ async def test_a_notify_refusal_is_a_failed_attempt_tried_again_after_a_back_off
 async def test_an_unreachable_notify_is_a_failed_attempt(
     clock: SettableClock, session_factory: SessionFactory, world: World
 ) -> None:
-    await _overdue(world, session_factory, clock)
-    async with session_factory() as s, s.begin():
-        await reminders.sweep(
-            session=s, clock=clock, calendar=WorkingCalendar(), policy_settings=PolicySettings()
-        )
+    await overdue_line(world, 2)
+    await sweep(session_factory, clock)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -281,22 +242,20 @@ async def test_the_worker_sends_survey_texts_once_through_notify_with_their_link
     world: World,
     redis: object,
     notify: NotifyStub,
+    town: Authority,
 ) -> None:
     """Text message invitations go through Notify's SMS template, each once, to the number
     given, with the link and the way to stop; the reference is the send's own key."""
     from domain.surveys import dispatch
     from domain.surveys.campaigns import Invitee
     from domain.surveys.models import Channel, InvitationStatus, SurveyInvitation
-    from tests.domain.audit_helpers import build_authority
-    from tests.domain.survey_helpers import annual_campaign, survey_defaults
+    from tests.domain.surveys.helpers import annual_campaign
     from workers.jobs import send_invitations
 
     sms_template = str(uuid.uuid4())
     configured = _notify_settings(settings, notify).model_copy(
         update={"notify_sms_template_id": sms_template, "public_base_url": "https://voices.test"}
     )
-    town = await build_authority(world)
-    await survey_defaults(world)
     numbers = ["07700 900001", "07700900002"]
     made = await annual_campaign(
         world,

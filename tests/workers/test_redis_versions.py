@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from arq import create_pool
 from arq.connections import RedisSettings
-from arq.worker import Worker
 from redis.asyncio import Redis
 from sqlalchemy import select
 
@@ -14,8 +13,8 @@ from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
 from domain.system.models import WorkerHeartbeat
+from tests.workers.burst import burst_worker
 from workers.jobs import heartbeat
-from workers.runtime import shutdown, startup
 
 
 def _dsn(redis: Redis) -> RedisSettings:
@@ -33,15 +32,8 @@ async def test_a_worker_runs_a_job_once_per_id_and_reports_its_health(
     try:
         assert await pool.enqueue_job("heartbeat", _job_id="heartbeat:versions") is not None
         assert await pool.enqueue_job("heartbeat", _job_id="heartbeat:versions") is None
-        worker = Worker(
-            functions=[heartbeat],
-            redis_settings=redis_settings,
-            on_startup=startup,
-            on_shutdown=shutdown,
-            burst=True,
-            poll_delay=0.05,
-            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-            handle_signals=False,
+        worker = burst_worker(
+            settings, clock, session_factory, [heartbeat], redis_settings=redis_settings
         )
         await worker.main()
         assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)

@@ -4,46 +4,22 @@ often the jobs run, and a sender that died holding a claim is taken over after i
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
-from arq import create_pool
-from arq.connections import RedisSettings
 from arq.worker import Worker
 from sqlalchemy import select
 
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings
-from domain.deadlines import obligations
-from domain.deadlines.calendar import end_of_day
-from domain.deadlines.models import ObligationKind
 from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.people.models import Person
 from tests.conftest import World
+from tests.domain.deadlines.helpers import overdue_line
 from tests.smtp import Inbox, free_port
+from tests.workers.burst import run_jobs
 from workers.jobs import send_digests, send_outbox, sweep_deadlines
-from workers.runtime import shutdown, startup
-
-
-async def _overdue_obligations(
-    world: World, session_factory: SessionFactory, clock: SettableClock, count: int
-) -> None:
-    manager = await world.person("Tom Manager")
-    owner = await world.person("Sam Social", line_manager=manager)
-    async with session_factory() as s, s.begin():
-        for _ in range(count):
-            await obligations.open_obligation(
-                session=s,
-                clock=clock,
-                kind=ObligationKind.AUDIT_DUE,
-                subject_type="Audit",
-                subject_id=uuid.uuid4(),
-                owner_id=owner.id,
-                due_at=end_of_day(date(2026, 12, 1)),
-            )
-    clock.set(datetime(2026, 12, 2, 9, tzinfo=UTC))  # overdue: owner and line manager
 
 
 async def _run(
@@ -52,28 +28,10 @@ async def _run(
     session_factory: SessionFactory,
     jobs: list[tuple[str, str]],
 ) -> Worker:
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    try:
-        for step, (name, job_id) in enumerate(jobs):
-            # Enqueued in the same millisecond, jobs run in the order of their ids.
-            await pool.enqueue_job(name, _job_id=f"{step}:{job_id}")
-        worker = Worker(
-            functions=[sweep_deadlines, send_digests, send_outbox],
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            on_startup=startup,
-            on_shutdown=shutdown,
-            burst=True,
-            poll_delay=0.05,
-            max_jobs=1,  # in the order enqueued: the sweep, then the sending
-            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-            handle_signals=False,
-        )
-        await worker.main()
-        assert worker.jobs_failed == 0
-        await worker.close()
-        return worker
-    finally:
-        await pool.aclose()
+    # In the order enqueued (the sweep, then the sending): the ids are numbered in that order.
+    numbered = [(name, f"{step}:{job_id}") for step, (name, job_id) in enumerate(jobs)]
+    functions = [sweep_deadlines, send_digests, send_outbox]
+    return await run_jobs(settings, clock, session_factory, functions, numbered)
 
 
 async def test_the_worker_sends_each_reminder_once_to_a_real_smtp_server(
@@ -86,7 +44,7 @@ async def test_the_worker_sends_each_reminder_once_to_a_real_smtp_server(
 ) -> None:
     inbox, port = smtp
     smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-    await _overdue_obligations(world, session_factory, clock, 5)
+    await overdue_line(world, 5)
     expected = 5 * 2
 
     await _run(
@@ -123,7 +81,7 @@ async def test_a_claim_left_by_a_dead_sender_is_taken_over_after_its_timeout(
 ) -> None:
     inbox, port = smtp
     smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-    await _overdue_obligations(world, session_factory, clock, 2)
+    await overdue_line(world, 2)
     await _run(smtp_settings, clock, session_factory, [("sweep_deadlines", "sweep:1")])
     async with session_factory() as s, s.begin():  # a sender claims, then dies
         claimed = await outbox.claim_batch(s, clock, "dead-worker", 100)
@@ -143,7 +101,7 @@ async def test_without_an_smtp_host_email_waits_in_the_outbox(
     world: World,
     redis: object,
 ) -> None:
-    await _overdue_obligations(world, session_factory, clock, 1)
+    await overdue_line(world, 1)
     await _run(
         settings, clock, session_factory, [("sweep_deadlines", "s:1"), ("send_outbox", "o:1")]
     )
@@ -159,7 +117,7 @@ async def test_a_failed_send_is_retried_after_a_back_off(
     world: World,
     redis: object,
 ) -> None:
-    await _overdue_obligations(world, session_factory, clock, 1)
+    await overdue_line(world, 1)
     await _run(settings, clock, session_factory, [("sweep_deadlines", "s:1")])
     unreachable = email.SmtpSender(host="127.0.0.1", port=free_port(), sender="qaf@test")
     result = await email.deliver(
@@ -192,7 +150,7 @@ async def test_someone_who_chose_an_hour_gets_one_daily_digest_by_email(
             "frontend_base_url": "https://qa.example.gov.uk",
         }
     )
-    await _overdue_obligations(world, session_factory, clock, 3)  # now 09:00 in London
+    await overdue_line(world, 3)  # now 09:00 in London
     async with session_factory() as s, s.begin():
         owner = await s.scalar(select(Person).where(Person.display_name == "Sam Social"))
         assert owner is not None
@@ -228,7 +186,7 @@ async def test_one_send_job_sends_batch_after_batch_until_the_outbox_is_empty(
 ) -> None:
     inbox, port = smtp
     smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-    await _overdue_obligations(world, session_factory, clock, 130)  # 260 emails
+    await overdue_line(world, 130)  # 260 emails
     worker = await _run(
         smtp_settings,
         clock,
@@ -247,7 +205,7 @@ async def test_a_send_job_stops_after_a_batch_with_failures(
     redis: object,
 ) -> None:
     unreachable = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": free_port()})
-    await _overdue_obligations(world, session_factory, clock, 60)  # 120 emails
+    await overdue_line(world, 60)  # 120 emails
     await _run(
         unreachable,
         clock,

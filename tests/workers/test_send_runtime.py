@@ -21,7 +21,6 @@ from typing import Any
 import arq.worker
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
@@ -38,8 +37,9 @@ from domain.notifications.throttle import Throttle
 from domain.surveys import dispatch
 from domain.surveys.models import Channel, SurveyInvitation
 from tests.conftest import World
-from tests.domain.audit_helpers import build_authority
-from tests.domain.survey_helpers import annual_campaign, emails_for, survey_defaults, token_key
+from tests.domain.audits.helpers import Authority
+from tests.domain.surveys.helpers import annual_campaign, emails_for, token_key
+from tests.smtp import smtp_server
 from tests.workers.faults import free_port
 from workers.jobs import heartbeat, send_invitations, send_outbox
 from workers.main import WorkerSettings
@@ -73,14 +73,8 @@ class SlowInbox:
 
 @pytest.fixture
 def slow_smtp() -> Iterator[tuple[SlowInbox, int]]:
-    inbox = SlowInbox(delay=0.3)
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server(SlowInbox(delay=0.3)) as server:
+        yield server
 
 
 async def _queue(session_factory: SessionFactory, clock: SettableClock, count: int) -> list[str]:
@@ -157,10 +151,9 @@ async def test_a_send_invitations_job_started_while_another_runs_returns_at_once
     world: World,
     redis: Redis,
     slow_smtp: tuple[SlowInbox, int],
+    town: Authority,
 ) -> None:
     inbox, port = slow_smtp
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
     smtp = world.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
@@ -261,12 +254,10 @@ class TakeoverLane:
 
 
 async def test_a_survey_lane_does_not_send_what_a_later_job_of_its_worker_took_over(
-    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int]
+    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int], town: Authority
 ) -> None:
     inbox, port = slow_smtp
     inbox.delay = 0
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
     smtp = email.SmtpSender(host="127.0.0.1", port=port, sender="surveys@qaf.test")
@@ -342,10 +333,9 @@ async def test_survey_lanes_cancelled_mid_send_mark_their_messages_in_flight_and
     world: World,
     redis: Redis,
     slow_smtp: tuple[SlowInbox, int],
+    town: Authority,
 ) -> None:
     inbox, port = slow_smtp
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
     smtp = world.settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
@@ -400,11 +390,9 @@ async def test_deliver_starts_no_message_after_its_deadline_and_lets_the_rest_go
 
 
 async def test_a_survey_batch_starts_no_message_after_its_deadline_and_lets_the_rest_go(
-    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int]
+    world: World, redis: Redis, slow_smtp: tuple[SlowInbox, int], town: Authority
 ) -> None:
     inbox, port = slow_smtp  # 0.3 s a message
-    town = await build_authority(world)
-    await survey_defaults(world)
     refs = [c.case_reference for c in town.ann_children + town.bob_children]
     await annual_campaign(world, town.actor(town.qa_lead), emails_for(town, refs))
     smtp = email.SmtpSender(host="127.0.0.1", port=port, sender="surveys@qaf.test")

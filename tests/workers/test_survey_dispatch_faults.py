@@ -27,8 +27,8 @@ from domain.notifications import email
 from domain.surveys import dispatch
 from domain.surveys.models import InvitationStatus, SurveyInvitation
 from tests.conftest import World
-from tests.domain.audit_helpers import build_authority
-from tests.domain.survey_helpers import annual_campaign, emails_for, survey_defaults
+from tests.domain.audits.helpers import build_authority
+from tests.domain.surveys.helpers import annual_campaign, emails_for, survey_defaults
 from tests.workers.faults import FAST, Scene, WorkerProcess, check_promise, scene
 from tests.workers.servers import PrivatePostgres
 

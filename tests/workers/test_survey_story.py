@@ -14,9 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from arq import create_pool
-from arq.connections import RedisSettings
-from arq.worker import Worker
 from sqlalchemy import select
 
 from domain.core.clock import LONDON, SettableClock
@@ -25,11 +22,11 @@ from domain.core.settings import Settings
 from domain.deadlines.calendar import local_day
 from domain.surveys.models import SurveyInvitation, SurveyVersion
 from tests.conftest import GraphQL, World
-from tests.domain.audit_helpers import build_authority
-from tests.domain.survey_helpers import survey_defaults, valid_answers
+from tests.domain.audits.helpers import Authority
+from tests.domain.surveys.helpers import valid_answers
 from tests.smtp import Inbox
+from tests.workers.burst import run_jobs
 from workers.jobs import send_invitations, survey_campaign_timekeeping
-from workers.runtime import shutdown, startup
 
 LINK = re.compile(r"/s/([a-z2-7]{26})\b")
 
@@ -38,26 +35,9 @@ async def run_worker(
     settings: Settings, clock: SettableClock, session_factory: SessionFactory, step: str
 ) -> None:
     """Both survey jobs once, as the crons would run them at the clock's time."""
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    try:
-        await pool.enqueue_job("survey_campaign_timekeeping", _job_id=f"{step}:time")
-        await pool.enqueue_job("send_invitations", _job_id=f"{step}:send")
-        worker = Worker(
-            functions=[survey_campaign_timekeeping, send_invitations],
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            on_startup=startup,
-            on_shutdown=shutdown,
-            burst=True,
-            poll_delay=0.05,
-            max_jobs=1,
-            ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-            handle_signals=False,
-        )
-        await worker.main()
-        assert worker.jobs_failed == 0
-        await worker.close()
-    finally:
-        await pool.aclose()
+    functions = [survey_campaign_timekeeping, send_invitations]
+    jobs = [("survey_campaign_timekeeping", f"{step}:time"), ("send_invitations", f"{step}:send")]
+    await run_jobs(settings, clock, session_factory, functions, jobs)
 
 
 def link_in(message: Any) -> str:
@@ -89,11 +69,10 @@ async def test_the_annual_survey_goes_out_is_answered_reminded_and_closed_by_the
     session_factory: SessionFactory,
     smtp: tuple[Inbox, int],
     redis: object,
+    town: Authority,
 ) -> None:
     inbox, port = smtp
     worker_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-    town = await build_authority(world)
-    await survey_defaults(world)
     families = ["one@example.org", "two@example.org", "three@example.org"]
     now = clock.now()
 

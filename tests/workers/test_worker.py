@@ -20,6 +20,7 @@ from domain.core.settings import Settings
 from domain.people.roles import Role, ScopeType
 from domain.system.models import WorkerHeartbeat
 from tests.conftest import World
+from tests.workers.burst import burst_worker
 from workers.cron import every
 from workers.jobs import (
     heartbeat,
@@ -33,20 +34,10 @@ from workers.jobs import (
     sweep_deadlines,
 )
 from workers.main import WorkerSettings
-from workers.runtime import shutdown, startup
 
 
 def _worker(settings: Settings, clock: SettableClock, session_factory: SessionFactory) -> Worker:
-    return Worker(
-        functions=[heartbeat],
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
-        on_startup=startup,
-        on_shutdown=shutdown,
-        burst=True,
-        poll_delay=0.05,
-        ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-        handle_signals=False,
-    )
+    return burst_worker(settings, clock, session_factory, [heartbeat])
 
 
 async def test_a_heartbeat_job_is_recorded_once_per_job_id_and_readyz_reports_it(
@@ -119,16 +110,7 @@ async def test_the_worker_plans_nine_month_dip_samples_once_however_often_it_run
     try:
         for attempt in range(2):  # a second run (another worker, a restart) adds nothing
             await pool.enqueue_job("nine_month_dip_samples", _job_id=f"dip:{attempt}")
-            worker = Worker(
-                functions=[nine_month_dip_samples],
-                redis_settings=RedisSettings.from_dsn(settings.redis_url),
-                on_startup=startup,
-                on_shutdown=shutdown,
-                burst=True,
-                poll_delay=0.05,
-                ctx={"settings": settings, "clock": clock, "session_factory": session_factory},
-                handle_signals=False,
-            )
+            worker = burst_worker(settings, clock, session_factory, [nine_month_dip_samples])
             await worker.main()
             assert worker.jobs_failed == 0
             await worker.close()
