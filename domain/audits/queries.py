@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -29,13 +29,10 @@ from domain.audits.models import (
     Moderation,
     Theme,
     audit_themes,
-    learning_point_themes,
 )
 from domain.children.models import Child
 from domain.core.db import rows_by
 from domain.core.pagination import Page, count, paginate
-from domain.learning import policy as learning_policy
-from domain.learning.models import TaskAndFinishGroup
 from domain.people.models import Team
 from domain.people.roles import Actor
 
@@ -271,102 +268,6 @@ async def themes_of(
     return out
 
 
-class LearningSource(StrEnum):
-    """Where a learning point comes from."""
-
-    AUDIT = "AUDIT"
-    TASK_AND_FINISH_GROUP = "TASK_AND_FINISH_GROUP"
-
-
-@dataclass(frozen=True)
-class LearningFilter:
-    theme_id: uuid.UUID | None = None
-    # Audits of this team's work only (a group belongs to a service, not a team).
-    team_id: uuid.UUID | None = None
-    # Audits of this service's teams, and this service's groups.
-    service_id: uuid.UUID | None = None
-    since: datetime | None = None
-    strengths_only: bool = False
-    # Both sources when empty.
-    sources: tuple[LearningSource, ...] = ()
-    task_and_finish_group_id: uuid.UUID | None = None
-
-
-def _learning_visible(actor: Actor) -> ColumnElement[bool]:
-    """Learning the actor may see: from an audit they may see (audits' policy), or from a
-    Task and Finish Group they may see (the groups' policy)."""
-    return or_(
-        LearningPoint.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor))),
-        LearningPoint.task_and_finish_group_id.in_(
-            select(TaskAndFinishGroup.id).where(learning_policy.visible_groups(actor))
-        ),
-    )
-
-
-def _learning(actor: Actor, f: LearningFilter) -> Select[Any]:
-    sources = set(f.sources or LearningSource)
-    if f.team_id is not None or f.task_and_finish_group_id is not None:
-        sources &= (
-            {LearningSource.AUDIT}
-            if f.task_and_finish_group_id is None
-            else {LearningSource.TASK_AND_FINISH_GROUP}
-        )
-    from_audits = select(Audit.id).where(policy.visible_audits(actor))
-    if f.team_id is not None:
-        from_audits = from_audits.where(Audit.team_id == f.team_id)
-    if f.service_id is not None:
-        from_audits = from_audits.where(
-            Audit.team_id.in_(select(Team.id).where(Team.service_id == f.service_id))
-        )
-    from_groups = select(TaskAndFinishGroup.id).where(learning_policy.visible_groups(actor))
-    if f.service_id is not None:
-        from_groups = from_groups.where(TaskAndFinishGroup.service_id == f.service_id)
-    if f.task_and_finish_group_id is not None:
-        from_groups = from_groups.where(TaskAndFinishGroup.id == f.task_and_finish_group_id)
-    conditions: list[ColumnElement[bool]] = []
-    if LearningSource.AUDIT in sources:
-        conditions.append(LearningPoint.audit_id.in_(from_audits))
-    if LearningSource.TASK_AND_FINISH_GROUP in sources:
-        conditions.append(LearningPoint.task_and_finish_group_id.in_(from_groups))
-    stmt = select(LearningPoint).where(or_(*conditions) if conditions else false())
-    if f.theme_id is not None:
-        stmt = stmt.where(
-            LearningPoint.id.in_(
-                select(learning_point_themes.c.learning_point_id).where(
-                    learning_point_themes.c.theme_id == f.theme_id
-                )
-            )
-        )
-    if f.since is not None:
-        stmt = stmt.where(LearningPoint.created_at >= f.since)
-    if f.strengths_only:
-        stmt = stmt.where(LearningPoint.is_strength.is_(True))
-    return stmt
-
-
-async def list_learning(
-    *,
-    session: AsyncSession,
-    actor: Actor,
-    filters: LearningFilter,
-    first: int | None,
-    after: str | None,
-) -> Page[LearningPoint]:
-    stmt = _learning(actor, filters).options(selectinload(LearningPoint.themes))
-    return await paginate(
-        session,
-        stmt,
-        order_by=[LearningPoint.created_at, LearningPoint.id],
-        first=first,
-        after=after,
-        descending=True,
-    )
-
-
-async def count_learning(*, session: AsyncSession, actor: Actor, filters: LearningFilter) -> int:
-    return await count(session, _learning(actor, filters))
-
-
 @dataclass(frozen=True)
 class ActionFilter:
     owner_id: uuid.UUID | None = None
@@ -463,20 +364,17 @@ async def get_rounds(
 async def get_follow_ups(
     *, session: AsyncSession, actor: Actor, model: Any, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Any]:
-    """Actions, learning points or moderations by id, where the actor may see their audit
-    (and, for a moderation, the audit's judgement; an action's owner always sees it)."""
+    """Actions or moderations by id, where the actor may see their audit (and, for a
+    moderation, the audit's judgement; an action's owner always sees it). Learning points, which
+    come from other sources too, are read by domain/learning/points.py."""
     if not ids:
         return {}
     stmt = select(model).where(
         model.id.in_(ids),
-        _learning_visible(actor)
-        if model is LearningPoint
-        else model.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor)))
-        if model is not AuditAction
-        else policy.visible_actions(actor),
+        policy.visible_actions(actor)
+        if model is AuditAction
+        else model.audit_id.in_(select(Audit.id).where(policy.visible_audits(actor))),
     )
-    if model is LearningPoint:
-        stmt = stmt.options(selectinload(LearningPoint.themes))
     found = {m.id: m for m in await session.scalars(stmt)}
     if model is Moderation and found:
         audits = list(

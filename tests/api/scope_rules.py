@@ -43,6 +43,7 @@ from domain.feedback import policy as feedback_policy
 from domain.feedback.models import FeedbackRecord
 from domain.history import policy as history_policy
 from domain.history.models import HistoryEntry
+from domain.learning import points as learning_points
 from domain.learning import policy as learning_policy
 from domain.learning.models import TaskAndFinishGroup
 from domain.notifications import policy as notifications_policy
@@ -75,8 +76,10 @@ def _per_object(model: Any, get: Callable[..., Awaitable[dict[Any, Any]]]) -> Or
 
 def _follow_ups(model: Any) -> Oracle:
     async def get(*, session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> dict[Any, Any]:
-        found: dict[Any, Any] = await audits.get_follow_ups(
-            session=session, actor=actor, model=model, ids=ids
+        found: dict[Any, Any] = (
+            await learning_points.get_learning_points(session=session, actor=actor, ids=ids)
+            if model is LearningPoint
+            else await audits.get_follow_ups(session=session, actor=actor, model=model, ids=ids)
         )
         return found
 

@@ -11,8 +11,9 @@ from domain.audits.kinds import (
     ModerationOutcome,
     ThemeKind,
 )
-from domain.audits.service import AuditSort, LearningSource
+from domain.audits.service import AuditSort
 from domain.audits.templates import QuestionType
+from domain.learning.points import LearningSource
 
 __all__ = [
     "Agreement",

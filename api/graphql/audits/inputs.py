@@ -25,6 +25,7 @@ from api.graphql.core.ids import decode_optional_id
 from domain.audits import kinds
 from domain.audits import service as audits
 from domain.core.errors import InvalidInput
+from domain.learning import points as learning_points
 
 
 def grade_of(value: Grade | None) -> kinds.Grade | None:
@@ -131,8 +132,8 @@ class LearningFilter:
     )
     strengths_only: bool = strawberry.field(default=False, description="Only strengths.")
 
-    def to_domain(self) -> audits.LearningFilter:
-        return audits.LearningFilter(
+    def to_domain(self) -> learning_points.LearningFilter:
+        return learning_points.LearningFilter(
             theme_id=decode_optional_id(self.theme_id, "Theme", "themeId"),
             team_id=decode_optional_id(self.team_id, "Team", "teamId"),
             service_id=decode_optional_id(self.service_id, "Service", "serviceId"),

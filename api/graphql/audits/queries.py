@@ -29,6 +29,7 @@ from api.graphql.core.ids import decode_optional_id
 from api.graphql.core.pagination import After, First, Narrow, connection, filtered_connection, read
 from domain.audits import programme, reference, statistics
 from domain.audits import service as audits
+from domain.learning import points as learning_points
 
 # --- queries -----------------------------------------------------------------------------------
 
@@ -178,8 +179,8 @@ class AuditQuery:
             LearningPointConnection,
             LearningPoint.from_model,
             flt.to_domain,
-            audits.list_learning,
-            audits.count_learning,
+            learning_points.list_learning,
+            learning_points.count_learning,
             first,
             after,
         )

@@ -55,6 +55,7 @@ from api.graphql.people.types import Person, Team, load_person
 from domain.audits import models
 from domain.audits import service as audits
 from domain.events.models import DomainEvent
+from domain.learning import points as learning_points
 
 if TYPE_CHECKING:
     from api.graphql.audits.programme import BenchmarkRound
@@ -509,5 +510,9 @@ async def _follow_ups(info: Info[Context, None], model: Any, node_ids_: Iterable
     if actor is None:
         return [None] * len(ids)
     async with info.context.session_factory() as session:
-        found = await audits.get_follow_ups(session=session, actor=actor, model=model, ids=ids)
+        found = (
+            await learning_points.get_learning_points(session=session, actor=actor, ids=ids)
+            if model is models.LearningPoint
+            else await audits.get_follow_ups(session=session, actor=actor, model=model, ids=ids)
+        )
     return [found.get(i) for i in ids]
