@@ -43,6 +43,7 @@ test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # The fault tests alone (real workers on private PostgreSQL and Redis, a real SMTP server), both
@@ -55,6 +56,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 schema: install
 	$(BIN)/qaf export-schema

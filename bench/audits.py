@@ -48,10 +48,10 @@ from domain.audits.models import Audit, AuditTemplate
 from domain.audits.reference import ensure_defaults
 from domain.core.clock import SettableClock
 from domain.core.db import create_engine, create_session_factory
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import Settings
 from domain.identity.tokens import issue_development_token
 from domain.people.models import Person, RoleGrant, Team
-from domain.people.roles import Role, ScopeType
 
 CHILDREN = 10_000
 AUDITS = 50_000

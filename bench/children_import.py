@@ -31,9 +31,9 @@ from bench.deadlines import _drop, _recreate
 from domain.children import importer
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory, create_engine, create_session_factory
+from domain.core.roles import SYSTEM
 from domain.core.settings import Settings
 from domain.people import service as people
-from domain.people.roles import SYSTEM
 
 TEAMS = 20
 PRACTITIONERS = 200

@@ -26,10 +26,10 @@ from cli import embedded, migrate
 from demo import seed_demo_authority
 from domain.core.clock import SettableClock
 from domain.core.db import create_engine, create_session_factory
+from domain.core.roles import Role
 from domain.core.settings import Settings
 from domain.identity.tokens import issue_development_token
 from domain.people.models import Person, RoleGrant
-from domain.people.roles import Role
 
 QUERY = """
 query($first: Int) { children(first: $first) { edges { node {

@@ -39,9 +39,9 @@ from cli import embedded, migrate
 from domain.children.models import Child
 from domain.core.clock import SystemClock
 from domain.core.db import create_engine, create_session_factory
+from domain.core.roles import SYSTEM
 from domain.core.settings import Settings
 from domain.people import service as people
-from domain.people.roles import SYSTEM
 from domain.surveys import campaigns
 from domain.surveys import reference as survey_reference
 from domain.surveys.campaigns import Invitee

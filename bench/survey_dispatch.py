@@ -42,9 +42,9 @@ from bench.deadlines import _drop, _recreate, serve_smtp
 from cli import embedded
 from domain.core.clock import SystemClock
 from domain.core.db import create_engine, create_session_factory
+from domain.core.roles import SYSTEM
 from domain.core.settings import Settings
 from domain.people import service as people
-from domain.people.roles import SYSTEM
 from domain.surveys import campaigns
 from domain.surveys import reference as survey_reference
 from domain.surveys.campaigns import Invitee

@@ -77,7 +77,7 @@ def import_children(
     each on stderr and nothing written; 1 the import could not run (e.g. no database).
     """
     from domain.children import importer
-    from domain.people.roles import SYSTEM
+    from domain.core.roles import SYSTEM
 
     load_dev_env()
     errors = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -22,9 +22,9 @@ def create_person(
     service: Annotated[str | None, typer.Option(help="Service name, for a service scope.")] = None,
 ) -> None:
     """Create a person (for example the first administrator) and grant roles."""
+    from domain.core.roles import ALLOWED_SCOPES, SYSTEM, Role, ScopeType
     from domain.people import service as people
     from domain.people.models import Service, Team
-    from domain.people.roles import ALLOWED_SCOPES, SYSTEM, Role, ScopeType
 
     load_dev_env()
     clock = SystemClock()

@@ -24,8 +24,8 @@ from demo.surveys import SurveyDemoSummary, seed_demo_surveys
 from domain.children.importer import ImportReport, import_children
 from domain.core.clock import LONDON, Clock, local_today
 from domain.core.errors import Conflict
+from domain.core.roles import SYSTEM, Role
 from domain.people.models import Person, Service, Team
-from domain.people.roles import SYSTEM, Role
 
 
 @dataclass(frozen=True)

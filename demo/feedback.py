@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audits.models import LearningPoint, Theme
 from domain.audits.reference import ensure_defaults
 from domain.core.clock import Clock, local_today
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.feedback import service as feedback
 from domain.feedback.models import (
@@ -32,7 +33,6 @@ from domain.feedback.models import (
 from domain.learning import service as learning
 from domain.learning.models import TaskAndFinishGroup
 from domain.people.models import Person, Service, Team
-from domain.people.roles import Actor
 from domain.people.service import actor_for_person
 
 GROUP_NAME = "Re-referrals within twelve months"

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
+from domain.core.roles import SYSTEM, Role, ScopeType
 from domain.people import service as people_service
 from domain.people.models import Person, RoleGrant, Service, Team
-from domain.people.roles import SYSTEM, Role, ScopeType
 from domain.people.service import PersonFields
 
 EMAIL_DOMAIN = "demo.qaf.local"

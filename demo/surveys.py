@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
+from domain.core.roles import Actor
 from domain.people.models import Person, Team
-from domain.people.roles import Actor
 from domain.people.service import actor_for_person
 from domain.surveys import campaigns, respond
 from domain.surveys import reference as survey_reference

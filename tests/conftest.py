@@ -39,12 +39,12 @@ from cli import embedded, migrate
 from domain.children.models import Child
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory, create_session_factory
+from domain.core.roles import SYSTEM, Role, ScopeType
 from domain.core.settings import Environment, GraphiQLAccess, Settings
 from domain.identity.tokens import issue_development_token
 from domain.models import Base
 from domain.people import service as people
 from domain.people.models import Person, Service, Team
-from domain.people.roles import SYSTEM, Role, ScopeType
 from tests.smtp import Inbox, smtp_server
 
 if TYPE_CHECKING:

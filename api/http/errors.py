@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.core.errors import NotFound
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 
 Handler = Callable[[Request], Awaitable[Response]]
 StaffHandler = Callable[[Request, Actor], Awaitable[Response]]

@@ -18,9 +18,9 @@ from api.context import Context, Loaders
 from api.http.graphiql import GraphiQLFiles
 from api.http.services import Services
 from api.schema import build_schema
+from domain.core.roles import Actor
 from domain.core.settings import GraphiQLAccess
 from domain.history.service import current_request_id
-from domain.people.roles import Actor
 
 log = logging.getLogger("qaf.api")
 

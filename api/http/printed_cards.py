@@ -18,8 +18,8 @@ from api.http.services import Services
 from api.http.templates import TEMPLATES, stylesheet
 from api.types.common import id_in_path
 from domain.core.errors import NotAllowed, NotFound
+from domain.core.roles import Actor
 from domain.deadlines.calendar import local_day
-from domain.people.roles import Actor
 from domain.surveys import campaigns, tokens
 from domain.surveys.definitions import Audience
 

@@ -12,8 +12,8 @@ from api.http.errors import staff_only
 from api.http.services import Services
 from api.types.common import id_in_path
 from domain.core.errors import NotFound
+from domain.core.roles import Actor
 from domain.escalation import service as escalation
-from domain.people.roles import Actor
 
 FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 

@@ -27,7 +27,7 @@ from api.http.errors import staff_only
 from api.http.services import Services
 from api.types.common import id_in_path
 from domain.core.errors import InvalidInput, NotAllowed, NotFound
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from domain.surveys import results as survey_results
 from domain.surveys.results import (
     AUDIENCE_LABELS,

@@ -44,7 +44,7 @@ from domain.audits.programme import first_of_month
 from domain.audits.service import AuditPlan
 from domain.children.models import Child
 from domain.core.clock import local_today
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from domain.audits.reference import current_template
 from domain.audits.templates import Section, parse_sections
 from domain.children.models import Child
 from domain.core.clock import SettableClock
+from domain.core.roles import Actor, Role
 from domain.core.settings import PolicySettings
 from domain.people.models import Person
-from domain.people.roles import Actor, Role
 from domain.people.service import actor_for_person
 
 # Fixed so that every run (and every developer's machine) tells the same story.

@@ -28,8 +28,8 @@ from domain.audits.sampling import SampleResult as SampleResult
 from domain.audits.templates import parse_sections
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.roles import Actor
 from domain.history import service as history
-from domain.people.roles import Actor
 
 NINE_MONTHS = relativedelta(months=9)
 # How far past nine months a plan is still sampled: enough to catch up after any outage,

@@ -19,11 +19,11 @@ from domain.audits.models import (
 )
 from domain.core.clock import Clock
 from domain.core.errors import InvalidInput, NotFound
+from domain.core.roles import Actor
 from domain.deadlines import obligations
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import ObligationKind, ObligationState
 from domain.history import service as history
-from domain.people.roles import Actor
 
 MAX_TEXT = 20_000
 VOICE_WHO = ("CHILD", "PARENT", "CARER", "SIBLING", "OTHER_FAMILY", "OTHER")

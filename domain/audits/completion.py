@@ -30,12 +30,12 @@ from domain.audits.models import (
 from domain.audits.recording import AuditRecord, apply_record, check_complete, finish_work
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.deadlines.models import ObligationKind, ObligationState
 from domain.events import dispatch
 from domain.events import service as events
 from domain.history import service as history
-from domain.people.roles import Actor
 
 
 def effective_grade(audit: Audit) -> Grade | None:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from domain.audits.kinds import Grade
 from domain.audits.models import Audit, Moderation
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
-from domain.people.roles import Actor
 
 
 @dataclass(frozen=True)

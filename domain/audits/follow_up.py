@@ -27,10 +27,10 @@ from domain.audits.models import (
 from domain.audits.reference import themes_by_ids
 from domain.core.clock import Clock, local_today
 from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.roles import Actor
 from domain.deadlines.models import ObligationKind, ObligationState
 from domain.history import service as history
 from domain.people.models import Person
-from domain.people.roles import Actor
 
 # --- actions and learning ------------------------------------------------------------------
 

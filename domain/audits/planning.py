@@ -30,10 +30,10 @@ from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.errors import InvalidInput, NotFound
+from domain.core.roles import Actor, Role
 from domain.deadlines.models import ObligationKind
 from domain.history import service as history
 from domain.people.models import Person, RoleGrant, Team
-from domain.people.roles import Actor, Role
 from domain.people.service import actor_for_person
 
 # --- planning one audit ----------------------------------------------------------------------

@@ -25,8 +25,8 @@ from domain.audits.kinds import AUDITORS_BY_KIND, PLANNERS, AuditKind, AuditStat
 from domain.audits.models import Audit, AuditAction
 from domain.children.models import Child
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor, Role, ScopeType
 from domain.people.models import Team
-from domain.people.roles import Actor, Role, ScopeType
 
 
 def check_can_plan(actor: Actor) -> None:

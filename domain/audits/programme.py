@@ -37,10 +37,10 @@ from domain.audits.sampling import SampleResult as SampleResult
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.errors import InvalidInput, NotFound
+from domain.core.roles import SYSTEM, Actor, Role, ScopeType
 from domain.core.settings import PolicySettings
 from domain.history import service as history
 from domain.people.models import Person, RoleGrant, Service, Team
-from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 
 NINE_MONTHS = relativedelta(months=9)
 # How far past nine months a plan is still sampled: enough to catch up after any outage,

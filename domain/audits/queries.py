@@ -33,8 +33,8 @@ from domain.audits.models import (
 from domain.children.models import Child
 from domain.core.db import rows_by
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor
 from domain.people.models import Team
-from domain.people.roles import Actor
 
 # --- reading -----------------------------------------------------------------------------------
 

@@ -36,8 +36,8 @@ from domain.audits.templates import check_answers, graded_sections, parse_sectio
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.errors import Conflict, InvalidInput
+from domain.core.roles import Actor
 from domain.history import service as history
-from domain.people.roles import Actor
 
 # --- doing the audit ---------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from domain.audits.models import AuditTemplate, Theme
 from domain.audits.templates import DEFAULT_TEMPLATES, dump_sections, parse_sections
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.roles import SYSTEM, Actor
 from domain.history import service as history
-from domain.people.roles import SYSTEM, Actor
 
 DEFAULT_THEMES: dict[ThemeKind, tuple[str, ...]] = {
     ThemeKind.THEME: (

@@ -22,9 +22,9 @@ from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.children.service import Cohort, cohort_condition
 from domain.core.errors import Conflict, InvalidInput
+from domain.core.roles import Actor
 from domain.history import service as history
 from domain.people.models import Team
-from domain.people.roles import Actor
 
 MAX_SAMPLE = 500
 # Seeds are stored as a BIGINT.

@@ -31,9 +31,9 @@ from domain.audits.kinds import (
 from domain.audits.models import Audit, AuditSectionGrade, BenchmarkRound, Moderation
 from domain.core.clock import LONDON
 from domain.core.errors import NotFound
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.people.models import Team
-from domain.people.roles import Actor
 
 _GRADE_RANKS: tuple[int, ...] = tuple(g.rank for g in Grade)
 

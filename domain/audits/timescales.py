@@ -26,12 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audits.kinds import AuditKind, AuditStatus
 from domain.audits.models import Audit, AuditorExpectation, ProgrammeMonth
 from domain.core.clock import LONDON, Clock, local_today
+from domain.core.roles import Role
 from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import WorkingCalendar, end_of_day, local_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.people.models import Person, RoleGrant
-from domain.people.roles import Role
 
 SUPERVISION_AUDITORS = (Role.PRINCIPAL_SOCIAL_WORKER, Role.HEAD_OF_SERVICE, Role.QA_LEAD)
 

@@ -31,10 +31,10 @@ from domain.children.csv_file import (
 )
 from domain.core.clock import Clock, local_today
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor
 from domain.history.registry import check_declared
 from domain.history.service import current_request_id
 from domain.people.models import Person, Team
-from domain.people.roles import Actor
 
 __all__ = [
     "OPTIONAL_COLUMNS",

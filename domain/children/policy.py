@@ -41,8 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import Subquery
 
 from domain.children.models import Child
+from domain.core.roles import Actor, ScopeType
 from domain.people.models import Team
-from domain.people.roles import Actor, ScopeType
 
 # Who is assigned to a child's case besides its allocated practitioner, from the concepts
 # that assign people to cases (audits: the auditor of each audit not cancelled). Each source is

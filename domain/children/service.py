@@ -16,8 +16,8 @@ from sqlalchemy.orm import joinedload
 from domain.children import policy
 from domain.children.models import Child
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor
 from domain.people.models import Team
-from domain.people.roles import Actor
 
 
 class Cohort(StrEnum):

@@ -32,10 +32,10 @@ from sqlalchemy.orm import joinedload
 
 from domain.core.clock import Clock
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor
 from domain.deadlines import policy
 from domain.deadlines.calendar import end_of_day, local_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
-from domain.people.roles import Actor
 
 OPEN = ObligationState.OPEN
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, select, true
 
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor, Role, ScopeType
 from domain.deadlines.models import Obligation
 from domain.people.models import Person
-from domain.people.roles import Actor, Role, ScopeType
 
 
 def check_can_manage(actor: Actor) -> None:

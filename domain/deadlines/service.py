@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.roles import Actor
 from domain.deadlines import policy
 from domain.deadlines.calendar import WorkingCalendar, bank_holiday_name
 from domain.deadlines.models import ClosureDay
 from domain.history import service as history
-from domain.people.roles import Actor
 
 # The most working days anyone may ask about at once (the longest timescale in DOMAIN.md is
 # 65 working days): a bound on the work one request can cause.

@@ -17,6 +17,7 @@ from domain.audits.kinds import Grade
 from domain.children import policy as children_policy
 from domain.core.clock import Clock
 from domain.core.errors import NotFound
+from domain.core.roles import Actor, Role
 from domain.deadlines import obligations
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
@@ -35,7 +36,6 @@ from domain.notifications.messages import tell
 from domain.notifications.models import NotificationKind
 from domain.people import service as people
 from domain.people.models import Person, RoleGrant
-from domain.people.roles import Actor, Role
 
 SUBJECT = "InadequateEscalation"
 MODERATION_WORKING_DAYS = 3  # DOMAIN.md: the framework's own number, not a policy setting

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, NotFound
+from domain.core.roles import Actor
 from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import local_day
 from domain.escalation import policy
@@ -45,7 +46,6 @@ from domain.escalation.timeline import review_month
 from domain.escalation.timeline import steps as steps
 from domain.history import service as history
 from domain.notifications.models import NotificationKind
-from domain.people.roles import Actor
 
 # --- the Head of Service's and the Team Manager's steps ---------------------------------------
 

@@ -14,6 +14,7 @@ from domain.audits.kinds import Grade
 from domain.audits.models import Moderation
 from domain.children.models import Child
 from domain.core.clock import Clock
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import local_day
@@ -48,7 +49,6 @@ from domain.escalation.timeline import steps as steps
 from domain.history import service as history
 from domain.notifications.models import NotificationKind
 from domain.people import service as people
-from domain.people.roles import Actor
 
 
 async def on_moderated(

@@ -24,8 +24,8 @@ from sqlalchemy import ColumnElement, or_, select, true
 from domain.audits.models import Audit
 from domain.audits.policy import sees_everything, visible_audits
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor, Role, ScopeType
 from domain.escalation.models import InadequateEscalation
-from domain.people.roles import Actor, Role, ScopeType
 
 
 def visible_escalations(actor: Actor) -> ColumnElement[bool]:

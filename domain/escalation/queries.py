@@ -15,6 +15,7 @@ from domain.children.models import Child
 from domain.core.db import rows_by
 from domain.core.errors import NotFound
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor
 from domain.deadlines.models import Obligation
 from domain.escalation import policy
 from domain.escalation.common import (
@@ -37,7 +38,6 @@ from domain.escalation.timeline import months_after as months_after
 from domain.escalation.timeline import steps as steps
 from domain.history import service as history
 from domain.history.models import HistoryEntry
-from domain.people.roles import Actor
 
 # --- reading ---------------------------------------------------------------------------------
 

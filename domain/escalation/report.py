@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.children import policy as children_policy
 from domain.core.clock import Clock
+from domain.core.roles import Actor
 from domain.escalation.models import OtherCaseReview
 from domain.escalation.queries import get_escalation
 from domain.escalation.report_facts import (
@@ -66,7 +67,6 @@ from domain.escalation.report_pdf import (
     printable,
     render_pdf,
 )
-from domain.people.roles import Actor
 
 __all__ = [
     "ANNEX_NOTE",

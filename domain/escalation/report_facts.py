@@ -16,6 +16,7 @@ from domain.audits.models import Audit, AuditSectionGrade, AuditTemplate, Modera
 from domain.children.models import Child
 from domain.children.policy import visible_children
 from domain.core.clock import Clock
+from domain.core.roles import Actor
 from domain.deadlines.calendar import local_day
 from domain.escalation.models import (
     EscalationStage,
@@ -26,7 +27,6 @@ from domain.escalation.models import (
 from domain.escalation.queries import obligations_of, supervision_reviews_of
 from domain.escalation.timeline import Step, StepStatus, steps
 from domain.people.models import Person, Service, Team
-from domain.people.roles import Actor
 
 OUTCOME_WORDS = {
     OtherCaseOutcome.NO_CONCERNS: "No concerns",

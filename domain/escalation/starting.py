@@ -14,6 +14,7 @@ from domain.audits.kinds import AuditStatus, Grade
 from domain.audits.models import Audit
 from domain.children.models import Child
 from domain.core.clock import Clock
+from domain.core.roles import SYSTEM
 from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import end_of_day, local_day
@@ -43,7 +44,6 @@ from domain.events.models import DomainEvent
 from domain.history import service as history
 from domain.notifications.models import NotificationKind
 from domain.people.models import Team
-from domain.people.roles import SYSTEM
 
 # --- starting and moderation -----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from domain.audits.kinds import AuditKind
 from domain.audits.models import Audit
 from domain.core.clock import Clock, local_today
 from domain.core.errors import AlreadyDone, Conflict, InvalidInput, NotOpenYet
+from domain.core.roles import SYSTEM, Actor, Role
 from domain.core.settings import PolicySettings
 from domain.deadlines import service as deadlines
 from domain.deadlines.calendar import WorkingCalendar, local_day
@@ -51,7 +52,6 @@ from domain.history import service as history
 from domain.notifications.models import NotificationKind
 from domain.people import service as people
 from domain.people.models import Person
-from domain.people.roles import SYSTEM, Actor, Role
 
 # --- supervision and the desk-top audit --------------------------------------------------------
 

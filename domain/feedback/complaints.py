@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock, local_today
 from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
@@ -45,7 +46,6 @@ from domain.feedback.records import (
     working_days,
     write_history,
 )
-from domain.people.roles import Actor
 
 
 async def _load_complaint(

@@ -21,8 +21,8 @@ import uuid
 from sqlalchemy import ColumnElement, false, or_, true
 
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor, Role, ScopeType
 from domain.feedback.models import FeedbackRecord
-from domain.people.roles import Actor, Role, ScopeType
 
 AUTHORITY_ROLES = frozenset(
     {Role.DIRECTOR_OF_CHILDRENS_SERVICES, Role.ASSISTANT_EXECUTIVE_DIRECTOR}

@@ -15,6 +15,7 @@ from domain.audits.models import Theme
 from domain.core.db import rows_by
 from domain.core.errors import NotFound
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor
 from domain.feedback import policy
 from domain.feedback.models import (
     OPEN_STATUSES,
@@ -28,7 +29,6 @@ from domain.feedback.models import (
 from domain.feedback.records import SUBJECT
 from domain.history import service as history
 from domain.history.models import HistoryEntry
-from domain.people.roles import Actor
 
 # --- reading -----------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from domain.audits.reference import themes_by_ids
 from domain.children import service as children
 from domain.core.clock import Clock, local_today
 from domain.core.errors import InvalidInput, NotFound
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
@@ -37,7 +38,6 @@ from domain.feedback.models import (
 from domain.history import service as history
 from domain.people import service as people
 from domain.people.models import Person, Service, Team
-from domain.people.roles import Actor
 
 SUBJECT = "FeedbackRecord"
 MAX_TEXT = 10_000

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audits.models import Theme
 from domain.core.errors import InvalidInput
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.feedback import policy
 from domain.feedback.models import (
@@ -20,7 +21,6 @@ from domain.feedback.models import (
     feedback_themes,
 )
 from domain.people.models import Team
-from domain.people.roles import Actor
 
 # --- trends ------------------------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, true
 
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor, Role
 from domain.history.models import HistoryEntry
 from domain.history.registry import NOT_CHILD_LINKED
-from domain.people.roles import Actor, Role
 
 
 def check_can_read(actor: Actor) -> None:

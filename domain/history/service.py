@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor
 from domain.history import policy
 from domain.history.models import HistoryEntry
 from domain.history.registry import check_declared
-from domain.people.roles import Actor
 
 # The request (or job) id that caused a change; set by the API middleware and by workers.
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.core.errors import Unauthenticated
+from domain.core.roles import Actor
 from domain.core.settings import Settings
 from domain.people import service as people
 from domain.people.models import Person
-from domain.people.roles import Actor
 
 DEV_ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30

@@ -19,10 +19,10 @@ from sqlalchemy.orm import selectinload
 from domain.audits import policy
 from domain.audits.models import Audit, LearningPoint, learning_point_themes
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor
 from domain.learning import policy as learning_policy
 from domain.learning.models import TaskAndFinishGroup
 from domain.people.models import Team
-from domain.people.roles import Actor
 
 
 class LearningSource(StrEnum):

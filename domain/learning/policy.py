@@ -21,9 +21,9 @@ import uuid
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor, Role, ScopeType
 from domain.learning.models import TaskAndFinishGroup
 from domain.people.models import Team
-from domain.people.roles import Actor, Role, ScopeType
 
 # Set up groups for any service or for the whole authority.
 AUTHORITY_LEADS = frozenset(

@@ -24,11 +24,11 @@ from domain.core.clock import Clock, local_today
 from domain.core.db import rows_by
 from domain.core.errors import Conflict, InvalidInput, NotFound
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor
 from domain.history import service as history
 from domain.learning import policy
 from domain.learning.models import TaskAndFinishGroup
 from domain.people.models import Person, Service
-from domain.people.roles import Actor
 
 SUBJECT = "TaskAndFinishGroup"
 MAX_TEXT = 20_000

@@ -9,8 +9,8 @@ import uuid
 from sqlalchemy import ColumnElement, false
 
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor
 from domain.notifications.models import Notification
-from domain.people.roles import Actor
 
 
 def own_notifications(actor: Actor) -> ColumnElement[bool]:

@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core.clock import Clock
 from domain.core.errors import InvalidInput, NotFound
 from domain.core.pagination import Page, paginate
+from domain.core.roles import Actor
 from domain.history import service as history
 from domain.notifications import policy
 from domain.notifications.models import Notification
 from domain.people.models import Person
-from domain.people.roles import Actor
 
 MAX_IDS = 100
 

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from domain.core.pagination import Page, count, paginate
+from domain.core.roles import Actor, Grant, Role, ScopeType
 from domain.people import policy
 from domain.people.models import Person, RoleGrant, Service, Team
-from domain.people.roles import Actor, Grant, Role, ScopeType
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.db import Base
-from domain.people.roles import Role, ScopeType
+from domain.core.roles import Role, ScopeType
 
 
 class Service(Base):

@@ -12,8 +12,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, true
 
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor
 from domain.people.models import Person
-from domain.people.roles import Actor
 
 
 def check_can_manage(actor: Actor) -> None:

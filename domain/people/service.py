@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput, NotFound
+from domain.core.roles import ALLOWED_SCOPES, Actor, Role, ScopeType
 from domain.history import service as history
 from domain.people import policy
 from domain.people.models import Person, RoleGrant, Service, Team
-from domain.people.roles import ALLOWED_SCOPES, Actor, Role, ScopeType
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

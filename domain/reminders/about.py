@@ -23,12 +23,12 @@ from sqlalchemy.orm import aliased
 from domain.audits.kinds import AuditKind
 from domain.audits.models import Audit, AuditAction
 from domain.children import policy as children_policy
+from domain.core.roles import Actor, Grant
 from domain.deadlines.models import Obligation
 from domain.escalation.models import InadequateEscalation
 from domain.feedback.models import FeedbackRecord
 from domain.people import service as people
 from domain.people.models import Person
-from domain.people.roles import Actor, Grant
 
 
 @dataclass(frozen=True)

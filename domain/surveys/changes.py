@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
+from domain.core.roles import Actor
 from domain.history import service as history
-from domain.people.roles import Actor
 from domain.surveys.models import Survey, SurveyCampaign, SurveyVersion
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from domain.core.errors import NotAllowed
+from domain.core.roles import Actor, Role, ScopeType
 from domain.people.models import Team
-from domain.people.roles import Actor, Role, ScopeType
 from domain.surveys.models import SurveyResponse
 
 PUBLISHERS = (Role.QA_LEAD, Role.PRINCIPAL_SOCIAL_WORKER)

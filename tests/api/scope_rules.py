@@ -35,6 +35,7 @@ from domain.audits.models import (
 )
 from domain.children import policy as children_policy
 from domain.children.models import Child
+from domain.core.roles import SYSTEM, Actor
 from domain.deadlines import policy as deadlines_policy
 from domain.deadlines.models import ClosureDay, Obligation
 from domain.escalation import policy as escalation_policy
@@ -50,7 +51,6 @@ from domain.notifications import policy as notifications_policy
 from domain.notifications.models import Notification
 from domain.people import policy as people_policy
 from domain.people.models import Person, RoleGrant, Service, Team
-from domain.people.roles import SYSTEM, Actor
 from domain.surveys import campaigns as survey_campaigns
 from domain.surveys import policy as surveys_policy
 from domain.surveys.models import Survey, SurveyCampaign, SurveyInvitation, SurveyVersion

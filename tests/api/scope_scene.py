@@ -17,13 +17,13 @@ from strawberry import relay
 from domain.audits import programme
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
+from domain.core.roles import SYSTEM, Actor, Role, ScopeType
 from domain.core.settings import PolicySettings
 from domain.deadlines import service as deadlines
 from domain.escalation import service as escalation
 from domain.escalation.models import AssuranceOutcome, InadequateEscalation, OtherCaseOutcome
 from domain.learning import service as learning
 from domain.people.models import Person
-from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 from tests.conftest import World
 from tests.domain.audits.helpers import (
     Authority,

@@ -30,8 +30,8 @@ from api.app import Services, create_app
 from api.limits import STANDARD_RULES, DocumentCheck, Shapes, query_cost
 from api.schema import build_schema
 from domain.core.clock import SettableClock
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import Environment, Settings
-from domain.people.roles import Role, ScopeType
 from tests.conftest import GraphQL, StatementCounter, World, app_client
 
 OPERATIONS = Path(__file__).parents[2] / "api" / "operations"

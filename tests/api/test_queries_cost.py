@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.people.roles import Role, ScopeType
+from domain.core.roles import Role, ScopeType
 from tests.conftest import GraphQL, StatementCounter, World
 
 CHILDREN = """

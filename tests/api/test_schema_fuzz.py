@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema, nodes
 
+from domain.core.roles import Role, ScopeType
 from domain.people.models import Person
-from domain.people.roles import Role, ScopeType
 from tests.conftest import World
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema.graphql"

@@ -54,6 +54,7 @@ from domain.audits.programme import create_benchmark_round
 from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import local_today
+from domain.core.roles import Actor, Role
 from domain.escalation import policy as escalation_policy
 from domain.escalation.models import InadequateEscalation
 from domain.feedback import policy as feedback_policy
@@ -66,7 +67,6 @@ from domain.notifications import policy as notifications_policy
 from domain.notifications.models import Notification
 from domain.people import policy as people_policy
 from domain.people.models import Person
-from domain.people.roles import Actor, Role
 from domain.surveys import policy as surveys_policy
 from domain.surveys.models import SurveyCampaign
 from tests.conftest import GraphQL, World

@@ -47,12 +47,12 @@ from api.app import Services, create_app
 from api.schema import schema
 from domain.children.models import Child
 from domain.core.clock import SettableClock
+from domain.core.roles import Actor
 from domain.core.settings import Settings
 from domain.history.models import HistoryEntry
 from domain.history.registry import CHILD_LINKED
 from domain.notifications.models import Notification
 from domain.people.models import Person
-from domain.people.roles import Actor
 from tests.api import scope_rules as rules
 from tests.api.scope_scene import Scene, build_scene
 from tests.conftest import World, app_client

@@ -13,12 +13,12 @@ from domain.audits.models import LearningPoint
 from domain.children.models import Child
 from domain.core.clock import SettableClock, local_today
 from domain.core.db import SessionFactory
+from domain.core.roles import ALLOWED_SCOPES, Role, ScopeType
 from domain.core.settings import Settings
 from domain.feedback.models import ComplaintStatus, FeedbackKind, FeedbackRecord
 from domain.history.models import HistoryEntry
 from domain.learning.models import TaskAndFinishGroup
 from domain.people.models import Person, RoleGrant, Service, Team
-from domain.people.roles import ALLOWED_SCOPES, Role, ScopeType
 
 
 async def _seed(session_factory: SessionFactory, clock: SettableClock) -> DemoSummary:
@@ -210,8 +210,8 @@ async def test_the_register_has_a_complaint_at_every_stage_and_a_group_with_lear
 async def test_the_demo_surveys_are_answered_in_part_seeded_once_and_show_results(
     session_factory: SessionFactory, clock: SettableClock, settings: Settings
 ) -> None:
+    from domain.core.roles import SYSTEM
     from domain.core.settings import PolicySettings
-    from domain.people.roles import SYSTEM
     from domain.surveys import results
     from domain.surveys.models import SurveyCampaign, SurveyResponse
 

@@ -45,6 +45,7 @@ from sqlalchemy.pool import NullPool
 
 from domain.core.clock import SystemClock
 from domain.core.db import SessionFactory, create_session_factory
+from domain.core.roles import SYSTEM
 from domain.core.settings import Settings
 from domain.deadlines import obligations
 from domain.deadlines import service as deadlines
@@ -54,7 +55,6 @@ from domain.notifications import email
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people import service as people
 from domain.people.models import Person
-from domain.people.roles import SYSTEM
 from domain.reminders import sweep as reminders
 from tests.smtp import Inbox, free_port
 from tests.workers.servers import PrivatePostgres, PrivateRedis

@@ -16,8 +16,8 @@ from domain.audits.models import Audit
 from domain.children.models import Child
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import Settings
-from domain.people.roles import Role, ScopeType
 from domain.system.models import WorkerHeartbeat
 from tests.conftest import World
 from tests.workers.burst import burst_worker

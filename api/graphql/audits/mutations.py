@@ -49,7 +49,7 @@ from api.graphql.core.ids import decode_id, decode_ids, decode_optional_id
 from api.graphql.core.mutations import mutate
 from domain.audits import models, programme, reference
 from domain.audits import service as audits
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 
 # --- mutations ---------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from api.graphql.core.context import Context
 from api.graphql.core.errors import ErrorCode, UserError
 from api.graphql.core.mutations import mutate
 from domain.children import importer
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 
 # Row reasons listed in the payload; the rest are counted in one last error.
 MAX_REASONS_LISTED = 20

@@ -16,8 +16,8 @@ from api.graphql.core.legacy_loaders import LegacyLoaders
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import Unauthenticated
+from domain.core.roles import Actor
 from domain.core.settings import Settings
-from domain.people.roles import Actor
 
 
 @dataclass

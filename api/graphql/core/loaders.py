@@ -21,7 +21,7 @@ from strawberry.dataloader import DataLoader
 
 from api.graphql.core.ids import uuids_of
 from domain.core.db import SessionFactory
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -22,7 +22,7 @@ from strawberry.types import Info
 from api.graphql.core.context import Context
 from api.graphql.core.errors import UserError
 from domain.core.errors import DomainError, Unauthenticated
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 
 R = TypeVar("R")
 M = TypeVar("M")

@@ -15,7 +15,7 @@ from api.graphql.core.context import Context
 from api.graphql.core.errors import NotSignedIn, refusal
 from domain.core.errors import DomainError
 from domain.core.pagination import Page
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 
 NodeT = TypeVar("NodeT", bound=relay.Node)
 R = TypeVar("R")

@@ -15,9 +15,9 @@ from api.graphql.deadlines.inputs import AddClosureDayInput, RemoveClosureDayInp
 from api.graphql.deadlines.types import (
     ClosureDay,
 )
+from domain.core.roles import Actor
 from domain.deadlines import models as deadline_models
 from domain.deadlines import service as deadlines
-from domain.people.roles import Actor
 
 
 @payload(

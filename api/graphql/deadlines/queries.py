@@ -17,9 +17,9 @@ from api.graphql.deadlines.types import (
     Obligation,
     ObligationConnection,
 )
+from domain.core.roles import Actor
 from domain.deadlines import obligations as domain
 from domain.deadlines import service as deadlines
-from domain.people.roles import Actor
 
 
 @strawberry.type(description="What the front-end reads about obligations.")

@@ -21,9 +21,9 @@ from api.graphql.escalation.inputs import (
     SendExceptionReportInput,
 )
 from api.graphql.escalation.types import InadequateEscalation
+from domain.core.roles import Actor
 from domain.escalation import models
 from domain.escalation import service as domain
-from domain.people.roles import Actor
 
 
 @payload(

@@ -14,9 +14,9 @@ from api.graphql.core.pagination import After, First, Narrow, connection
 from api.graphql.escalation.inputs import InadequateEscalationFilter
 from api.graphql.escalation.types import InadequateEscalation, InadequateEscalationConnection
 from domain.core.pagination import Page
+from domain.core.roles import Actor
 from domain.escalation import models
 from domain.escalation import service as domain
-from domain.people.roles import Actor
 
 
 @strawberry.type(description="What the front-end reads about Inadequate processes.")

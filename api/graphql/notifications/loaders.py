@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.graphql.core.loaders import Loader, visible_by_id
+from domain.core.roles import Actor
 from domain.notifications import models
 from domain.notifications.policy import own_notifications
-from domain.people.roles import Actor
 
 
 async def _own(

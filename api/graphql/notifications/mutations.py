@@ -16,10 +16,10 @@ from api.graphql.core.mutations import Payload, mutate, payload
 from api.graphql.notifications.inputs import MarkNotificationsReadInput
 from api.graphql.notifications.types import Notification
 from api.types.organisation import Person
+from domain.core.roles import Actor
 from domain.notifications import models
 from domain.notifications import service as domain
 from domain.people import models as people
-from domain.people.roles import Actor
 
 
 @strawberry.type(description="The notifications marked read, or why nothing changed.")

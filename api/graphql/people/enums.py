@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from api.graphql.core.enums import expose
-from domain.people.roles import Role
-from domain.people.roles import ScopeType as RoleScope
+from domain.core.roles import Role
+from domain.core.roles import ScopeType as RoleScope
 
 __all__ = ["Role", "RoleScope"]
 

@@ -23,9 +23,9 @@ from api.graphql.people.inputs import (
 )
 from api.graphql.people.types import Person, RoleGrant, Service, Team
 from domain.core.errors import InvalidInput
+from domain.core.roles import Actor
 from domain.people import models
 from domain.people import service as people
-from domain.people.roles import Actor
 
 What = strawberry.argument(description="What to change.")
 

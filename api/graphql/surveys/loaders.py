@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.graphql.core.loaders import Loader, Loaders, lists_of, visible_by_id
 from domain.core.clock import Clock, DailyWindow
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from domain.surveys import campaigns, dispatch, models
 from domain.surveys import service as surveys
 

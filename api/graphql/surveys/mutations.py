@@ -25,7 +25,7 @@ from api.graphql.surveys.inputs import (
 )
 from api.graphql.surveys.types import SurveyVersion
 from domain.core.errors import InvalidInput
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from domain.surveys import campaigns, definitions, dispatch, models
 from domain.surveys import service as surveys
 

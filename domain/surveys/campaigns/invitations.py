@@ -21,9 +21,9 @@ from domain.children.models import Child
 from domain.children.service import age_in_years
 from domain.core.clock import Clock
 from domain.core.errors import InvalidInput
+from domain.core.roles import Actor
 from domain.deadlines.calendar import local_day
 from domain.people.models import Person, Team
-from domain.people.roles import Actor
 from domain.surveys import policy, tokens
 from domain.surveys.campaigns.lifecycle import check_open_for_changes, load_for_update
 from domain.surveys.changes import record

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from domain.core.clock import Clock
 from domain.core.errors import Conflict, InvalidInput, NotFound
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from domain.surveys import policy
 from domain.surveys.changes import record
 from domain.surveys.definitions import Audience
@@ -263,7 +263,7 @@ async def keep_time(*, session: AsyncSession, clock: Clock) -> tuple[int, int]:
     """Open SCHEDULED campaigns whose time has come and close those whose closing time has
     passed (erasing their contact details). Idempotent; run by the worker every few minutes
     and at startup, so a campaign closes within minutes of its time even after downtime."""
-    from domain.people.roles import SYSTEM
+    from domain.core.roles import SYSTEM
 
     now = clock.now()
     opened = 0

@@ -12,7 +12,7 @@ from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import Clock
 from domain.core.errors import InvalidInput, NotAllowed, NotFound
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from domain.surveys import policy
 from domain.surveys.flows import InvitationEvent, invitation_sources
 from domain.surveys.models import (

@@ -17,7 +17,7 @@ from domain.children.models import Child
 from domain.core.clock import Clock
 from domain.core.errors import NotAllowed, NotFound
 from domain.core.pagination import Page, count, paginate
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from domain.surveys import policy
 from domain.surveys.campaigns.invitations import token_of
 from domain.surveys.definitions import ENGLISH, Audience

@@ -18,8 +18,8 @@ from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import Clock
 from domain.core.errors import InvalidInput, NotAllowed, NotFound
+from domain.core.roles import Actor
 from domain.people.models import Person, Team
-from domain.people.roles import Actor
 from domain.surveys import policy
 from domain.surveys.campaigns.invitations import Invited, Invitee, invite, invite_in_parts
 from domain.surveys.campaigns.lifecycle import add_campaign, check_open_for_changes, load_for_update

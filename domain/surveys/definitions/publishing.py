@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from domain.core.clock import Clock
 from domain.core.errors import InvalidInput, NotFound
 from domain.core.pagination import Page, count, paginate
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from domain.surveys import policy
 from domain.surveys.changes import record
 from domain.surveys.definitions import (

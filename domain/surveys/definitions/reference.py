@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock
-from domain.people.roles import SYSTEM
+from domain.core.roles import SYSTEM
 from domain.surveys.definitions import Audience, QuestionType
 from domain.surveys.definitions.publishing import publish_version
 from domain.surveys.models import Survey, SurveyVersion

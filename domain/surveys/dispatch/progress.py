@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.clock import Clock, DailyWindow
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from domain.surveys import policy
 from domain.surveys.campaigns.lifecycle import check_open_for_changes, load_for_update
 from domain.surveys.changes import record

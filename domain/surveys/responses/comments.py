@@ -29,9 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.errors import InvalidInput
 from domain.core.pagination import Page, check_page_size
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.people.models import Team
-from domain.people.roles import Actor
 from domain.surveys import policy
 from domain.surveys.definitions import (
     Audience,

@@ -48,9 +48,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.errors import NotFound
+from domain.core.roles import Actor
 from domain.core.settings import PolicySettings
 from domain.people.models import Service, Team
-from domain.people.roles import Actor
 from domain.surveys import policy
 from domain.surveys.definitions import (
     CHOICE_TYPES,

@@ -13,8 +13,8 @@ from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, Grade
 from domain.audits.models import Theme
 from domain.audits.templates import DEFAULT_TEMPLATES
+from domain.core.roles import SYSTEM, Role, ScopeType
 from domain.history.models import HistoryEntry
-from domain.people.roles import SYSTEM, Role, ScopeType
 from tests.conftest import GraphQL, StatementCounter, World, gid
 
 pytestmark = pytest.mark.usefixtures("audit_defaults")

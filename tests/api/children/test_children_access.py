@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from domain.people.roles import Role, ScopeType
+from domain.core.roles import Role, ScopeType
 from tests.conftest import GraphQL, World, gid
 
 CHILDREN = """
@@ -163,7 +163,7 @@ async def test_an_auditor_sees_the_child_of_an_audit_allocated_to_them(
 
     from domain.audits.kinds import AuditKind
     from domain.audits.service import AuditPlan, plan_audit
-    from domain.people.roles import SYSTEM
+    from domain.core.roles import SYSTEM
 
     audited, other = two_teams["children_a"][0], two_teams["children_a"][1]
     auditor = two_teams["manager_b"]  # a team manager of another team

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.children.models import Child
+from domain.core.roles import Role, ScopeType
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
-from domain.people.roles import Role, ScopeType
 from tests.conftest import GraphQL, World
 
 IMPORT = """

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from strawberry import relay
 
+from domain.core.roles import Role, ScopeType
 from domain.deadlines import service as deadlines
 from domain.deadlines.models import ClosureDay
 from domain.history.models import HistoryEntry
-from domain.people.roles import Role, ScopeType
 from tests.conftest import GraphQL, World
 
 ADD = """mutation($i: AddClosureDayInput!) {

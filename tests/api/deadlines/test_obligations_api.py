@@ -13,9 +13,9 @@ from strawberry import relay
 
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind
+from domain.core.roles import SYSTEM, Role, ScopeType
 from domain.deadlines.models import ObligationKind
 from domain.people.models import Person
-from domain.people.roles import SYSTEM, Role, ScopeType
 from tests.conftest import GraphQL, StatementCounter, World
 from tests.domain.audits.helpers import act, plan
 from tests.domain.deadlines.helpers import owe

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from api.app import Services, create_app
+from domain.core.roles import Role, ScopeType
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
-from domain.people.roles import Role, ScopeType
 from tests.conftest import GraphQL, World, app_client
 
 CREATE_SERVICE = """

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.app import create_app
 from cli import graphiql_assets
 from domain.core.clock import SettableClock
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import Settings
 from domain.people.models import Person
-from domain.people.roles import Role, ScopeType
 from tests.api.http.identity import production_services, provider_token
 from tests.conftest import World, app_client
 

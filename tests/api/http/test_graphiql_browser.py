@@ -19,8 +19,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.core.clock import SettableClock
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import Settings
-from domain.people.roles import Role, ScopeType
 from tests.api.http.browser import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, WCAG_AA, serve
 from tests.api.http.identity import production_services, provider_token
 from tests.conftest import World

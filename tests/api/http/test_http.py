@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from api.app import Services, create_app
 from api.extensions import MaskUnexpectedErrors
 from domain.core.clock import SettableClock
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import Settings
-from domain.people.roles import Role, ScopeType
 from tests.conftest import GraphQL, World, app_client
 
 
@@ -164,7 +164,7 @@ async def test_history_is_for_administrators_and_the_qa_lead(gql: GraphQL, world
 
 async def test_an_administrator_does_not_read_a_childs_history(gql: GraphQL, world: World) -> None:
     from domain.children import importer
-    from domain.people.roles import SYSTEM
+    from domain.core.roles import SYSTEM
 
     csc = await world.service()
     await world.team(csc, "Assessment Team 1")

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from domain.core.clock import SettableClock
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import Settings
-from domain.people.roles import Role, ScopeType
 from tests.api.http.identity import production_services, provider_token
 from tests.conftest import World, app_client
 

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.app import Services, create_app
 from domain.core.clock import SettableClock
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import Settings
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
-from domain.people.roles import Role, ScopeType
 from tests.conftest import TEST_SIGNING_KEY, GraphQL, StatementCounter, World, app_client
 
 ME = "{ me { displayName roles { role scope } } }"

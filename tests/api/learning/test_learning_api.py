@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind
 from domain.audits.models import LearningPoint
+from domain.core.roles import SYSTEM
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
-from domain.people.roles import SYSTEM
 from tests.conftest import GraphQL, StatementCounter, gid
 from tests.domain.audits.helpers import Authority, act, plan
 from tests.domain.feedback.helpers import themes

@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from domain.core.db import SessionFactory
+from domain.core.roles import Role, ScopeType
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
-from domain.people.roles import Role, ScopeType
 from tests.conftest import GraphQL, World
 
 SET = """

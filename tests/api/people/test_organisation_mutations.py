@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from domain.core.roles import Role, ScopeType
 from domain.history.models import HistoryEntry
 from domain.people.models import Person, RoleGrant, Service, Team
-from domain.people.roles import Role, ScopeType
 from tests.conftest import GraphQL, World, gid
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from domain.people.roles import SYSTEM
+from domain.core.roles import SYSTEM
 from domain.surveys import service as surveys
 from domain.surveys.definitions import Audience
 from domain.surveys.models import CampaignKind, Cohort, SurveyCampaign

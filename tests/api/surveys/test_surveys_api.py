@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from strawberry import relay
 
+from domain.core.roles import Role, ScopeType
 from domain.people.models import Person
-from domain.people.roles import Role, ScopeType
 from domain.surveys import reference
 from domain.surveys.models import Survey, SurveyVersion
 from tests.conftest import GraphQL, StatementCounter, World

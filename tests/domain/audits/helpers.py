@@ -18,10 +18,10 @@ from domain.audits.models import Audit, AuditTemplate, Moderation
 from domain.audits.templates import QuestionType
 from domain.children.models import Child
 from domain.core.clock import local_today
+from domain.core.roles import SYSTEM, Actor, Role, ScopeType
 from domain.events.models import DomainEvent
 from domain.history.models import HistoryEntry
 from domain.people.models import Person, Service, Team
-from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 from domain.people.service import actor_for_person
 from tests.conftest import World
 

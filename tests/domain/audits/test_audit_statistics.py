@@ -32,9 +32,9 @@ from domain.audits.templates import Question, QuestionType, graded_sections, par
 from domain.children.models import Child
 from domain.core.clock import local_today
 from domain.core.errors import NotAllowed, NotFound
+from domain.core.roles import SYSTEM, Actor, Role, ScopeType
 from domain.core.settings import PolicySettings
 from domain.people.models import Person, Service, Team
-from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 from domain.people.service import actor_for_person
 from tests.conftest import NOW, StatementCounter, World
 

@@ -19,9 +19,9 @@ from domain.audits.models import Audit, AuditTemplate, Moderation, Theme
 from domain.audits.templates import FULL
 from domain.core.clock import local_today
 from domain.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from domain.core.roles import SYSTEM
 from domain.escalation.models import EscalationStage, InadequateEscalation
 from domain.events.models import DomainEvent
-from domain.people.roles import SYSTEM
 from tests.conftest import World
 from tests.domain.audits.helpers import (
     INADEQUATE_EVENT,

@@ -27,10 +27,10 @@ from domain.audits.models import (
 from domain.children.models import Child
 from domain.children.service import Cohort
 from domain.core.errors import Conflict, InvalidInput, NotAllowed
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import PolicySettings
 from domain.history.models import HistoryEntry
 from domain.people.models import Person, Team
-from domain.people.roles import Role, ScopeType
 from tests.conftest import NOW, World
 from tests.domain.audits.helpers import (
     Authority,

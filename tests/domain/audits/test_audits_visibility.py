@@ -14,7 +14,7 @@ from domain.audits.kinds import AuditKind, AuditStatus
 from domain.audits.models import Audit
 from domain.audits.policy import can_see_grades
 from domain.core.clock import local_today
-from domain.people.roles import SYSTEM, Actor
+from domain.core.roles import SYSTEM, Actor
 from tests.conftest import StatementCounter, World
 from tests.domain.audits.helpers import (
     Authority,

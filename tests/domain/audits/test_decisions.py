@@ -21,7 +21,7 @@ from domain.audits.planning import (
 )
 from domain.children.models import Child
 from domain.core.errors import InvalidInput, NotAllowed
-from domain.people.roles import SYSTEM, Actor, Grant, Role, ScopeType
+from domain.core.roles import SYSTEM, Actor, Grant, Role, ScopeType
 
 TODAY = date(2026, 12, 7)
 AUDITOR, PRACTITIONER, OTHER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from domain.audits import programme, timescales
 from domain.audits.kinds import AuditKind, AuditStatus
+from domain.core.roles import SYSTEM
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
-from domain.people.roles import SYSTEM
 from tests.conftest import World
 from tests.domain.audits.helpers import Authority, act, advance, plan, uow
 

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from domain.children.policy import _Readers
-from domain.people.roles import Actor, Grant, Role, ScopeType
+from domain.core.roles import Actor, Grant, Role, ScopeType
 
 
 @pytest.fixture(autouse=True)

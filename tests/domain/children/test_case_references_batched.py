@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind
 from domain.children import policy
-from domain.people.roles import Actor
+from domain.core.roles import Actor
 from tests.conftest import World
 from tests.domain.audits.helpers import act, build_authority, plan
 

@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
 from domain.children import policy
 from domain.children.models import Child
+from domain.core.roles import Role, ScopeType
 from domain.core.settings import PolicySettings
 from domain.notifications.models import Notification, NotificationKind, OutboxMessage
-from domain.people.roles import Role, ScopeType
 from domain.surveys import campaigns
 from tests.conftest import World
 from tests.domain.audits.helpers import (

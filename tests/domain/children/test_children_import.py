@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from domain.children import importer
 from domain.children.models import Child
 from domain.core.errors import NotAllowed
+from domain.core.roles import SYSTEM, Actor, Role, ScopeType
 from domain.history.models import HistoryEntry
 from domain.people.models import Person, Team
-from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 from tests.conftest import World
 
 HEADER = "case_reference,team,allocated_practitioner_email,date_of_birth,child_in_need,child_protection_plan_start,looked_after,care_leaver,family_first\n"

@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus
 from domain.audits.models import Audit
+from domain.core.roles import SYSTEM, Actor, Role, ScopeType
 from domain.deadlines import obligations
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.history.models import HistoryEntry
 from domain.people.models import Person
-from domain.people.roles import SYSTEM, Actor, Role, ScopeType
 from tests.conftest import World
 from tests.domain.audits.helpers import (
     Authority,

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
 from domain.core.errors import AlreadyDone, Conflict, InvalidInput, NotAllowed, NotFound, NotOpenYet
+from domain.core.roles import SYSTEM
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation import service as escalation
@@ -30,7 +31,6 @@ from domain.escalation.models import (
 )
 from domain.events.models import DomainEvent
 from domain.notifications.models import Notification, OutboxMessage
-from domain.people.roles import SYSTEM
 from tests.domain.audits.helpers import Authority, act, advance
 from tests.domain.escalation.helpers import (
     COMPLETED_AT,

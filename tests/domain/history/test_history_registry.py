@@ -11,6 +11,7 @@ import pytest
 
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
+from domain.core.roles import SYSTEM, Actor, Grant, Role, ScopeType
 from domain.history import service as history
 from domain.history.registry import (
     CHILD_LINKED,
@@ -19,7 +20,6 @@ from domain.history.registry import (
     UndeclaredHistoryType,
 )
 from domain.models import Base
-from domain.people.roles import SYSTEM, Actor, Grant, Role, ScopeType
 
 DOMAIN = Path(__file__).resolve().parents[3] / "domain"
 # How use cases name what they write to history: `object_type="Audit"`, a module's

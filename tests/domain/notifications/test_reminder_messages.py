@@ -20,13 +20,13 @@ from sqlalchemy import select, update
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
 from domain.children.models import Child
+from domain.core.roles import Role, ScopeType
 from domain.deadlines.calendar import end_of_day
 from domain.deadlines.models import Obligation, ObligationKind, ObligationState
 from domain.escalation.models import InadequateEscalation
 from domain.notifications import digest, links
 from domain.notifications.models import Notification, OutboxMessage
 from domain.people.models import Person
-from domain.people.roles import Role, ScopeType
 from domain.reminders import sweep as reminders
 from domain.reminders.about import Subject
 from tests.conftest import StatementCounter, World

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.children.models import Child
+from domain.core.roles import Actor
 from domain.people.models import Team
-from domain.people.roles import Actor
 from domain.surveys import campaigns
 from domain.surveys import reference as survey_reference
 from domain.surveys.campaigns import Invitee

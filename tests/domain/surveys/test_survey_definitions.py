@@ -14,8 +14,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from domain.core.errors import InvalidInput, NotAllowed
+from domain.core.roles import SYSTEM, Role, ScopeType
 from domain.history.models import HistoryEntry
-from domain.people.roles import SYSTEM, Role, ScopeType
 from domain.surveys import reference
 from domain.surveys import service as surveys
 from domain.surveys.definitions import (

@@ -1,4 +1,7 @@
-"""Roles from DOMAIN.md, the scopes they are held in, and the Actor a request acts as."""
+"""Roles from DOMAIN.md, the scopes they are held in, and the Actor a request acts as.
+
+In the core, not in `people`, because every concept's policy decides on an Actor, history
+included, and `people` records its changes in history: people sits above history."""
 
 from __future__ import annotations
 
