@@ -32,7 +32,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from api.types.common import global_id
+from api.graphql.core.ids import global_id
 from bench.children_list import _serve
 from cli import embedded, migrate
 from demo import TEAMS, Cohort, PersonPlan, plan_people, seed_demo_authority

@@ -43,8 +43,8 @@ from domain.core.roles import SYSTEM
 from domain.core.settings import Settings
 from domain.people import service as people
 from domain.surveys import campaigns
-from domain.surveys import reference as survey_reference
 from domain.surveys.campaigns import Invitee
+from domain.surveys.definitions import reference as survey_reference
 from domain.surveys.models import CampaignKind, Channel, SurveyResponse, SurveyVersion
 from tests.domain.surveys.helpers import valid_answers
 

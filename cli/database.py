@@ -29,7 +29,7 @@ def migrate_command() -> None:
 def ensure_reference_data() -> int:
     """The default audit templates, themes and surveys, where missing (idempotent)."""
     from domain.audits.reference import ensure_defaults
-    from domain.surveys import reference as surveys
+    from domain.surveys.definitions import reference as surveys
 
     async def work(session: AsyncSession) -> int:
         async with session.begin():

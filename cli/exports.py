@@ -14,7 +14,7 @@ def export_schema(
     check: Annotated[bool, typer.Option(help="Fail if schema.graphql is stale.")] = False,
 ) -> None:
     """Write the GraphQL SDL to schema.graphql."""
-    from api.schema import schema
+    from api.graphql.schema import schema
 
     target = embedded.ROOT / "schema.graphql"
     sdl = schema.as_str() + "\n"

@@ -21,14 +21,15 @@ from domain.core.clock import Clock
 from domain.core.roles import Actor
 from domain.people.models import Person, Team
 from domain.people.service import actor_for_person
-from domain.surveys import campaigns, respond
-from domain.surveys import reference as survey_reference
+from domain.surveys import campaigns
+from domain.surveys.definitions import reference as survey_reference
 from domain.surveys.models import (
     CampaignKind,
     SurveyCampaign,
     SurveyInvitation,
     SurveyVersion,
 )
+from domain.surveys.responses import respond
 
 ANNUAL = "Annual survey of children and families (demo)"
 STAFF = "Staff Annual Health Check (demo)"

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.schema import schema
+from api.graphql.schema import schema
 from domain.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent

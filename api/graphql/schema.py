@@ -12,7 +12,6 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from api.extensions import ExecutorWithoutSuggestions, build_extensions
-from api.feedback_schema import FeedbackMutation, FeedbackQuery
 from api.graphql.audits.mutations import AuditMutation
 from api.graphql.audits.queries import AuditQuery
 from api.graphql.children.mutations import ChildrenImportMutation
@@ -22,14 +21,17 @@ from api.graphql.deadlines.mutations import CalendarMutation
 from api.graphql.deadlines.queries import CalendarQuery, ObligationQuery
 from api.graphql.escalation.mutations import EscalationMutation
 from api.graphql.escalation.queries import EscalationQuery
+from api.graphql.feedback.mutations import FeedbackMutation
+from api.graphql.feedback.queries import FeedbackQuery
 from api.graphql.history.queries import HistoryQuery
+from api.graphql.learning.mutations import LearningMutation
+from api.graphql.learning.queries import LearningQuery
+from api.graphql.notifications.mutations import NotificationMutation
+from api.graphql.notifications.queries import NotificationQuery
 from api.graphql.people.mutations import PeopleMutation
 from api.graphql.people.queries import PeopleQuery
-from api.learning_schema import LearningMutation, LearningQuery
-from api.notifications_schema import NotificationMutation, NotificationQuery
-from api.survey_campaigns_schema import SurveyCampaignMutation, SurveyCampaignQuery
-from api.survey_results_schema import SurveyResultsQuery
-from api.surveys_schema import SurveyMutation, SurveyQuery
+from api.graphql.surveys.mutations import SurveyCampaignMutation, SurveyMutation
+from api.graphql.surveys.queries import SurveyCampaignQuery, SurveyQuery, SurveyResultsQuery
 from domain.core.settings import Settings, get_settings
 
 QUERIES: list[type[Any]] = [

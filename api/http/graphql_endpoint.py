@@ -14,10 +14,11 @@ from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
-from api.context import Context, Loaders
+from api.graphql.core.context import Context
+from api.graphql.core.loaders import Loaders
+from api.graphql.schema import build_schema
 from api.http.graphiql import GraphiQLFiles
 from api.http.services import Services
-from api.schema import build_schema
 from domain.core.roles import Actor
 from domain.core.settings import GraphiQLAccess
 from domain.history.service import current_request_id

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from api.graphql.core.ids import id_in_path
 from api.http.errors import staff_only
 from api.http.services import Services
 from api.http.templates import TEMPLATES, stylesheet
-from api.types.common import id_in_path
 from domain.core.errors import NotAllowed, NotFound
 from domain.core.roles import Actor
 from domain.deadlines.calendar import local_day

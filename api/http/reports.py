@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.graphql.core.ids import id_in_path
 from api.http.errors import staff_only
 from api.http.services import Services
-from api.types.common import id_in_path
 from domain.core.errors import NotFound
 from domain.core.roles import Actor
 from domain.escalation import service as escalation

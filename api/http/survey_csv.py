@@ -23,16 +23,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.graphql.core.ids import id_in_path
 from api.http.errors import staff_only
 from api.http.services import Services
-from api.types.common import id_in_path
 from domain.core.errors import InvalidInput, NotAllowed, NotFound
 from domain.core.roles import Actor
-from domain.surveys import results as survey_results
-from domain.surveys.results import (
+from domain.surveys.responses import comments as survey_comments
+from domain.surveys.responses import results as survey_results
+from domain.surveys.responses.comments import CommentsExport
+from domain.surveys.responses.results import (
     AUDIENCE_LABELS,
     CampaignResults,
-    CommentsExport,
     Figures,
     QuestionResult,
 )
@@ -161,7 +162,7 @@ async def _csv(
 ) -> str:
     policy_settings = services.settings.policy
     if what == "comments":
-        export = await survey_results.all_comments(
+        export = await survey_comments.all_comments(
             session=session, actor=actor, policy_settings=policy_settings, campaign_id=campaign_id
         )
         return comments_csv(export)

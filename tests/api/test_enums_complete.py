@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api.graphql.deadlines.enums import ObligationKind as ApiObligationKind
 from api.graphql.escalation.enums import EscalationStage
-from api.notifications_schema import NotificationKind as ApiNotificationKind
+from api.graphql.notifications.enums import NotificationKind as ApiNotificationKind
 from domain.deadlines.models import ObligationKind
 from domain.escalation.models import EscalationStage as DomainStage
 from domain.notifications.models import NotificationKind

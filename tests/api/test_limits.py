@@ -27,8 +27,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import Services, create_app
+from api.graphql.schema import build_schema
 from api.limits import STANDARD_RULES, DocumentCheck, Shapes, query_cost
-from api.schema import build_schema
 from domain.core.clock import SettableClock
 from domain.core.roles import Role, ScopeType
 from domain.core.settings import Environment, Settings

@@ -565,7 +565,7 @@ async def snapshot(auth: Authority) -> tuple[int, ...]:
 
 
 def gid(kind: str, value: uuid.UUID) -> str:
-    from api.types.common import global_id
+    from api.graphql.core.ids import global_id
 
     return str(global_id(TYPE_OF_KIND[kind], value))
 

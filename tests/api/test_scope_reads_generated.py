@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry import relay
 
 from api.app import Services, create_app
-from api.schema import schema
+from api.graphql.schema import schema
 from domain.children.models import Child
 from domain.core.clock import SettableClock
 from domain.core.roles import Actor

@@ -212,8 +212,8 @@ async def test_the_demo_surveys_are_answered_in_part_seeded_once_and_show_result
 ) -> None:
     from domain.core.roles import SYSTEM
     from domain.core.settings import PolicySettings
-    from domain.surveys import results
     from domain.surveys.models import SurveyCampaign, SurveyResponse
+    from domain.surveys.responses import results
 
     key = settings.survey_token_key.get_secret_value()
     async with session_factory() as s, s.begin():

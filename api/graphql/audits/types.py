@@ -47,9 +47,9 @@ from api.graphql.children.loaders import CHILD
 from api.graphql.children.types import Child
 from api.graphql.core.context import Context
 from api.graphql.core.ids import uuids_of
-from api.graphql.core.legacy_loaders import TASK_AND_FINISH_GROUP
 from api.graphql.core.loaders import load_node
 from api.graphql.core.pagination import CountedConnection, is_loaded
+from api.graphql.learning.loaders import TASK_AND_FINISH_GROUP
 from api.graphql.people.loaders import TEAM
 from api.graphql.people.types import Person, Team, load_person
 from domain.audits import models
@@ -59,7 +59,7 @@ from domain.learning import points as learning_points
 
 if TYPE_CHECKING:
     from api.graphql.audits.programme import BenchmarkRound
-    from api.types.learning import TaskAndFinishGroup
+    from api.graphql.learning.types import TaskAndFinishGroup
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
@@ -419,8 +419,8 @@ class LearningPoint(relay.Node):
     )
     async def task_and_finish_group(
         self, info: Info[Context, None]
-    ) -> Annotated[TaskAndFinishGroup, strawberry.lazy("api.types.learning")] | None:
-        from api.types.learning import TaskAndFinishGroup
+    ) -> Annotated[TaskAndFinishGroup, strawberry.lazy("api.graphql.learning.types")] | None:
+        from api.graphql.learning.types import TaskAndFinishGroup
 
         return await load_node(
             info, TASK_AND_FINISH_GROUP, self.group_id, TaskAndFinishGroup.from_model

@@ -6,13 +6,12 @@ through `loaders.get(...)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.graphql.core.legacy_loaders import LegacyLoaders
+from api.graphql.core.loaders import Loaders
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import Unauthenticated
@@ -29,11 +28,8 @@ class Context:
     settings: Settings
     clock: Clock
     session_factory: SessionFactory
-    # Typed as the registry with the old attribute names until every concept reads its
-    # loaders through `get` (see legacy_loaders.py).
-    loaders: LegacyLoaders
-    # Deprecated: string-keyed per-request state; declare a `Loader` instead.
-    extra: dict[str, Any] = field(default_factory=dict)
+    # This request's loaders: `loaders.get(LOADER)` for a `Loader` a concept declares.
+    loaders: Loaders
 
     def require_actor(self) -> Actor:
         if self.actor is None:

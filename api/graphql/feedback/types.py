@@ -12,7 +12,9 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from api.graphql.audits.reference import Theme
 from api.graphql.children.loaders import CHILD
+from api.graphql.children.types import Child
 from api.graphql.core.context import Context
 from api.graphql.core.ids import global_id
 from api.graphql.core.ids import node_ids as node_ids_of
@@ -30,11 +32,9 @@ from api.graphql.feedback.loaders import (
     FEEDBACK_RECORD,
     THEMES_OF_FEEDBACK,
 )
+from api.graphql.history.types import HistoryEntry
 from api.graphql.people.loaders import PERSON, SERVICE, TEAM
-from api.types.audits import Theme
-from api.types.children import Child
-from api.types.history import HistoryEntry
-from api.types.organisation import Person, Service, Team
+from api.graphql.people.types import Person, Service, Team
 from domain.deadlines.calendar import end_of_day
 from domain.feedback import models
 from domain.feedback import service as domain

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from api.graphql.audits.types import LearningPoint
 from api.graphql.core.context import Context
 from api.graphql.core.ids import decode_id, decode_ids, decode_optional_id
 from api.graphql.core.mutations import Payload, payload
@@ -18,7 +19,6 @@ from api.graphql.learning.inputs import (
     RecordGroupLearningInput,
 )
 from api.graphql.learning.types import TaskAndFinishGroup
-from api.types.audits import LearningPoint
 from domain.audits import models as audits
 from domain.learning import models
 from domain.learning import service as domain

@@ -12,13 +12,13 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from api.graphql.audits.types import LearningPoint
 from api.graphql.core.context import Context
 from api.graphql.core.ids import node_ids as node_ids_of
 from api.graphql.core.pagination import CountedConnection
 from api.graphql.learning.loaders import LEARNING_OF_GROUP, TASK_AND_FINISH_GROUP
 from api.graphql.people.loaders import PERSON, SERVICE
-from api.types.audits import LearningPoint
-from api.types.organisation import Person, Service
+from api.graphql.people.types import Person, Service
 from domain.learning import models
 
 

@@ -15,7 +15,7 @@ from api.graphql.core.ids import decode_id
 from api.graphql.core.mutations import Payload, mutate, payload
 from api.graphql.notifications.inputs import MarkNotificationsReadInput
 from api.graphql.notifications.types import Notification
-from api.types.organisation import Person
+from api.graphql.people.types import Person
 from domain.core.roles import Actor
 from domain.notifications import models
 from domain.notifications import service as domain

@@ -13,7 +13,7 @@ from domain.surveys.models import CampaignKind as SurveyCampaignKind
 from domain.surveys.models import CampaignState as SurveyCampaignState
 from domain.surveys.models import Channel as InvitationChannel
 from domain.surveys.models import InvitationStatus
-from domain.surveys.results import Breakdown as ResultBreakdown
+from domain.surveys.responses.results import Breakdown as ResultBreakdown
 
 __all__ = [
     "InvitationChannel",

@@ -14,7 +14,7 @@ from api.graphql.core.loaders import Loader, Loaders, lists_of, visible_by_id
 from domain.core.clock import Clock, DailyWindow
 from domain.core.roles import Actor
 from domain.surveys import campaigns, dispatch, models
-from domain.surveys import service as surveys
+from domain.surveys.definitions import publishing as surveys
 
 
 async def _surveys(

@@ -27,7 +27,7 @@ from api.graphql.surveys.types import SurveyVersion
 from domain.core.errors import InvalidInput
 from domain.core.roles import Actor
 from domain.surveys import campaigns, definitions, dispatch, models
-from domain.surveys import service as surveys
+from domain.surveys.definitions import publishing as surveys
 
 THE_CAMPAIGN = "The campaign, when it succeeded."
 

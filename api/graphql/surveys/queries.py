@@ -27,8 +27,10 @@ from api.graphql.surveys.types import (
     SurveyAnswerError,
     SurveyConnection,
 )
-from domain.surveys import campaigns, results
-from domain.surveys import service as surveys
+from domain.surveys import campaigns
+from domain.surveys.definitions import publishing as surveys
+from domain.surveys.responses import comments as survey_comments
+from domain.surveys.responses import results
 
 
 @strawberry.type
@@ -192,7 +194,7 @@ class SurveyResultsQuery:
         policy_settings = info.context.settings.policy
         page = await read(
             info,
-            lambda s, a: results.list_comments(
+            lambda s, a: survey_comments.list_comments(
                 session=s,
                 actor=a,
                 policy_settings=policy_settings,
@@ -206,7 +208,7 @@ class SurveyResultsQuery:
         async def total() -> int:
             return await read(
                 info,
-                lambda s, a: results.count_comments(
+                lambda s, a: survey_comments.count_comments(
                     session=s,
                     actor=a,
                     policy_settings=policy_settings,

@@ -19,11 +19,12 @@ from api.graphql.core.errors import refusal
 from api.graphql.core.ids import global_id
 from api.graphql.core.pagination import After, First
 from api.graphql.people.loaders import TEAM
+from api.graphql.people.types import Team
 from api.graphql.surveys.enums import ResultBreakdown, SurveyAudience, SurveyQuestionType
-from api.types.organisation import Team
 from domain.core.errors import InvalidInput
 from domain.core.pagination import Page, check_page_size
-from domain.surveys import results as domain
+from domain.surveys.responses import comments as domain_comments
+from domain.surveys.responses import results as domain
 
 CAMPAIGN = "SurveyCampaign"
 
@@ -268,7 +269,7 @@ class SurveyComment:
         return Team.from_model(m) if m else None
 
     @classmethod
-    def from_domain(cls, c: domain.Comment) -> SurveyComment:
+    def from_domain(cls, c: domain_comments.Comment) -> SurveyComment:
         return cls(
             text=c.text,
             submitted_on=c.submitted_on,
@@ -295,7 +296,7 @@ class SurveyCommentConnection:
 
     @classmethod
     def from_page(
-        cls, page: Page[domain.Comment], count: Callable[[], Awaitable[int]]
+        cls, page: Page[domain_comments.Comment], count: Callable[[], Awaitable[int]]
     ) -> SurveyCommentConnection:
         edges = [
             SurveyCommentEdge(node=SurveyComment.from_domain(c), cursor=cursor)

@@ -15,8 +15,8 @@ from starlette.requests import ClientDisconnect, Request
 
 from api.http.respondents.rate_limit import Decision, RespondentRateLimiter
 from domain.core.numbers import is_ascii_digits
-from domain.surveys import respond
-from domain.surveys.respond import LinkProblem, OpenLink
+from domain.surveys.responses import respond
+from domain.surveys.responses.respond import LinkProblem, OpenLink
 
 # The largest answers fit easily: a survey's free text is usually at most 2,000 characters a
 # question, and a few questions have it.

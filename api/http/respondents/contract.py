@@ -24,7 +24,7 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import models_json_schema
 
 from domain.surveys.definitions import Audience, QuestionType
-from domain.surveys.respond import CLOCK_SKEW, SUBMISSION_ID
+from domain.surveys.responses.respond import CLOCK_SKEW, SUBMISSION_ID
 
 VERSION = "1.0.0"
 DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "openapi" / "respond-v1.json"

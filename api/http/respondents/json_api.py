@@ -43,8 +43,8 @@ from api.http.respondents.survey_view import survey_view
 from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import InvalidInput
-from domain.surveys import respond
-from domain.surveys.respond import AnswersInvalid, LinkRefused
+from domain.surveys.responses import respond
+from domain.surveys.responses.respond import AnswersInvalid, LinkRefused
 
 log = logging.getLogger("qaf.api.respond")
 TOKEN_HEADER = "survey-token"  # noqa: S105 (a header name)

@@ -53,9 +53,10 @@ from domain.core.clock import Clock
 from domain.core.db import SessionFactory
 from domain.core.errors import InvalidInput
 from domain.core.numbers import ascii_int
-from domain.surveys import respond, tokens
+from domain.surveys import tokens
 from domain.surveys.definitions import ENGLISH, QuestionType
-from domain.surveys.respond import AnswersInvalid, LinkProblem, LinkRefused
+from domain.surveys.responses import respond
+from domain.surveys.responses.respond import AnswersInvalid, LinkProblem, LinkRefused
 
 MAX_FORM_FIELDS = 400
 

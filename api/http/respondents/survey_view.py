@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.surveys.definitions import FACES, Audience, QuestionType
-from domain.surveys.respond import OpenLink
+from domain.surveys.responses.respond import OpenLink
 
 LANGUAGE_NAMES = {
     "en": "English",

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from api import log_redaction
 from api.app import create_app
+from api.http import log_redaction
 from domain.core.settings import Settings
 
 

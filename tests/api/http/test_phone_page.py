@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.types.common import global_id
+from api.graphql.core.ids import global_id
 from domain.surveys import tokens
 from domain.surveys.models import SurveyResponse
 from tests.conftest import World

@@ -9,7 +9,7 @@ import logging
 import pytest
 from redis.asyncio import Redis
 
-from api.rate_limit import PREFIX, RespondentRateLimiter
+from api.http.respondents.rate_limit import PREFIX, RespondentRateLimiter
 from cli import embedded
 from domain.core.settings import Settings
 

@@ -9,17 +9,17 @@ import json
 import httpx
 from sqlalchemy import select
 
-from api.respond_common import survey_view
-from api.respond_contract import (
+from api.http.respondents.contract import (
     DOCUMENT_PATH,
     ERRORS,
     Survey,
     document_text,
     openapi_document,
 )
+from api.http.respondents.survey_view import survey_view
 from domain.surveys.definitions import Audience, load_definition
 from domain.surveys.models import SurveyCampaign, SurveyInvitation, SurveyVersion
-from domain.surveys.respond import OpenLink
+from domain.surveys.responses.respond import OpenLink
 from tests.conftest import World
 from tests.domain.surveys.helpers import survey_defaults
 
@@ -85,10 +85,10 @@ def test_every_response_the_api_gives_is_in_the_document() -> None:
 def test_every_refusal_the_domain_gives_has_a_status_and_a_code_in_the_contract() -> None:
     from typing import get_args
 
-    from api.respond_common import STATUS
-    from api.respond_contract import ErrorCode
-    from api.respond_pages import TITLES
-    from domain.surveys.respond import LinkProblem
+    from api.http.respondents.common import STATUS
+    from api.http.respondents.contract import ErrorCode
+    from api.http.respondents.phone_page import TITLES
+    from domain.surveys.responses.respond import LinkProblem
 
     for problem in LinkProblem:
         assert problem in STATUS and problem in TITLES, problem

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from api.types.common import global_id
+from api.graphql.core.ids import global_id
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import Settings

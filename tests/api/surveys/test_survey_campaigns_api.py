@@ -188,7 +188,7 @@ async def test_a_staff_survey_invites_whole_teams_by_email(
         )
     )["surveyCampaign"]
     assert campaign is not None
-    from api.types.common import global_id
+    from api.graphql.core.ids import global_id
 
     body = await gql(
         """mutation($id: ID!, $teams: [ID!]!) { inviteTeamsToSurveyCampaign(campaignId: $id,
@@ -268,7 +268,7 @@ mutation($audit: ID!, $invitees: [SurveyInviteeInput!]!) {
 async def test_an_auditor_asks_the_child_and_family_for_feedback_on_their_audit(
     town: Authority, gql: GraphQL, world: World, audit_defaults: None
 ) -> None:
-    from api.types.common import global_id
+    from api.graphql.core.ids import global_id
     from domain.audits.kinds import AuditKind
     from tests.domain.audits.helpers import plan
 
@@ -363,7 +363,7 @@ def select_one_invitation() -> Any:
 async def test_the_annual_surveys_sample_is_drawn_from_the_teams_asked_with_printed_codes(
     town: Authority, gql: GraphQL, world: World
 ) -> None:
-    from api.types.common import global_id
+    from api.graphql.core.ids import global_id
 
     campaign = (await create(gql, world, town.qa_lead))["surveyCampaign"]
     draw = """mutation($id: ID!, $sample: SurveySampleInput!) { drawSurveySample(campaignId: $id,

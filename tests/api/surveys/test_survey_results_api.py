@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from domain.core.roles import SYSTEM
-from domain.surveys import service as surveys
 from domain.surveys.definitions import Audience
+from domain.surveys.definitions import publishing as surveys
 from domain.surveys.models import CampaignKind, Cohort, SurveyCampaign
 from tests.conftest import GraphQL, StatementCounter, World, gid
 from tests.domain.audits.helpers import Authority, build_authority, uow
@@ -293,7 +293,7 @@ async def test_comments_are_refused_to_other_roles(
 
 
 def test_a_comment_has_no_id_to_link_it_to_anyone() -> None:
-    from api.schema import schema
+    from api.graphql.schema import schema
 
     sdl = schema.as_str()
     block = sdl[sdl.index("type SurveyComment {") :]
@@ -440,7 +440,7 @@ async def test_comments_csv_neutralises_formulas(
 
 
 def test_every_formula_start_is_neutralised() -> None:
-    from api.survey_results_csv import neutralise
+    from api.http.survey_csv import neutralise
 
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert neutralise(f"{start}1+1") == f"'{start}1+1"

@@ -11,7 +11,7 @@ from strawberry import relay
 
 from domain.core.roles import Role, ScopeType
 from domain.people.models import Person
-from domain.surveys import reference
+from domain.surveys.definitions import reference
 from domain.surveys.models import Survey, SurveyVersion
 from tests.conftest import GraphQL, StatementCounter, World
 from tests.domain.audits.helpers import count_rows, uow
@@ -319,7 +319,7 @@ async def test_a_list_of_1_and_of_10_surveys_cost_the_same_statements(
 
 
 def test_every_audience_question_type_and_answer_problem_is_in_the_schema() -> None:
-    from api.surveys_schema import SurveyAnswerErrorCode, SurveyAudience, SurveyQuestionType
+    from api.graphql.surveys.enums import SurveyAnswerErrorCode, SurveyAudience, SurveyQuestionType
     from domain.surveys.definitions import AnswerProblemKind, Audience, QuestionType
 
     assert {a.value for a in Audience} == {a.name for a in SurveyAudience}

@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from api.types.common import global_id as api_global_id
+from api.graphql.core.ids import global_id as api_global_id
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory
 from domain.core.settings import ConfigurationError, Settings, check_startable

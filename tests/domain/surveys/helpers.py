@@ -13,8 +13,8 @@ from domain.children.models import Child
 from domain.core.roles import Actor
 from domain.people.models import Team
 from domain.surveys import campaigns
-from domain.surveys import reference as survey_reference
 from domain.surveys.campaigns import Invitee
+from domain.surveys.definitions import reference as survey_reference
 from domain.surveys.models import (
     CampaignKind,
     Channel,

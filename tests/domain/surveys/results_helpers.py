@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.people.models import Service, Team
-from domain.surveys import reference
-from domain.surveys.definitions import Audience
+from domain.surveys.definitions import Audience, reference
 from domain.surveys.models import (
     CampaignKind,
     CampaignState,

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.core.errors import Conflict, InvalidInput, NotAllowed
-from domain.surveys import campaigns, respond, tokens
+from domain.surveys import campaigns, tokens
 from domain.surveys.campaigns import Invitee
 from domain.surveys.definitions import Audience
 from domain.surveys.models import (
@@ -26,7 +26,8 @@ from domain.surveys.models import (
     SurveyOptOut,
     SurveyResponse,
 )
-from domain.surveys.respond import AnswersInvalid, LinkProblem, LinkRefused
+from domain.surveys.responses import respond
+from domain.surveys.responses.respond import AnswersInvalid, LinkProblem, LinkRefused
 from tests.conftest import StatementCounter, World
 from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (

@@ -16,8 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from domain.core.errors import InvalidInput, NotAllowed
 from domain.core.roles import SYSTEM, Role, ScopeType
 from domain.history.models import HistoryEntry
-from domain.surveys import reference
-from domain.surveys import service as surveys
 from domain.surveys.definitions import (
     FACES,
     AnswerProblemKind,
@@ -28,7 +26,9 @@ from domain.surveys.definitions import (
     check_answers,
     load_definition,
     parse_definition,
+    reference,
 )
+from domain.surveys.definitions import publishing as surveys
 from domain.surveys.models import Survey, SurveyVersion
 from tests.conftest import World
 from tests.domain.audits.helpers import act, actor_of, count_rows, uow

@@ -22,7 +22,7 @@ from domain.notifications import email, outbox
 from domain.notifications.models import OutboxMessage
 from domain.notifications.senders import Email, EmailSender, SendFailed
 from domain.notifications.throttle import Throttle
-from domain.surveys import campaigns, dispatch, respond
+from domain.surveys import campaigns, dispatch
 from domain.surveys.campaigns import Invitee
 from domain.surveys.definitions import Audience
 from domain.surveys.models import (
@@ -32,6 +32,7 @@ from domain.surveys.models import (
     SurveyInvitation,
     SurveyVersion,
 )
+from domain.surveys.responses import respond
 from tests.conftest import NOW, World
 from tests.domain.audits.helpers import Authority
 from tests.domain.surveys.helpers import (

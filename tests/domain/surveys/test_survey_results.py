@@ -15,10 +15,11 @@ from domain.core.errors import InvalidInput, NotAllowed, NotFound
 from domain.core.pagination import Page
 from domain.core.settings import PolicySettings
 from domain.people.models import Person
-from domain.surveys import results
 from domain.surveys.definitions import Audience, QuestionType
 from domain.surveys.models import CampaignKind, Cohort, SurveyCampaign
-from domain.surveys.results import Breakdown, CampaignResults, QuestionResult
+from domain.surveys.responses import comments as survey_comments
+from domain.surveys.responses import results
+from domain.surveys.responses.results import Breakdown, CampaignResults, QuestionResult
 from tests.conftest import World
 from tests.domain.audits.helpers import Authority, build_authority, uow
 from tests.domain.surveys.results_helpers import (
@@ -368,10 +369,10 @@ async def test_staff_health_check_a_team_of_four_is_suppressed_and_a_service_of_
 
 async def comments(
     auth: Authority, person: Person, c: SurveyCampaign, key: str, **page: Any
-) -> Page[results.Comment]:
+) -> Page[survey_comments.Comment]:
     return await uow(
         auth.world,
-        results.list_comments,
+        survey_comments.list_comments,
         actor=auth.actor(person),
         policy_settings=POLICY,
         campaign_id=c.id,
