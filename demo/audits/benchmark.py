@@ -14,7 +14,7 @@ from demo.audits.lives import Script, audit_life
 from demo.audits.texts import LABELS
 from demo.audits.timeline import Life, add_working_days, in_hours
 from demo.audits.year import GRADES_BY_RANK, Month, Year, half_of
-from domain.audits import programme as programme_service
+from domain.audits import benchmarking
 from domain.audits import service as audit_service
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
 from domain.audits.models import Audit
@@ -22,7 +22,7 @@ from domain.children.models import Child
 
 
 async def plan_benchmark(year: Year, m: Month, child: Child, auditors: list[str]) -> None:
-    round_, audits = await programme_service.create_benchmark_round(
+    round_, audits = await benchmarking.create_benchmark_round(
         session=year.session,
         actor=await year.actor("qa-lead"),
         clock=year.clock,
@@ -105,7 +105,7 @@ async def benchmark_meeting(
     sections = {s.key: agreed for s in year.sections[AuditKind.BENCHMARKING] if s.graded}
     sections["management_oversight"] = GRADES_BY_RANK[min(3, agreed.rank + 1)]
     qa = await year.actor("qa-lead")
-    await programme_service.record_agreed_grade(
+    await benchmarking.record_agreed_grade(
         session=year.session,
         actor=qa,
         clock=year.clock,

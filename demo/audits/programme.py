@@ -19,7 +19,8 @@ from demo.people import CSC, FAMILY_FIRST, MASH, PARTNERSHIP, TEAMS
 from domain.audits import programme as programme_service
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
 from domain.audits.models import Audit
-from domain.audits.programme import Expectation, SampleRequest, month_end
+from domain.audits.programme import Expectation, month_end
+from domain.audits.sampling import SampleRequest
 from domain.audits.service import AuditPlan
 from domain.children.models import Child
 from domain.children.service import Cohort as ChildCohort

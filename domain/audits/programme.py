@@ -16,8 +16,6 @@ from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audits import policy, sampling
-from domain.audits.benchmarking import create_benchmark_round as create_benchmark_round
-from domain.audits.benchmarking import record_agreed_grade as record_agreed_grade
 from domain.audits.kinds import PLANNERS, AuditKind, AuditStatus
 from domain.audits.models import (
     Audit,
@@ -32,8 +30,7 @@ from domain.audits.planning import (
     plan_audit,
 )
 from domain.audits.reference import themes_by_ids
-from domain.audits.sampling import SampleRequest as SampleRequest
-from domain.audits.sampling import SampleResult as SampleResult
+from domain.audits.sampling import SampleRequest, SampleResult
 from domain.children.models import Child
 from domain.core.clock import Clock, local_today
 from domain.core.errors import InvalidInput, NotFound

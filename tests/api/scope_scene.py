@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from strawberry import relay
 
-from domain.audits import programme
+from domain.audits import benchmarking, programme, sampling
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
 from domain.core.roles import SYSTEM, Actor, Role, ScopeType
@@ -158,7 +158,7 @@ async def build_scene(world: World) -> Scene:
     await plan(world, AuditKind.CASE_FILE, auth.psw, auth.ann_children[0])
     # A benchmarking round in Family First, agreed.
     async with world.session_factory() as s, s.begin():
-        round_, round_audits = await programme.create_benchmark_round(
+        round_, round_audits = await benchmarking.create_benchmark_round(
             session=s,
             actor=a(auth.aed),
             clock=world.clock,
@@ -173,7 +173,7 @@ async def build_scene(world: World) -> Scene:
     template = await template_of(world, round_audits[0].id)
     await act(
         world,
-        programme.record_agreed_grade,
+        benchmarking.record_agreed_grade,
         a(auth.aed),
         round_id=round_.id,
         overall_grade=Grade.GOOD,
@@ -186,7 +186,7 @@ async def build_scene(world: World) -> Scene:
         programme.draw_sample,
         a(auth.hos_ff),
         policy_settings=POLICY,
-        request=programme.SampleRequest(
+        request=sampling.SampleRequest(
             month=date(2026, 11, 1),
             kind=AuditKind.DIP_SAMPLE,
             auditor_ids=[atm.id],

@@ -48,9 +48,9 @@ from sqlalchemy import ColumnElement, select, text
 
 from domain.audits import policy as audits_policy
 from domain.audits import service as audits
+from domain.audits.benchmarking import create_benchmark_round
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
 from domain.audits.models import Audit, AuditAction, BenchmarkRound, Theme
-from domain.audits.programme import create_benchmark_round
 from domain.children import policy as children_policy
 from domain.children.models import Child
 from domain.core.clock import local_today

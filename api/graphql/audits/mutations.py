@@ -47,7 +47,7 @@ from api.graphql.audits.payloads import (
 from api.graphql.core.context import Context
 from api.graphql.core.ids import decode_id, decode_ids, decode_optional_id
 from api.graphql.core.mutations import mutate
-from domain.audits import models, programme, reference
+from domain.audits import benchmarking, models, programme, reference, sampling
 from domain.audits import service as audits
 from domain.core.roles import Actor
 
@@ -415,8 +415,8 @@ class AuditMutation:
         ctx = info.context
         clock = ctx.clock
 
-        async def use_case(s: AsyncSession, a: Actor) -> programme.SampleResult:
-            request = programme.SampleRequest(
+        async def use_case(s: AsyncSession, a: Actor) -> sampling.SampleResult:
+            request = sampling.SampleRequest(
                 month=input.month,
                 kind=input.kind,
                 auditor_ids=decode_ids(input.auditor_ids, "Person", "auditorIds"),
@@ -452,7 +452,7 @@ class AuditMutation:
         clock = info.context.clock
 
         async def use_case(s: AsyncSession, a: Actor) -> models.BenchmarkRound:
-            round_, _ = await programme.create_benchmark_round(
+            round_, _ = await benchmarking.create_benchmark_round(
                 session=s,
                 actor=a,
                 clock=clock,
@@ -479,7 +479,7 @@ class AuditMutation:
         clock = info.context.clock
 
         async def use_case(s: AsyncSession, a: Actor) -> models.BenchmarkRound:
-            return await programme.record_agreed_grade(
+            return await benchmarking.record_agreed_grade(
                 session=s,
                 actor=a,
                 clock=clock,

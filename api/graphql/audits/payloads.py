@@ -9,7 +9,7 @@ from api.graphql.audits.reference import AuditTemplate, Theme
 from api.graphql.audits.types import Audit, AuditAction, LearningPoint, Moderation
 from api.graphql.core.errors import UserError
 from api.graphql.core.mutations import Payload, payload
-from domain.audits import models, programme
+from domain.audits import models, sampling
 
 
 @payload(
@@ -104,9 +104,7 @@ class DrawSamplePayload:
     errors: list[UserError] = strawberry.field(description="Empty when it succeeded.")
 
     @classmethod
-    def of(
-        cls, result: programme.SampleResult | None, errors: list[UserError]
-    ) -> DrawSamplePayload:
+    def of(cls, result: sampling.SampleResult | None, errors: list[UserError]) -> DrawSamplePayload:
         if result is None:
             return cls(sample=None, audits=[], allocations=[], errors=errors)
         return cls(

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from domain.audits import service as audits
+from domain.audits.benchmarking import create_benchmark_round, record_agreed_grade
 from domain.audits.kinds import AuditKind, AuditStatus, Grade, ModerationOutcome
-from domain.audits.programme import create_benchmark_round, record_agreed_grade
 from domain.audits.statistics import (
     Agreement,
     Count,

@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from domain.audits import programme
+from domain.audits import benchmarking, programme, sampling
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus, Grade
 from domain.audits.models import (
@@ -58,7 +58,7 @@ async def pool(auth: Authority, world: World) -> tuple[Team, list[Child]]:
 
 async def _draw(
     auth: Authority, auditors: list[Person], *, planner: str = "qa_lead", **request: Any
-) -> programme.SampleResult:
+) -> sampling.SampleResult:
     request.setdefault("month", DECEMBER)
     request.setdefault("kind", AuditKind.CASE_FILE)
     request.setdefault("due_date", DUE)
@@ -67,7 +67,7 @@ async def _draw(
         programme.draw_sample,
         auth.actor(auth.person(planner)),
         policy_settings=POLICY,
-        request=programme.SampleRequest(auditor_ids=[a.id for a in auditors], **request),
+        request=sampling.SampleRequest(auditor_ids=[a.id for a in auditors], **request),
     )
 
 
@@ -496,7 +496,7 @@ async def test_only_a_planner_draws_a_sample(
 async def _round(auth: Authority, *auditors: Person) -> tuple[BenchmarkRound, list[Audit]]:
     return await act(
         auth.world,
-        programme.create_benchmark_round,
+        benchmarking.create_benchmark_round,
         auth.actor(auth.qa_lead),
         name="Spring 2027",
         child_id=auth.cat_children[0].id,
@@ -531,7 +531,7 @@ async def test_the_agreed_grade_waits_until_every_auditor_in_the_round_has_submi
     async def agree() -> BenchmarkRound:
         return await act(
             world,
-            programme.record_agreed_grade,
+            benchmarking.record_agreed_grade,
             auth.actor(auth.qa_lead),
             round_id=round_.id,
             overall_grade=Grade.REQUIRES_IMPROVEMENT,
@@ -565,7 +565,7 @@ async def test_an_agreed_grade_names_only_sections_the_template_grades(
     with pytest.raises(InvalidInput) as refused:
         await act(
             world,
-            programme.record_agreed_grade,
+            benchmarking.record_agreed_grade,
             auth.actor(auth.qa_lead),
             round_id=round_.id,
             overall_grade=Grade.GOOD,

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from domain.audits import programme
+from domain.audits import benchmarking
 from domain.audits import service as audits
 from domain.audits.kinds import AuditKind, AuditStatus
 from domain.audits.models import Audit
@@ -116,7 +116,7 @@ async def test_in_a_blind_benchmarking_round_nobody_sees_anothers_grades_until_a
 ) -> None:
     round_, (by_psw, by_aed) = await act(
         world,
-        programme.create_benchmark_round,
+        benchmarking.create_benchmark_round,
         auth.actor(auth.qa_lead),
         name="Autumn 2026",
         child_id=auth.cat_children[0].id,
@@ -161,7 +161,7 @@ async def test_the_qa_lead_auditing_in_a_blind_round_sees_only_their_own_grades(
 ) -> None:
     round_, (by_qa, by_psw) = await act(
         world,
-        programme.create_benchmark_round,
+        benchmarking.create_benchmark_round,
         auth.actor(auth.aed),
         name="Autumn 2026",
         child_id=auth.cat_children[0].id,
@@ -239,7 +239,7 @@ async def test_a_blind_rounds_grades_do_not_leak_through_a_filter_by_grade(
 
     round_, (by_psw, by_aed) = await act(
         world,
-        programme.create_benchmark_round,
+        benchmarking.create_benchmark_round,
         auth.actor(auth.qa_lead),
         name="Spring 2027",
         child_id=auth.cat_children[0].id,
