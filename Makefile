@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# The browser test (tests/api/test_phone_page_browser.py) drives Debian's Chromium, not a
+# The browser test (tests/api/http/test_phone_page_browser.py) drives Debian's Chromium, not a
 # browser Playwright downloads: `make browser` installs it (and an emoji font) where it is missing,
 # and poppler-utils, whose pdftoppm draws the exception report's PDF pages as PNG in its test.
 CHROMIUM ?= /usr/bin/chromium

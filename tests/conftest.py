@@ -12,7 +12,7 @@ Redis on localhost if they answer; otherwise embedded ones from PyPI packages.
 Isolation: the database is created and migrated from empty once per run; every test starts
 from empty tables (TRUNCATE). Tests do not share one rolled-back transaction because the API
 resolves sibling fields concurrently, each in its own session, and those sessions must be
-able to see what the test committed (see the README, "Tests").
+able to see what the test committed (see docs/operations.md, "Tests").
 """
 
 from __future__ import annotations

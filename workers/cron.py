@@ -13,7 +13,7 @@ from workers import jobs
 
 HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
 SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
-# Sending (README, "Sending: the promise"). A send job (`send_outbox`, `send_invitations`) is
+# Sending (docs/concepts/notifications.md, "Sending: the promise"). A send job (`send_outbox`, `send_invitations`) is
 # cancelled after SEND_JOB_TIMEOUT_SECONDS; it claims and starts no new message once
 # `settings.send_budget_seconds` (about half of the shorter of that and the claim timeout)
 # have passed, so that it ends, and its claims are marked or let go, well inside both. At

@@ -4,7 +4,7 @@ is child-linked: about a child, or carrying a judgement on a child's case or its
 
 Child-linked history is read only by those whose roles see every child (the QA Lead);
 an administrator reads the rest (`domain/history/policy.py`). `record` refuses an object type
-that is not declared here, and tests/domain/test_history_registry.py fails when a model is
+that is not declared here, and tests/domain/history/test_history_registry.py fails when a model is
 added to `domain.models` without being declared either here or in `NOT_WRITTEN_TO_HISTORY`,
 so a new concept cannot leak into the administrator's history by being forgotten.
 

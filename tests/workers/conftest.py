@@ -32,5 +32,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(line)
     terminalreporter.write_line(
         "duplicates: extra copies received; allowed: what the sending promise allows there "
-        "(README, 'Sending: the promise'); drain: from the fault to the last expected message's arrival"
+        "(docs/concepts/notifications.md, 'Sending: the promise'); drain: from the fault to the last expected message's arrival"
     )

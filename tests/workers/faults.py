@@ -99,7 +99,7 @@ class Cadence:
 
 # Sweep every 5 s (not 5 minutes) so that a sweep that failed runs again soon, send every 2 s,
 # and take over the claims of a dead sender after 15 s instead of 5 minutes (a send job then
-# claims and starts messages for 4 s: README, "Sending: the promise").
+# claims and starts messages for 4 s: docs/concepts/notifications.md, "Sending: the promise").
 FAST = Cadence(
     "fast",
     {
@@ -131,7 +131,7 @@ class Row:
     duplicates: int
     lost: int
     drain_seconds: float | None
-    # Duplicates the promise allows here (README, "Sending: the promise"): one per sending lane that died
+    # Duplicates the promise allows here (docs/concepts/notifications.md, "Sending: the promise"): one per sending lane that died
     # or lost PostgreSQL between the server's acceptance and the mark.
     allowed: int
     result: str = "ok"
@@ -717,7 +717,7 @@ def check_promise(
     allowed: int,
     may_repeat: AbstractSet[str] = frozenset(),
 ) -> Counter[str]:
-    """The sending promise (README, "Sending: the promise"), counted at the SMTP server: nothing lost,
+    """The sending promise (docs/concepts/notifications.md, "Sending: the promise"), counted at the SMTP server: nothing lost,
     nothing foreign, and a message received twice only if it is one of `may_repeat` (accepted
     by the server before its sender died or lost PostgreSQL, and not yet marked), at most
     `allowed` of them (one per sending lane that died or lost PostgreSQL), each exactly twice

@@ -6,7 +6,7 @@ Redis down for 30 s under a worker that must carry on by itself. Every fault run
 cadence (one test each) and at the production defaults (all side by side in one test, since
 a claim left behind is taken over only after 5 minutes there).
 
-The promise (README, "Sending: the promise"): nothing is ever lost; a message is sent twice only if its
+The promise (docs/concepts/notifications.md, "Sending: the promise"): nothing is ever lost; a message is sent twice only if its
 sender died or lost PostgreSQL between the server's acceptance and the mark, at most one per
 sending lane (the outbox sends one message at a time per worker), always under the same
 Message-ID; otherwise never. So a FLUSHALL, two workers and a Redis outage send nothing
