@@ -13,13 +13,13 @@ from workers import jobs
 
 HEARTBEAT_JOB_TIMEOUT = timedelta(seconds=20)
 SWEEP_JOB_TIMEOUT = timedelta(seconds=60)
-# Sending (docs/concepts/notifications.md, "Sending: the promise"). A send job (`send_outbox`, `send_invitations`) is
-# cancelled after SEND_JOB_TIMEOUT_SECONDS; it claims and starts no new message once
-# `settings.send_budget_seconds` (about half of the shorter of that and the claim timeout)
-# have passed, so that it ends, and its claims are marked or let go, well inside both. At
-# most one job of each sending kind runs on a worker at a time (a lock per kind in the
-# worker's ctx): a job that finds its kind running returns at once, claiming nothing; across
-# workers only the claims in PostgreSQL decide who sends what.
+# Sending (docs/concepts/notifications.md, "Sending: the promise"). A send job (`send_outbox`,
+# `send_invitations`) is cancelled after SEND_JOB_TIMEOUT_SECONDS; it claims and starts no new
+# message once `settings.send_budget_seconds` (about half of the shorter of that and the claim
+# timeout) have passed, so that it ends, and its claims are marked or let go, well inside both. At
+# most one job of each sending kind runs on a worker at a time (a lock per kind in the worker's
+# ctx): a job that finds its kind running returns at once, claiming nothing; across workers only the
+# claims in PostgreSQL decide who sends what.
 SEND_JOB_TIMEOUT = timedelta(seconds=get_settings().send_job_timeout_seconds)
 INVITATIONS_JOB_TIMEOUT = SEND_JOB_TIMEOUT
 DIGEST_JOB_TIMEOUT = timedelta(seconds=60)

@@ -152,11 +152,11 @@ class Settings(BaseSettings):
     sweep_every_seconds: int = 300
     send_every_seconds: int = 60
     outbox_claim_timeout_seconds: int = Field(300, ge=1, le=24 * 3600)
-    # Sending (docs/concepts/notifications.md, "Sending: the promise"): a send job (`send_outbox`, `send_invitations`)
-    # is cancelled after SEND_JOB_TIMEOUT_SECONDS; it claims no new message once half of the
-    # shorter of that and the claim timeout has passed (`send_budget_seconds`), so that a
-    # batch always ends well inside both. OUTBOX_BATCH messages are claimed at a time. The
-    # claim timeout may not be shorter than the job timeout (checked at start).
+    # Sending (docs/concepts/notifications.md, "Sending: the promise"): a send job (`send_outbox`,
+    # `send_invitations`) is cancelled after SEND_JOB_TIMEOUT_SECONDS; it claims no new message once
+    # half of the shorter of that and the claim timeout has passed (`send_budget_seconds`), so that
+    # a batch always ends well inside both. OUTBOX_BATCH messages are claimed at a time. The claim
+    # timeout may not be shorter than the job timeout (checked at start).
     send_job_timeout_seconds: int = Field(50, ge=5, le=3600)
     outbox_batch: int = Field(100, ge=1, le=10_000)
 
