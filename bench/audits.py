@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -33,8 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from api.graphql.core.ids import global_id
-from bench.children_list import _serve
-from cli import embedded, migrate
+from bench.common import bench_settings, post_once, race, recreate_database, served, server_env
 from demo import TEAMS, Cohort, PersonPlan, plan_people, seed_demo_authority
 from domain.audits.kinds import (
     AUDITOR_POOL,
@@ -309,11 +306,8 @@ def _audit_rows(
 
 
 async def _load(settings: Settings, dsn: str, say: Any) -> None:
-    from tests.conftest import _recreate_database
-
     started = time.monotonic()
-    await _recreate_database(settings.database_url)
-    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    await recreate_database(settings.database_url)
     now = datetime.now(UTC)
     clock = SettableClock(now)
     engine = create_engine(settings)
@@ -435,38 +429,6 @@ async def _fields(url: str, headers: dict[str, str]) -> set[str]:
     return {f["name"] for f in body["data"]["__type"]["fields"]}
 
 
-async def _once(url: str, headers: dict[str, str], payload: dict[str, Any]) -> Any:
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-        response = await client.post("/graphql", json=payload)
-        response.raise_for_status()
-        return response.json()
-
-
-async def _measure(
-    url: str, headers: dict[str, str], payload: dict[str, Any], concurrency: int, seconds: float
-) -> tuple[float, float, float]:
-    latencies: list[float] = []
-    deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=url, headers=headers, limits=limits, timeout=30
-    ) as client:
-
-        async def one_client() -> None:
-            while time.monotonic() < deadline and len(latencies) < MAX_REQUESTS:
-                started = time.perf_counter()
-                response = await client.post("/graphql", json=payload)
-                response.raise_for_status()
-                latencies.append(time.perf_counter() - started)
-
-        started = time.monotonic()
-        await asyncio.gather(*(one_client() for _ in range(concurrency)))
-        elapsed = time.monotonic() - started
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
-
-
 def _first_difference(a: Any, b: Any, path: str = "") -> str | None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b)):
@@ -491,15 +453,11 @@ async def main() -> None:
     parser.add_argument("--concurrency", default="1,10,50")
     parser.add_argument("--keep-data", action="store_true", help="Measure the data already loaded.")
     args = parser.parse_args()
-    db = os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench_audits"
-    )
-    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-    host = make_url(db).host
-    if host not in ("127.0.0.1", "localhost", None):
-        sys.exit(f"The benchmark runs against a local database only, not {host}.")
-    settings = Settings(_env_file=None, environment="development", database_url=db, redis_url=redis)
-    dsn = make_url(db).set(drivername="postgresql").render_as_string(False)
+    settings = bench_settings("qaf_bench_audits", redis_db=13)
+    url = make_url(settings.database_url)
+    if url.host not in ("127.0.0.1", "localhost", None):
+        sys.exit(f"The benchmark runs against a local database only, not {url.host}.")
+    dsn = url.set(drivername="postgresql").render_as_string(False)
     if not args.keep_data:
         await _load(settings, dsn, print)
     subjects = await _subjects(settings)
@@ -510,20 +468,7 @@ async def main() -> None:
             settings=settings, clock=clock, person=subjects.manager
         ),
     }
-    env = {
-        **os.environ,
-        "DATABASE_URL": db,
-        "REDIS_URL": redis,
-        "ENVIRONMENT": "development",
-        "BENCH_ASYNCPG_DSN": dsn,
-        "BENCH_AUDITOR_ID": str(subjects.auditor.id),
-    }
-    api_port, base_port = embedded.free_port(), embedded.free_port()
-    servers = [
-        _serve("api.main:app", api_port, env),
-        _serve("bench.audits_baseline:app", base_port, env),
-    ]
-    api, base = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{base_port}"
+    env = server_env(settings, BENCH_ASYNCPG_DSN=dsn, BENCH_AUDITOR_ID=str(subjects.auditor.id))
     team_gid = str(global_id("Team", subjects.team_id))
     queries = [
         (
@@ -541,7 +486,7 @@ async def main() -> None:
             tokens["dashboard"],
         ),
     ]
-    try:
+    with served(["api.main:app", "bench.audits_baseline:app"], env) as (api, base):
         fields = await _fields(api, {"Authorization": f"Bearer {tokens['todo']}"})
         for field, title, payload, token in queries:
             print()
@@ -549,25 +494,19 @@ async def main() -> None:
                 print(f"{title}: SKIPPED, the API's schema has no Query.{field} yet.")
                 continue
             headers = {"Authorization": f"Bearer {token}"}
-            ours, theirs = await _once(api, headers, payload), await _once(base, {}, payload)
+            ours = await post_once(api, headers, payload)
+            theirs = await post_once(base, {}, payload)
             if "errors" in ours:
                 print(f"{title}: SKIPPED, the API answered {ours['errors'][0]['message']!r}.")
                 continue
             difference = _first_difference(ours.get("data"), theirs.get("data"))
             print(f"{title}; {args.seconds:.0f} s a row")
             print(f"  same JSON from both: {'yes' if difference is None else 'NO, ' + difference}")
-            print(f"{'  server':<30}{'clients':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-            for concurrency in (int(c) for c in args.concurrency.split(",")):
-                for name, url, hdrs in (
-                    ("GraphQL API (Strawberry)", api, headers),
-                    ("asyncpg JSON in SQL", base, {}),
-                ):
-                    rps, p50, p99 = await _measure(url, hdrs, payload, concurrency, args.seconds)
-                    print(f"  {name:<28}{concurrency:>8}{rps:>10.0f}{p50:>10.1f}{p99:>10.1f}")
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(10)
+            contenders = [
+                ("GraphQL API (Strawberry)", api, headers),
+                ("asyncpg JSON in SQL", base, {}),
+            ]
+            await race(contenders, payload, args.concurrency, args.seconds, MAX_REQUESTS)
 
 
 if __name__ == "__main__":

@@ -25,14 +25,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
-from bench.deadlines import _drop, _recreate
+from bench.common import bench_settings, throwaway_database
 from domain.children import importer
 from domain.core.clock import SettableClock
 from domain.core.db import SessionFactory, create_engine, create_session_factory
 from domain.core.roles import SYSTEM
-from domain.core.settings import Settings
 from domain.people import service as people
 
 TEAMS = 20
@@ -115,41 +112,37 @@ async def _import(factory: SessionFactory, clock: SettableClock, path: Path) -> 
     return elapsed, counts
 
 
+async def _measure(factory: SessionFactory, clock: SettableClock, rows: int) -> None:
+    teams, emails = await _setting(factory, clock)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "children.csv"
+        began = time.perf_counter()
+        _write_file(path, rows, teams, emails)
+        print(
+            f"file: {rows:,} rows, {path.stat().st_size / 2**20:.1f} MiB, written in "
+            f"{time.perf_counter() - began:.1f} s; {os.cpu_count()} cores, load "
+            f"{os.getloadavg()[0]:.1f}; peak memory before importing {peak_mib():.0f} MiB"
+        )
+        for label in ("first import", "re-run"):
+            elapsed, counts = await _import(factory, clock, path)
+            print(
+                f"{label}: {counts} in {elapsed:.1f} s ({rows / elapsed:,.0f} rows/s), "
+                f"one transaction; peak memory {peak_mib():.0f} MiB"
+            )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep-data", action="store_true")
     args = parser.parse_args()
-    db = os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench_import"
-    )
-    settings = Settings(_env_file=None, environment="development", database_url=db)
-    await _recreate(db)
-    engine = create_engine(settings)
-    factory = create_session_factory(engine)
-    clock = SettableClock(NOW)
-    try:
-        teams, emails = await _setting(factory, clock)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "children.csv"
-            began = time.perf_counter()
-            _write_file(path, args.rows, teams, emails)
-            print(
-                f"file: {args.rows:,} rows, {path.stat().st_size / 2**20:.1f} MiB, written in "
-                f"{time.perf_counter() - began:.1f} s; {os.cpu_count()} cores, load "
-                f"{os.getloadavg()[0]:.1f}; peak memory before importing {peak_mib():.0f} MiB"
-            )
-            for label in ("first import", "re-run"):
-                elapsed, counts = await _import(factory, clock, path)
-                print(
-                    f"{label}: {counts} in {elapsed:.1f} s ({args.rows / elapsed:,.0f} rows/s), "
-                    f"one transaction; peak memory {peak_mib():.0f} MiB"
-                )
-    finally:
-        await engine.dispose()
-        if not args.keep_data:
-            await _drop(db)
-            print(f"dropped {make_url(db).database}")
+    settings = bench_settings("qaf_bench_import")
+    async with throwaway_database(settings.database_url, keep=args.keep_data):
+        engine = create_engine(settings)
+        try:
+            await _measure(create_session_factory(engine), SettableClock(NOW), args.rows)
+        finally:
+            await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -34,12 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
 import statistics
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -50,10 +45,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cli import embedded, migrate
+from bench.common import bench_settings, smtp_server, throwaway_database
 from domain.core.clock import LONDON, SettableClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.settings import Settings
@@ -64,7 +58,7 @@ from domain.deadlines.models import Obligation, ObligationState
 from domain.notifications import email
 from domain.reminders import sweep as reminders
 from workers.cron import SWEEP_JOB_TIMEOUT
-from workers.jobs import SWEEP_BUDGET
+from workers.jobs import SWEEP_BUDGET, sweep_batch
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # a Thursday, in GMT
 OWNERS = 1_000
@@ -142,23 +136,6 @@ class Captured:
             self.statements.append((statement, tuple(parameters or ())))
 
 
-async def _recreate(url: str) -> None:
-    from tests.conftest import _recreate_database
-
-    await _recreate_database(url)
-    await asyncio.to_thread(migrate.upgrade, url)
-
-
-async def _drop(url: str) -> None:
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    await admin.dispose()
-
-
 async def _load(engine: AsyncEngine, open_count: int) -> None:
     today = NOW.date()
     started = time.perf_counter()
@@ -199,26 +176,28 @@ async def _load(engine: AsyncEngine, open_count: int) -> None:
 
 @dataclass
 class Sweeps:
-    """What a run of worker-style sweeps did: their results summed, and each batch's time."""
+    """What a run of worker-style sweeps did: each batch's result and time."""
 
-    seen: int = 0
-    created: int = 0
-    emails: int = 0
-    digest_waiting: int = 0
-    batches: int = 0
+    results: list[reminders.SweepResult] = field(default_factory=list)
     batch_seconds: list[float] = field(default_factory=list)
-    # The obligations that got at least one new notification (from the created keys).
-    reminded: set[str] = field(default_factory=set)
     seconds: float = 0.0
     stopped: bool = False  # the budget ran out before a batch came back empty
 
-    def add(self, result: reminders.SweepResult) -> None:
-        self.seen += result.obligations_seen
-        self.created += result.notifications_created
-        self.emails += result.emails_queued
-        self.digest_waiting += result.digest_waiting
-        self.batches += result.batches
-        self.reminded.update(key.split(":")[1] for key in result.created_keys)
+    def _sum(self, count: Callable[[reminders.SweepResult], int]) -> int:
+        return sum(count(r) for r in self.results)
+
+    @property
+    def seen(self) -> int:
+        return self._sum(lambda r: r.obligations_seen)
+
+    @property
+    def created(self) -> int:
+        return self._sum(lambda r: r.notifications_created)
+
+    @property
+    def reminded(self) -> set[str]:
+        """The obligations that got at least one new notification (from the created keys)."""
+        return {key.split(":")[1] for r in self.results for key in r.created_keys}
 
     def line(self) -> str:
         per = self.seconds or 1e-9
@@ -231,11 +210,12 @@ class Sweeps:
                 f"max {_ms(times[-1])}"
             )
         return (
-            f"{self.seconds:.1f} s, {len(self.batch_seconds)} transactions ({self.batches} "
+            f"{self.seconds:.1f} s, {len(self.batch_seconds)} transactions "
+            f"({self._sum(lambda r: r.batches)} "
             f"batches of up to {SWEEP_BATCH}); {self.seen:,} obligations read "
             f"({self.seen / per:,.0f}/s), {len(self.reminded):,} of them got something new; "
             f"{self.created:,} notifications created ({self.created / per:,.0f}/s), "
-            f"{self.emails:,} emails queued{batch}"
+            f"{self._sum(lambda r: r.emails_queued):,} emails queued{batch}"
         )
 
 
@@ -247,7 +227,7 @@ async def _worker_sweep(
     pause: Callable[[Sweeps], Awaitable[None]] | None = None,
 ) -> Sweeps:
     """Sweeps at `at` as `workers.main.sweep_deadlines` runs them: the calendar read once, then
-    `reminders.sweep(max_batches=1)`, each in its own transaction (committed), until a batch
+    `workers.jobs.sweep_batch` (one batch, committed) after another, until a batch
     comes back empty or `budget` seconds have passed (SWEEP_BUDGET for the cron; the
     catch-up's --sweep-seconds). `pause` runs between batches, outside the time."""
     sessions = create_session_factory(engine)
@@ -260,16 +240,9 @@ async def _worker_sweep(
             working = await deadlines.calendar(session)
         while time.perf_counter() - started - paused < budget:
             batch_started = time.perf_counter()
-            async with session.begin():
-                result = await reminders.sweep(
-                    session=session,
-                    clock=clock,
-                    calendar=working,
-                    policy_settings=settings.policy,
-                    max_batches=1,
-                )
+            result = await sweep_batch(session, clock, working, settings)
             done.batch_seconds.append(time.perf_counter() - batch_started)
-            done.add(result)
+            done.results.append(result)
             if not result.batches:
                 break
             if pause is not None:
@@ -620,49 +593,6 @@ async def part_a(
 # --- (b) email -------------------------------------------------------------------------------
 
 
-def serve_smtp(port: int, out: Path) -> None:
-    """The child process: an aiosmtpd server writing each message's Message-ID to `out`."""
-    from aiosmtpd.controller import Controller
-
-    class Handler:
-        def __init__(self) -> None:
-            self.stream = out.open("a", encoding="utf-8")
-
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            for line in envelope.content.split(b"\r\n"):
-                if not line:
-                    break  # the end of the headers
-                if line.lower().startswith(b"message-id:"):
-                    self.stream.write(line.split(b":", 1)[1].strip().decode() + "\n")
-            self.stream.flush()
-            return "250 Message accepted for delivery"
-
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    stop.wait()
-    controller.stop()
-
-
-def start_smtp() -> tuple[subprocess.Popen[bytes], int, Path]:
-    """The aiosmtpd server in a child process, so that it takes no time from the sender."""
-    port = embedded.free_port()
-    out = Path(f"/tmp/qaf-bench-smtp-{os.getpid()}.ids")  # noqa: S108
-    out.write_text("")
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "bench.deadlines", "--serve-smtp", str(port), str(out)],
-        cwd=embedded.ROOT,
-    )
-    deadline = time.monotonic() + 20
-    while not embedded.port_open("127.0.0.1", port):
-        if time.monotonic() > deadline:
-            server.kill()
-            raise RuntimeError("the SMTP server did not start")
-        time.sleep(0.1)
-    return server, port, out
-
-
 async def part_b(engine: AsyncEngine, count: int, senders: list[int], port: int, out: Path) -> None:
     print(f"\n== (b) {count:,} reminder emails from the outbox to a local SMTP server ==")
     sender = email.SmtpSender(host="127.0.0.1", port=port, sender="qaf@bench.qaf.local")
@@ -724,44 +654,30 @@ async def main(port: int, out: Path) -> None:
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--keep-data", action="store_true")
     args = parser.parse_args()
-    db = os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench_deadlines"
-    )
-    settings = Settings(_env_file=None, environment="development", database_url=db)
-    await _recreate(db)
-    engine = create_engine(settings, pool_size=6, max_overflow=0)
-    try:
-        if not args.skip_sweep:
-            await part_a(engine, settings, args.open, args.runs, args.sweep_seconds)
-        else:
-            async with engine.begin() as conn:
-                await conn.execute(text(PEOPLE_SQL), {"now": NOW, "owners": OWNERS})
-                await conn.execute(
-                    text(OBLIGATIONS_SQL),
-                    {
-                        "now": NOW,
-                        "today": NOW.date(),
-                        "owners": OWNERS,
-                        "open": args.emails,
-                        "closed": 0,
-                    },
-                )
-        await part_b(engine, args.emails, [int(n) for n in args.senders.split(",")], port, out)
-    finally:
-        await engine.dispose()
-        if not args.keep_data:
-            await _drop(db)
-            print(f"\ndropped {make_url(db).database}")
+    settings = bench_settings("qaf_bench_deadlines")
+    async with throwaway_database(settings.database_url, keep=args.keep_data):
+        engine = create_engine(settings, pool_size=6, max_overflow=0)
+        try:
+            if not args.skip_sweep:
+                await part_a(engine, settings, args.open, args.runs, args.sweep_seconds)
+            else:
+                async with engine.begin() as conn:
+                    await conn.execute(text(PEOPLE_SQL), {"now": NOW, "owners": OWNERS})
+                    await conn.execute(
+                        text(OBLIGATIONS_SQL),
+                        {
+                            "now": NOW,
+                            "today": NOW.date(),
+                            "owners": OWNERS,
+                            "open": args.emails,
+                            "closed": 0,
+                        },
+                    )
+            await part_b(engine, args.emails, [int(n) for n in args.senders.split(",")], port, out)
+        finally:
+            await engine.dispose()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-smtp":
-        serve_smtp(int(sys.argv[2]), Path(sys.argv[3]))
-    else:
-        server, port, out = start_smtp()
-        try:
-            asyncio.run(main(port, out))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(10)
-            out.unlink(missing_ok=True)
+    with smtp_server() as (port, out):
+        asyncio.run(main(port, out))

@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -31,11 +29,16 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
-from cli import embedded, migrate
+from bench.common import (
+    bench_settings,
+    launched_campaign,
+    serve_app,
+    server_env,
+    throwaway_database,
+)
+from cli import embedded
 from domain.children.models import Child
 from domain.core.clock import SystemClock
 from domain.core.db import create_engine, create_session_factory
@@ -44,36 +47,18 @@ from domain.core.settings import Settings
 from domain.people import service as people
 from domain.surveys import campaigns
 from domain.surveys.campaigns import Invitee
-from domain.surveys.definitions import reference as survey_reference
-from domain.surveys.models import CampaignKind, Channel, SurveyResponse, SurveyVersion
+from domain.surveys.models import Channel, SurveyResponse, SurveyVersion
 from tests.domain.surveys.helpers import valid_answers
-
-
-async def _recreate(url: str) -> None:
-    from tests.conftest import _recreate_database
-
-    await _recreate_database(url)
-
-
-async def _drop(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    await admin.dispose()
 
 
 async def _prepare(settings: Settings, links: int) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The campaign's tokens, and a valid set of answers per audience version."""
-    await _recreate(settings.database_url)
-    await asyncio.to_thread(migrate.upgrade, settings.database_url)
     engine = create_engine(settings)
     clock = SystemClock()
     factory = create_session_factory(engine)
     now = clock.now()
     key = settings.survey_token_key.get_secret_value()
     async with factory() as s, s.begin():
-        await survey_reference.ensure_defaults(session=s, clock=clock)
         service = await people.create_service(session=s, actor=SYSTEM, clock=clock, name="CSC")
         team = await people.create_team(
             session=s, actor=SYSTEM, clock=clock, service_id=service.id, name="Team A"
@@ -90,36 +75,18 @@ async def _prepare(settings: Settings, links: int) -> tuple[list[str], dict[str,
             )
             for i in range(links)
         )
-        campaign = await campaigns.create_campaign(
-            session=s,
-            actor=SYSTEM,
-            clock=clock,
-            name="Benchmark",
-            kind=CampaignKind.ANNUAL_SURVEY,
-            survey_key="annual_children_and_families",
-            opens_at=now - timedelta(minutes=1),
-            closes_at=now + timedelta(days=7),
-        )
-    tokens: list[str] = []
-    for start in range(0, links, campaigns.MAX_INVITEES_PER_CALL):
-        batch = [
-            Invitee(channel=Channel.PRINT, child_reference=f"BENCH-{i:06d}")
-            for i in range(start, min(links, start + campaigns.MAX_INVITEES_PER_CALL))
-        ]
-        async with factory() as s, s.begin():
-            invited = await campaigns.add_invitations(
-                session=s,
-                actor=SYSTEM,
-                clock=clock,
-                token_key=key,
-                campaign_id=campaign.id,
-                invitees=batch,
-            )
-        tokens += [t for i in invited.created if (t := campaigns.token_of(i, key))]
-    async with factory() as s, s.begin():
-        await campaigns.launch_campaign(
-            session=s, actor=SYSTEM, clock=clock, campaign_id=campaign.id
-        )
+    invitees = [
+        Invitee(channel=Channel.PRINT, child_reference=f"BENCH-{i:06d}") for i in range(links)
+    ]
+    campaign, invited = await launched_campaign(
+        factory,
+        clock,
+        key,
+        invitees,
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(days=7),
+    )
+    tokens = [t for i in invited if (t := campaigns.token_of(i, key))]
     async with factory() as s:
         versions = await s.scalars(
             select(SurveyVersion)
@@ -129,31 +96,6 @@ async def _prepare(settings: Settings, links: int) -> tuple[list[str], dict[str,
         answers = {v.audience.value: valid_answers(v.definition) for v in versions}
     await engine.dispose()
     return tokens, answers
-
-
-def _serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=embedded.ROOT,
-    )
-    deadline = time.monotonic() + 20
-    while not embedded.port_open("127.0.0.1", port):
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise RuntimeError("the API did not start")
-        time.sleep(0.1)
-    return process
 
 
 class Run:
@@ -282,32 +224,26 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--keep-data", action="store_true")
     args = parser.parse_args()
-    db = os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench_respond"
-    )
-    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-    settings = Settings(_env_file=None, environment="development", database_url=db, redis_url=redis)
+    settings = bench_settings("qaf_bench_respond", redis_db=12)
+    async with throwaway_database(settings.database_url, keep=args.keep_data):
+        await _measure(settings, args.links, args.concurrency)
+    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+
+
+async def _measure(settings: Settings, links: int, concurrency: int) -> None:
     began = time.perf_counter()
-    tokens, answers = await _prepare(settings, args.links)
+    tokens, answers = await _prepare(settings, links)
     print(
         f"respondents: {len(tokens)} printed invitations made through the domain in "
-        f"{time.perf_counter() - began:.1f} s; {args.concurrency} concurrent clients, "
+        f"{time.perf_counter() - began:.1f} s; {concurrency} concurrent clients, "
         f"one uvicorn process, {os.cpu_count()} cores"
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": db,
-        "REDIS_URL": redis,
-        "ENVIRONMENT": "development",
-        "RESPONDENT_REQUESTS_PER_ADDRESS": "100000000",
-    }
+    env = server_env(settings, RESPONDENT_REQUESTS_PER_ADDRESS="100000000")
     port = embedded.free_port()
-    server = _serve(port, env)
+    server = serve_app("api.main:app", port, env)
     try:
         half = len(tokens) // 2
-        limits = httpx.Limits(
-            max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-        )
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
         ) as client:
@@ -317,17 +253,17 @@ async def main() -> None:
             for token in tokens[:half]:
                 got = await _retrying(client, token, warm)
                 _audiences[token] = got.json()["audience"]
-            flush = Redis.from_url(redis)
+            flush = Redis.from_url(settings.redis_url)
             await flush.flushdb()  # the counts of that warm-up are not the benchmark's
             await flush.aclose()
             cpu0 = _cpu_seconds(server.pid)
             run, elapsed = await _phase(
-                client, tokens[:half], answers, args.concurrency, get_first=False
+                client, tokens[:half], answers, concurrency, get_first=False
             )
             cpu1 = _cpu_seconds(server.pid)
             _report("POST only", run, elapsed, _used(cpu0, cpu1))
             run2, elapsed2 = await _phase(
-                client, tokens[half:], answers, args.concurrency, get_first=True
+                client, tokens[half:], answers, concurrency, get_first=True
             )
             _report("GET then POST", run2, elapsed2, _used(cpu1, _cpu_seconds(server.pid)))
         engine = create_engine(settings)
@@ -340,9 +276,6 @@ async def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-        if not args.keep_data:
-            await _drop(db)
-    print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 
 
 if __name__ == "__main__":

@@ -25,10 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,19 +32,15 @@ from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from bench.deadlines import _drop, _recreate, serve_smtp
-from cli import embedded
+from bench.common import bench_settings, launched_campaign, smtp_server, throwaway_database
 from domain.core.clock import SystemClock
 from domain.core.db import create_engine, create_session_factory
 from domain.core.roles import SYSTEM
 from domain.core.settings import Settings
 from domain.people import service as people
-from domain.surveys import campaigns
 from domain.surveys.campaigns import Invitee
-from domain.surveys.definitions import reference as survey_reference
-from domain.surveys.models import CampaignKind, Channel
+from domain.surveys.models import Channel
 from workers.jobs import send_invitations
 
 CHILDREN_SQL = """
@@ -67,23 +59,6 @@ UPDATE survey_invitations SET status = 'QUEUED', sends_done = 0, sent_at = NULL,
 """
 
 
-def start_smtp() -> tuple[subprocess.Popen[bytes], int, Path]:
-    port = embedded.free_port()
-    out = Path(f"/tmp/qaf-bench-dispatch-smtp-{os.getpid()}.ids")  # noqa: S108
-    out.write_text("")
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "bench.survey_dispatch", "--serve-smtp", str(port), str(out)],
-        cwd=embedded.ROOT,
-    )
-    deadline = time.monotonic() + 20
-    while not embedded.port_open("127.0.0.1", port):
-        if time.monotonic() > deadline:
-            server.kill()
-            raise RuntimeError("the SMTP server did not start")
-        time.sleep(0.1)
-    return server, port, out
-
-
 async def _set_up(settings: Settings, count: int) -> None:
     engine = create_engine(settings, pool_size=2, max_overflow=0)
     sessions = create_session_factory(engine)
@@ -97,43 +72,25 @@ async def _set_up(settings: Settings, count: int) -> None:
             session=s, actor=SYSTEM, clock=clock, service_id=service.id, name="Bench team"
         )
         await s.execute(text(CHILDREN_SQL), {"team": team.id, "now": clock.now(), "count": count})
-        await survey_reference.ensure_defaults(session=s, clock=clock)
-        now = clock.now()
-        campaign = await campaigns.create_campaign(
-            session=s,
-            actor=SYSTEM,
-            clock=clock,
-            name="Benchmark",
-            kind=CampaignKind.ANNUAL_SURVEY,
-            survey_key="annual_children_and_families",
-            opens_at=now,
-            closes_at=now + timedelta(days=28),
-            reminder_days=[7, 14],
+    now = clock.now()
+    invitees = [
+        Invitee(
+            channel=Channel.EMAIL,
+            child_reference=f"BENCH-{i:06d}",
+            contact=f"family{i}@bench.example.org",
         )
-    key = settings.survey_token_key.get_secret_value()
-    for start in range(1, count + 1, campaigns.MAX_INVITEES_PER_CALL):
-        end = min(count, start + campaigns.MAX_INVITEES_PER_CALL - 1)
-        async with sessions() as s, s.begin():
-            invited = await campaigns.add_invitations(
-                session=s,
-                actor=SYSTEM,
-                clock=clock,
-                token_key=key,
-                campaign_id=campaign.id,
-                invitees=[
-                    Invitee(
-                        channel=Channel.EMAIL,
-                        child_reference=f"BENCH-{i:06d}",
-                        contact=f"family{i}@bench.example.org",
-                    )
-                    for i in range(start, end + 1)
-                ],
-            )
-            assert len(invited.created) == end - start + 1, invited.skipped[:3]
+        for i in range(1, count + 1)
+    ]
+    await launched_campaign(
+        sessions,
+        clock,
+        settings.survey_token_key.get_secret_value(),
+        invitees,
+        opens_at=now,
+        closes_at=now + timedelta(days=28),
+        reminder_days=[7, 14],
+    )
     async with sessions() as s, s.begin():
-        await campaigns.launch_campaign(
-            session=s, actor=SYSTEM, clock=clock, campaign_id=campaign.id
-        )
         await s.execute(text("ANALYZE survey_invitations"))
         await s.execute(text("ANALYZE survey_campaigns"))
     await engine.dispose()
@@ -246,14 +203,9 @@ async def main(port: int, out: Path) -> None:
     parser.add_argument("--dispatchers", default="1,4", help="dispatchers at once, e.g. 1,4")
     parser.add_argument("--keep-data", action="store_true")
     args = parser.parse_args()
-    db = os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qaf_bench_dispatch"
-    )
-    settings = Settings(
-        _env_file=None,
-        environment="development",
-        database_url=db,
-        redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    settings = bench_settings(
+        "qaf_bench_dispatch",
+        redis_db=15,
         smtp_host="127.0.0.1",
         smtp_port=port,
         smtp_from="surveys@bench.qaf.local",
@@ -269,27 +221,14 @@ async def main(port: int, out: Path) -> None:
         "workers.main.send_invitations as the worker runs it; throttle RAISED to "
         f"{settings.survey_email_per_second:,.0f}/s for the benchmark (default 40/s)"
     )
-    await _recreate(db)
-    try:
+    async with throwaway_database(settings.database_url, keep=args.keep_data):
         await _set_up(settings, args.invitations)
         await _explain(settings)
         print()
         for n in [int(d) for d in args.dispatchers.split(",")]:
             await _run(settings, n, out, args.invitations)
-    finally:
-        if not args.keep_data:
-            await _drop(db)
-            print(f"\ndropped {make_url(db).database}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve-smtp":
-        serve_smtp(int(sys.argv[2]), Path(sys.argv[3]))
-    else:
-        server, port, out = start_smtp()
-        try:
-            asyncio.run(main(port, out))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(10)
-            out.unlink(missing_ok=True)
+    with smtp_server() as (port, out):
+        asyncio.run(main(port, out))

@@ -17,6 +17,7 @@ from domain.audits import programme, timescales
 from domain.core.clock import Clock
 from domain.core.settings import Settings
 from domain.deadlines import service as deadlines
+from domain.deadlines.calendar import WorkingCalendar
 from domain.escalation import service as escalation
 from domain.history.service import current_request_id
 from domain.notifications import digest, email, throttle
@@ -102,6 +103,21 @@ async def start_inadequate_processes(ctx: dict[str, Any]) -> int:
     return started
 
 
+async def sweep_batch(
+    session: AsyncSession, clock: Clock, working: WorkingCalendar, settings: Settings
+) -> reminders.SweepResult:
+    """One batch of the sweep in its own transaction, committed when it returns."""
+    async with session.begin():
+        return await reminders.sweep(
+            session=session,
+            clock=clock,
+            calendar=working,
+            policy_settings=settings.policy,
+            max_batches=1,
+            frontend_base_url=settings.frontend_base_url,
+        )
+
+
 @rides_out_postgres_outages
 async def sweep_deadlines(ctx: dict[str, Any]) -> int:
     """Create the reminders and escalations due by now (domain.reminders.sweep), a
@@ -120,15 +136,7 @@ async def sweep_deadlines(ctx: dict[str, Any]) -> int:
                 working = await deadlines.calendar(session)
             budget = min(SWEEP_BUDGET.total_seconds(), settings.sweep_every_seconds)
             while time.monotonic() - started < budget:
-                async with session.begin():
-                    result = await reminders.sweep(
-                        session=session,
-                        clock=clock,
-                        calendar=working,
-                        policy_settings=settings.policy,
-                        max_batches=1,
-                        frontend_base_url=settings.frontend_base_url,
-                    )
+                result = await sweep_batch(session, clock, working, settings)
                 total.obligations_seen += result.obligations_seen
                 total.notifications_created += result.notifications_created
                 total.emails_queued += result.emails_queued
